@@ -1,0 +1,21 @@
+export { testEnv, type TestEnv, type TestNetns } from './env';
+export { createNetns, deleteNetns, listTestNetns, netnsPath, reapStaleNetns, uniqueName, NETNS_PREFIX } from './netns';
+export {
+  addrs,
+  execIn,
+  ipJson,
+  iptablesSave,
+  link,
+  links,
+  nftRuleset,
+  ping,
+  routes,
+  rules,
+  sysctl,
+  type IpAddrInfo,
+  type IpLink,
+  type IpRoute,
+} from './state';
+export { checkLeaks } from './leaks';
+export { isRoot, requireRoot, NotRootError } from './root';
+export { run, must, type ExecResult } from './_exec';

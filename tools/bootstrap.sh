@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# One-step set-up of a fresh Debian machine for cni-ts: system packages, pnpm, the workspace
+# (which brings Node 24 as a dev dependency), then runs `pnpm <args>` if any were given.
+#   bash tools/bootstrap.sh demo     # install everything and run the main job
+#   bash tools/bootstrap.sh          # install only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PNPM_VERSION=$(node -p "require('./package.json').packageManager.split('@')[1]")
+APT_PACKAGES=(iproute2 iptables nftables iputils-ping user-mode-linux busybox-static kmod
+  containernetworking-plugins jq)
+
+need_apt=0
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || need_apt=1
+done
+if [ "$need_apt" = 1 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "bootstrap: system packages missing (${APT_PACKAGES[*]}); run as root to install them" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${APT_PACKAGES[@]}" >/dev/null
+fi
+
+if [ "$(pnpm --version 2>/dev/null || true)" != "$PNPM_VERSION" ]; then
+  npm install -g --no-fund --no-audit "pnpm@$PNPM_VERSION" >/dev/null
+fi
+
+pnpm install --frozen-lockfile --reporter=append-only | tail -n 3
+# Everything from here on runs on the workspace's Node 24 (node_modules/.bin/node), not the machine's.
+echo "bootstrap: node $(pnpm exec node --version), pnpm $(pnpm --version)"
+
+if [ "$#" -gt 0 ]; then
+  exec pnpm "$@"
+fi
