@@ -1,0 +1,108 @@
+// Bundles the multi-call binary's entry and every plugin's src/main.ts into ONE CommonJS file.
+// One file because the SEA runs a single script (its require() sees only built-ins) and because
+// its code cache rules out import(); CommonJS because the SEA main must be a script. Dynamic
+// imports are inlined as lazily initialised modules, so a plugin's code (and zod, koffi,
+// netlink) is evaluated only when the process actually runs that plugin.
+import { createRequire } from 'node:module';
+import { realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const here = import.meta.dirname;
+export const runtimeDir = join(here, '../runtime');
+
+/** rolldown as pinned by the workspace's tsdown (the tools package does not depend on it twice). */
+async function loadRolldown(root) {
+  const fromRoot = createRequire(join(root, 'package.json'));
+  const tsdownDir = dirname(realpathSync(fromRoot.resolve('tsdown/package.json')));
+  const fromTsdown = createRequire(join(tsdownDir, 'package.json'));
+  return import(pathToFileURL(fromTsdown.resolve('rolldown')).href);
+}
+
+/** Where koffi and its linux-x64 native package live (they are @cni-ts/netlink's dependency). */
+export function resolveKoffi(root) {
+  const fromNetlink = createRequire(join(root, 'packages/netlink/package.json'));
+  // koffi's exports map hides package.json; its CommonJS entry sits at the package root.
+  const koffiDir = dirname(realpathSync(fromNetlink.resolve('koffi')));
+  const koffiPkg = join(koffiDir, 'package.json');
+  const fromKoffi = createRequire(koffiPkg);
+  const nativePkg = realpathSync(fromKoffi.resolve(`@koromix/koffi-${process.platform}-${process.arch}/package.json`));
+  const version = createRequire(import.meta.url)(koffiPkg).version;
+  return {
+    version,
+    entry: join(koffiDir, 'index.cjs'),
+    nativeFile: join(dirname(nativePkg), `${process.platform}_${process.arch}`, 'koffi.node'),
+  };
+}
+
+/** Source of the generated registry: plugin name -> lazy import of its main module. */
+export function registrySource(plugins) {
+  const rows = plugins.map((p) => `  ${JSON.stringify(p.name)}: () => import(${JSON.stringify(p.main)}),`);
+  return `export const plugins = {\n${rows.join('\n')}\n};\n`;
+}
+
+/**
+ * @param {object} o
+ * @param {string} o.root workspace root
+ * @param {{name: string, main: string}[]} o.plugins
+ * @param {{asset: string, stem: string, sha256: string, devPath: string, entry: string}} o.koffi
+ * @param {boolean} [o.minify]
+ * @returns {Promise<string>} the bundle's code
+ */
+export async function bundle({ root, plugins, koffi, minify = false }) {
+  const { rolldown } = await loadRolldown(root);
+  const VIRTUAL = 'virtual:cni-ts-plugins';
+  const nativePkg = `@koromix/koffi-${process.platform}-${process.arch}`;
+  const cniTsResolve = {
+    name: 'cni-ts-binary',
+    resolveId(id) {
+      if (id === VIRTUAL) return `\0${VIRTUAL}`;
+      if (id === 'koffi') return koffi.entry;
+      if (id === nativePkg) return join(runtimeDir, 'koffi-native.cjs');
+      // koffi's loader tries every platform's package inside try/catch; only ours is bundled.
+      if (id.startsWith('@koromix/koffi-')) return { id, external: true };
+      return null;
+    },
+    load(id) {
+      if (id === `\0${VIRTUAL}`) return registrySource(plugins);
+      return null;
+    },
+  };
+  const build = await rolldown({
+    input: join(runtimeDir, 'entry.ts'),
+    platform: 'node',
+    cwd: root,
+    plugins: [cniTsResolve],
+    resolve: { conditionNames: ['source', 'node', 'require', 'import', 'default'] },
+    transform: {
+      target: 'node24',
+      define: {
+        __CNI_TS_KOFFI__: JSON.stringify({
+          asset: koffi.asset,
+          stem: koffi.stem,
+          sha256: koffi.sha256,
+          devPath: koffi.devPath,
+        }),
+      },
+    },
+    logLevel: 'warn',
+    onLog(level, log, handler) {
+      // Unresolvable optional platform packages are expected (see above); everything else counts.
+      if (log.code === 'UNRESOLVED_IMPORT' && String(log.message).includes('@koromix/')) return;
+      handler(level, log);
+    },
+  });
+  try {
+    const { output } = await build.generate({
+      format: 'cjs',
+      codeSplitting: false,
+      minify,
+      // The preamble supplies the directive; a second one would be a harmless string anyway.
+      strict: false,
+    });
+    if (output.length !== 1) throw new Error(`expected one chunk, got ${output.length}`);
+    return output[0].code;
+  } finally {
+    await build.close();
+  }
+}

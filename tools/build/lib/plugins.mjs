@@ -1,0 +1,27 @@
+// Which plugins go into the binary: every workspace package with a `src/main.ts` (the whole
+// binary entry of one plugin, see shared DESIGN.md). The binary name is the package's `bin` key
+// when it declares one, else its directory name (host-local, static, loopback, ...).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export function discoverPlugins(root) {
+  const dir = join(root, 'packages');
+  const found = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const main = join(dir, entry.name, 'src/main.ts');
+    if (!existsSync(main)) continue;
+    const pkg = JSON.parse(readFileSync(join(dir, entry.name, 'package.json'), 'utf8'));
+    const bins = typeof pkg.bin === 'object' && pkg.bin ? Object.keys(pkg.bin) : [];
+    found.push({ name: bins[0] ?? entry.name, package: pkg.name, main });
+  }
+  return found.toSorted((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The builder's own test plugins (tools/build/test/fixtures/<name>/main.ts). */
+export function fixturePlugins(root) {
+  const dir = join(root, 'tools/build/test/fixtures');
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, 'main.ts')))
+    .map((e) => ({ name: e.name, package: `fixture:${e.name}`, main: join(dir, e.name, 'main.ts') }));
+}

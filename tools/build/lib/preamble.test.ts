@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { preamble } from './preamble.mjs';
+
+const VERSIONS = { loopback: '{"cniVersion":"1.1.0"}\n', 'host-local': '{"cniVersion":"1.0.0"}\n' };
+
+/** Runs the preamble against a fake process; says whether it answered and what it wrote. */
+function runPreamble(p: { argv0: string; execPath?: string; argv?: string[]; env?: Record<string, string>; failWrite?: boolean }) {
+  const writes: string[] = [];
+  const fakeGlobal: Record<symbol, unknown> = {};
+  const fakeProcess = { argv0: p.argv0, execPath: p.execPath ?? '/opt/cni/bin/cni-ts-plugins', argv: p.argv ?? [], env: p.env ?? {} };
+  const fakeRequire = () => ({
+    writeSync(fd: number, s: string) {
+      if (p.failWrite) throw new Error('EBADF');
+      writes.push(`${fd}:${s}`);
+    },
+  });
+  const src = `${preamble(['host-local', 'loopback'], VERSIONS)}\nreturn 'fell through';`;
+  const result = new Function('process', 'require', 'globalThis', src)(fakeProcess, fakeRequire, fakeGlobal);
+  return { answered: result !== 'fell through', writes, invoked: fakeGlobal[Symbol.for('cni-ts.invoked')] };
+}
+
+describe('preamble', () => {
+  it('answers VERSION for the plugin named by basename(argv0)', () => {
+    const r = runPreamble({ argv0: '/opt/cni/bin/loopback', env: { CNI_COMMAND: 'VERSION' } });
+    expect(r).toEqual({ answered: true, writes: [`1:${VERSIONS.loopback}`], invoked: 'loopback' });
+  });
+
+  it('falls back to basename(execPath), then argv[2] (the explicit form)', () => {
+    expect(runPreamble({ argv0: 'weird', execPath: '/x/host-local' }).invoked).toBe('host-local');
+    const explicit = runPreamble({ argv0: 'cni-ts-plugins', argv: ['/x/cni-ts-plugins', 'cni-ts-plugins', 'host-local'], env: { CNI_COMMAND: 'VERSION' } });
+    expect(explicit).toEqual({ answered: true, writes: [`1:${VERSIONS['host-local']}`], invoked: 'host-local' });
+  });
+
+  it('leaves every other command, and unknown names, to the bundle', () => {
+    expect(runPreamble({ argv0: 'loopback', env: { CNI_COMMAND: 'ADD' } })).toEqual({ answered: false, writes: [], invoked: 'loopback' });
+    expect(runPreamble({ argv0: 'bridge', env: { CNI_COMMAND: 'VERSION' } })).toEqual({ answered: false, writes: [], invoked: null });
+    expect(runPreamble({ argv0: 'loopback', env: { CNI_COMMAND: 'version' } }).answered).toBe(false);
+  });
+
+  it('lets the skeleton answer when stdout cannot be written', () => {
+    expect(runPreamble({ argv0: 'loopback', env: { CNI_COMMAND: 'VERSION' }, failWrite: true }).answered).toBe(false);
+  });
+
+  it('only replays answers for plugins in the bundle', () => {
+    const src = preamble(['loopback'], { loopback: 'a', other: 'b' });
+    expect(src).toContain('{"loopback":"a"}');
+    expect(src).not.toContain('other');
+  });
+});

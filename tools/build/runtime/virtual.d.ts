@@ -1,0 +1,5 @@
+// Modules the build generates (tools/build/lib/bundle.mjs).
+declare module 'virtual:cni-ts-plugins' {
+  /** plugin name -> evaluates that plugin's `src/main.ts` (which runs the whole binary). */
+  export const plugins: Record<string, () => Promise<unknown>>;
+}

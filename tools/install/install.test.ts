@@ -1,0 +1,106 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, closeSync, readSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { install } from './install.mjs';
+
+// A fake build output: "cni-ts-plugins" is a shell script that prints how it was invoked.
+let work: string;
+let binDir: string;
+const versions = { loopback: `{"cniVersion":"1.1.0","note":"it's"}\n`, static: '{"cniVersion":"1.1.0"}\n' };
+
+function fakeBuild(tag: string) {
+  writeFileSync(join(binDir, 'cni-ts-plugins'), `#!/bin/sh\necho "${tag} argv0=$0 args=$*"\n`);
+  chmodSync(join(binDir, 'cni-ts-plugins'), 0o755);
+  const plugins = Object.keys(versions).map((name) => ({ name, package: `@cni-ts/${name}` }));
+  writeFileSync(join(binDir, 'manifest.json'), JSON.stringify({ binary: 'cni-ts-plugins', plugins, versions }));
+}
+
+const exec = (file: string, env: Record<string, string> = {}) =>
+  spawnSync(file, [], { env: { PATH: '/usr/bin:/bin', ...env }, encoding: 'utf8' });
+
+beforeEach(() => {
+  work = mkdtempSync(join(tmpdir(), 'cnits-install-'));
+  binDir = join(work, 'out');
+  mkdirSync(binDir);
+  fakeBuild('v1');
+});
+afterEach(() => rmSync(work, { recursive: true, force: true }));
+
+describe('install', () => {
+  it('links every plugin to one binary by default and leaves no temporary files', () => {
+    const dest = join(work, 'bin');
+    expect(install({ binDir, dest })).toEqual({ dest, mode: 'link', installed: ['loopback', 'static'] });
+    const ino = statSync(join(dest, 'cni-ts-plugins')).ino;
+    expect(statSync(join(dest, 'loopback')).ino).toBe(ino);
+    expect(statSync(join(dest, 'static')).ino).toBe(ino);
+    expect(readdirSync(dest).toSorted()).toEqual(['cni-ts-plugins', 'loopback', 'static']);
+    expect(exec(join(dest, 'loopback')).stdout).toContain('v1');
+  });
+
+  it('installs only the plugins asked for and rejects unknown ones', () => {
+    const dest = join(work, 'bin');
+    install({ binDir, dest, plugins: ['static'] });
+    expect(readdirSync(dest).toSorted()).toEqual(['cni-ts-plugins', 'static']);
+    expect(() => install({ binDir, dest, plugins: ['bridge'] })).toThrow(/unknown plugin\(s\): bridge/);
+  });
+
+  it('copies in copy mode', () => {
+    const dest = join(work, 'bin');
+    install({ binDir, dest, mode: 'copy' });
+    expect(readdirSync(dest).toSorted()).toEqual(['loopback', 'static']);
+    expect(statSync(join(dest, 'loopback')).ino).not.toBe(statSync(join(dest, 'static')).ino);
+    expect(statSync(join(dest, 'loopback')).mode & 0o777).toBe(0o755);
+  });
+
+  it('replaces by rename: a reader of the old file keeps reading the old contents', () => {
+    const dest = join(work, 'bin');
+    install({ binDir, dest });
+    const before = statSync(join(dest, 'loopback')).ino;
+    const fd = openSync(join(dest, 'loopback'), 'r'); // stands in for a running plugin
+    fakeBuild('v2');
+    install({ binDir, dest });
+    const buf = Buffer.alloc(64);
+    const n = readSync(fd, buf, 0, 64, 0);
+    closeSync(fd);
+    expect(buf.subarray(0, n).toString()).toContain('v1');
+    expect(statSync(join(dest, 'loopback')).ino).not.toBe(before);
+    expect(exec(join(dest, 'loopback')).stdout).toContain('v2');
+    expect(readdirSync(dest).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('is a no-op for files that are already up to date', () => {
+    const dest = join(work, 'bin');
+    install({ binDir, dest });
+    const ino = statSync(join(dest, 'loopback')).ino;
+    install({ binDir, dest });
+    expect(statSync(join(dest, 'loopback')).ino).toBe(ino);
+  });
+
+  describe('launcher mode', () => {
+    it('answers VERSION byte for byte without running the binary', () => {
+      const dest = join(work, 'bin');
+      install({ binDir, dest, mode: 'launcher' });
+      const r = exec(join(dest, 'loopback'), { CNI_COMMAND: 'VERSION' });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toBe(versions.loopback);
+    });
+
+    it('execs the binary beside it with the plugin named explicitly', () => {
+      const dest = join(work, 'bin');
+      install({ binDir, dest, mode: 'launcher' });
+      const r = exec(join(dest, 'static'), { CNI_COMMAND: 'ADD' });
+      expect(r.stdout.trim()).toBe(`v1 argv0=${join(dest, 'cni-ts-plugins')} args=static`);
+    });
+
+    it('finds the binary by its install path when the launcher is moved', () => {
+      const dest = join(work, 'bin');
+      install({ binDir, dest, mode: 'launcher' });
+      const elsewhere = join(work, 'elsewhere');
+      mkdirSync(elsewhere);
+      writeFileSync(join(elsewhere, 'static'), readFileSync(join(dest, 'static')), { mode: 0o755 });
+      expect(exec(join(elsewhere, 'static'), { CNI_COMMAND: 'DEL' }).stdout).toContain('args=static');
+    });
+  });
+});
