@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { jsonSchema, loadIPAMConfig } from './config';
-import { formatIP, parseIP } from './ip';
+import { formatIP } from './ip';
 import { rangeSetString } from './rangeset';
 
 const conf = (ipam: unknown, extra: Record<string, unknown> = {}) => ({ cniVersion: '1.0.0', name: 'n1', ipam, ...extra });
@@ -41,7 +41,7 @@ describe('loadIPAMConfig', () => {
   it('gathers requested addresses: CNI_ARGS, then args, then runtimeConfig', () => {
     const c = loadIPAMConfig(
       conf({ subnet: '10.1.0.0/24' }, { args: { cni: { ips: ['10.1.0.6/24'] } }, runtimeConfig: { ips: ['10.1.0.7'] } }),
-      { ip: parseIP('10.1.0.5') },
+      'IgnoreUnknown=1;K8S_POD_NAME=x;IP=10.1.0.5/16',
     );
     expect(c.requestedIPs.map(formatIP)).toEqual(['10.1.0.5', '10.1.0.6', '10.1.0.7']);
   });
@@ -92,6 +92,16 @@ describe('loadIPAMConfig', () => {
       'CNI version 0.2.0 does not support more than 1 address per family',
     ],
   ])('rejects %j', (stdin, message, field?: string) => fails(stdin, message, field));
+
+  it.each([
+    ['FOO=bar', 'ARGS: unknown args ["FOO=bar"]'],
+    ['ip=1.2.3.4', 'ARGS: unknown args ["ip=1.2.3.4"]'],
+    ['IP=zz', 'ARGS: error parsing value of pair "IP=zz": invalid IP address zz'],
+    ['IP=a=b', 'ARGS: invalid pair "IP=a=b"'],
+    ['IgnoreUnknown=x', 'ARGS: error parsing value of pair "IgnoreUnknown=x": boolean unmarshal error: invalid input x'],
+  ])('rejects CNI_ARGS %s', (args, message) => {
+    expect(() => loadIPAMConfig(conf({ subnet: '10.1.0.0/24' }), args)).toThrow(expect.objectContaining({ message, field: 'CNI_ARGS' }));
+  });
 
   it('exports a JSON Schema', () => {
     const s = jsonSchema() as { properties: Record<string, unknown> };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { go, goDecode, GoDecodeError } from './_gojson';
-import { type IP } from './ip';
+import { type IP, parseCIDR, parseIP } from './ip';
 import { type RangeInput, RangeError } from './range';
 import { canonicalizeRangeSet, type RangeSet, rangeSetsOverlap } from './rangeset';
 import { ipsSchema, rangeSetsSchema, rangeShape, type Route, routeSchema } from './schema';
@@ -83,9 +83,44 @@ export interface IPAMConfig {
   requestedIPs: IP[];
 }
 
-/** `IP` of CNI_ARGS, already parsed by the caller (the skel's CNI_ARGS parser). */
-export interface EnvArgs {
-  ip?: IP;
+/** Parses CNI_ARGS for host-local (`IP`, plus `IgnoreUnknown`); the skel supplies Go's LoadArgs. */
+export type EnvArgsParser = (raw: string) => { ip?: IP };
+
+/**
+ * Go `types.LoadArgs` into host-local's `IPAMEnvArgs { CommonArgs; IP ip.IP }`: pairs are
+ * `K=V` joined by `;`, keys are case-sensitive Go field names, unknown keys fail unless
+ * `IgnoreUnknown` is true.
+ */
+export function parseEnvArgs(raw: string): { ip?: IP } {
+  const out: { ip?: IP } = {};
+  const unknown: string[] = [];
+  let ignoreUnknown = false;
+  for (const pair of raw.split(';')) {
+    const kv = pair.split('=');
+    if (kv.length !== 2) throw new Error(`ARGS: invalid pair ${JSON.stringify(pair)}`);
+    const [key, value] = kv as [string, string];
+    if (key === 'IP') {
+      if (value === '') {
+        delete out.ip;
+        continue;
+      }
+      const ip = value.includes('/') ? parseCIDR(value)?.ip : parseIP(value);
+      if (!ip) throw new Error(`ARGS: error parsing value of pair ${JSON.stringify(pair)}: invalid IP address ${value}`);
+      out.ip = ip;
+    } else if (key === 'IgnoreUnknown') {
+      const v = value.toLowerCase();
+      if (v !== '1' && v !== 'true' && v !== '0' && v !== 'false') {
+        throw new Error(`ARGS: error parsing value of pair ${JSON.stringify(pair)}: boolean unmarshal error: invalid input ${v}`);
+      }
+      ignoreUnknown = v === '1' || v === 'true';
+    } else {
+      unknown.push(pair);
+    }
+  }
+  if (unknown.length > 0 && !ignoreUnknown) {
+    throw new Error(`ARGS: unknown args [${unknown.map((u) => JSON.stringify(u)).join(' ')}]`);
+  }
+  return out;
 }
 
 function versionAtLeast(v: string, min: [number, number, number]): boolean {
@@ -99,12 +134,31 @@ function versionAtLeast(v: string, min: [number, number, number]): boolean {
   return true;
 }
 
+/** Where the network keeps its state, for commands that need nothing else (GC, STATUS). */
+export interface StoreConfig {
+  name: string;
+  dataDir: string;
+}
+
+/** Decodes only what locating the store needs; ranges may be absent (they can come from runtimeConfig). */
+export function loadStoreConfig(stdin: unknown): StoreConfig {
+  let n: z.output<typeof netConfSchema>;
+  try {
+    n = goDecode(netConfSchema, stdin);
+  } catch (err) {
+    if (err instanceof GoDecodeError) throw new ConfigError(err.message, err.field);
+    throw err;
+  }
+  if (!n.ipam) throw new ConfigError("IPAM config missing 'ipam' key", 'ipam');
+  return { name: n.name ?? '', dataDir: n.ipam.dataDir ?? '' };
+}
+
 /**
  * Upstream `LoadIPAMConfig`: decodes the network config, gathers the requested addresses and the
  * range sets (runtimeConfig.ipRanges first, then the legacy top-level range, then `ranges`), and
  * validates them with upstream's messages in upstream's order.
  */
-export function loadIPAMConfig(stdin: unknown, env: EnvArgs = {}): IPAMConfig {
+export function loadIPAMConfig(stdin: unknown, cniArgs = '', parseEnv: EnvArgsParser = parseEnvArgs): IPAMConfig {
   let n: z.output<typeof netConfSchema>;
   try {
     n = goDecode(netConfSchema, stdin);
@@ -115,6 +169,14 @@ export function loadIPAMConfig(stdin: unknown, env: EnvArgs = {}): IPAMConfig {
   const ipam = n.ipam;
   if (!ipam) throw new ConfigError("IPAM config missing 'ipam' key", 'ipam');
 
+  let env: { ip?: IP } = {};
+  if (cniArgs !== '') {
+    try {
+      env = parseEnv(cniArgs);
+    } catch (err) {
+      throw new ConfigError((err as Error).message, 'CNI_ARGS');
+    }
+  }
   const requested: (IP | null)[] = [];
   const ipFields: string[] = [];
   if (env.ip) {

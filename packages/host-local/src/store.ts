@@ -98,6 +98,21 @@ export class DiskStore {
     yield* walk(this.dir);
   }
 
+  /** The files directly in the directory (reservations never live in subdirectories). */
+  *topEntries(): Generator<StoreEntry> {
+    for (const e of walk(this.dir, false)) yield e;
+  }
+
+  /** Removes one entry; false if it was already gone or cannot be removed. */
+  remove(e: StoreEntry): boolean {
+    try {
+      unlinkSync(e.path);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Addresses held by the attachment (or by a bare-id legacy file of the container). */
   getByID(id: string, ifname: string): IP[] {
     const match = reservationKey(id, ifname);
@@ -147,7 +162,7 @@ export class DiskStore {
   }
 }
 
-function* walk(dir: string): Generator<StoreEntry> {
+function* walk(dir: string, recursive = true): Generator<StoreEntry> {
   let dirents: Dirent[];
   try {
     dirents = readdirSync(dir, { withFileTypes: true });
@@ -159,7 +174,7 @@ function* walk(dir: string): Generator<StoreEntry> {
     const path = join(dir, d.name);
     // Like filepath.Walk: descend into real directories, never through symlinks.
     if (d.isDirectory()) {
-      yield* walk(path);
+      if (recursive) yield* walk(path);
       continue;
     }
     let data: Buffer;
