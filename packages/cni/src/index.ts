@@ -1,1 +1,116 @@
-export {};
+// @cni-ts/cni: the CNI protocol layer every plugin shares (libcni's pkg/skel, pkg/types,
+// pkg/version, pkg/invoke and pkg/ipam). The skeleton lives in './skel' too, importable alone
+// as '@cni-ts/cni/skel' so that VERSION never loads zod.
+
+export { CniError, ErrCode, errorText, isCniError, toCniError, type CniErrorJson, type ErrCodeName } from './errors';
+export {
+  ALL_VERSIONS,
+  CURRENT_VERSION,
+  LEGACY_VERSIONS,
+  parseVersion,
+  versionGt,
+  versionGte,
+  versionsStartingFrom,
+  versionSupported,
+  type VersionTriple,
+} from './version';
+export { validateContainerId, validateInterfaceName, validateNetworkName } from './validate';
+export {
+  canonicalCIDR,
+  canonicalIP,
+  formatIP,
+  formatIPNet,
+  ipFamily,
+  isIPv4,
+  isLoopbackIP,
+  parseCIDR,
+  parseIP,
+  type IP,
+  type IPNet,
+} from './ip';
+
+export { GoJsonSyntaxError, goJsonParse } from './gojson/parse';
+export { goMarshal, goMarshalIndent, goString, sortKeysDeep } from './gojson/encode';
+export { goList, goQuote, goQuoteList } from './gojson/quote';
+export { foldEq, goJsonKind, goStringField } from './gojson/fields';
+
+export type {
+  DNS,
+  Interface040,
+  Interface100,
+  IPConfig020,
+  IPConfig040,
+  IPConfig100,
+  Result,
+  Result020,
+  Result040,
+  Result100,
+  Route,
+} from './result/types';
+export {
+  FAMILY_LATEST,
+  FAMILY_VERSIONS,
+  isResult020,
+  isResult040,
+  isResult100,
+  resultFamily,
+  resultVersion,
+  type ResultFamily,
+} from './result/family';
+export { convertResult, toCurrentResult } from './result/convert';
+export { formatResult, formatResultAs, marshalResult, resultToJson } from './result/print';
+export { createResult, createResultFromBytes, parsePrevResult } from './result/create';
+export {
+  dnsSchema,
+  interface040Schema,
+  interface100Schema,
+  ipConfig020Schema,
+  ipConfig040Schema,
+  ipConfig100Schema,
+  result020Schema,
+  result040Schema,
+  result100Schema,
+  routeSchema,
+} from './result/schema';
+
+export {
+  configArgsSchema,
+  gcAttachmentSchema,
+  ipamSchema,
+  listPluginSchema,
+  looseBoolSchema,
+  netConfListSchema,
+  pluginConfSchema,
+  type ConfigArgs,
+  type GcAttachment,
+  type Ipam,
+  type NetConfList,
+  type PluginConf,
+} from './config/schema';
+export {
+  bandwidthSchema,
+  capabilityDnsSchema,
+  ipRangeSchema,
+  portMappingSchema,
+  runtimeConfigSchema,
+  type Bandwidth,
+  type CapabilityDns,
+  type IpRange,
+  type PortMapping,
+  type RuntimeConfig,
+} from './config/runtime';
+export { selectListVersion } from './config/list';
+
+export { goNormalize } from './schema/normalize';
+export { goCIDR, goInt, goIP, goUint } from './schema/net';
+export {
+  decodeWithSchema,
+  formatPath,
+  formatZodError,
+  parseWithSchema,
+  schemaError,
+  type SchemaErrorOptions,
+} from './schema/errors';
+export { toJsonSchema } from './schema/json-schema';
+
+export { cniArgs, K8S_ARGS, loadArgs, parseArgBool, parseArgIP, type ArgParser, type ArgSpec, type ArgsOf, type CniArgs } from './args';

@@ -1,0 +1,79 @@
+// Network configuration (SPEC §1): the plugin configuration object every plugin receives on
+// stdin, and the network configuration list a runtime loads. Plugins extend pluginConfSchema
+// with their own keys: `pluginConfSchema.extend({ master: z.string() })`.
+import * as z from 'zod';
+import { dnsSchema } from '../result/schema';
+import { runtimeConfigSchema } from './runtime';
+
+/** The `ipam` section: `type` names the IPAM plugin; everything else belongs to it. */
+export const ipamSchema = z.looseObject({
+  type: z.string().optional(),
+});
+
+/** One `cni.dev/valid-attachments` entry of a GC request. */
+export const gcAttachmentSchema = z.object({
+  containerID: z.string(),
+  ifname: z.string(),
+});
+
+/** The `args` convention: `{"cni": {"ips": [...], "labels": [{"key", "value"}]}}`. */
+export const configArgsSchema = z.looseObject({
+  cni: z
+    .looseObject({
+      ips: z.array(z.string()).optional(),
+      mac: z.string().optional(),
+      labels: z.array(z.object({ key: z.string(), value: z.string() })).optional(),
+    })
+    .optional(),
+});
+
+/**
+ * types.PluginConf plus the protocol keys a plugin may be handed: every common field of a
+ * plugin configuration object. Unknown keys are kept (z.looseObject) so plugins can extend it.
+ */
+export const pluginConfSchema = z.looseObject({
+  cniVersion: z.string().optional(),
+  name: z.string().optional(),
+  type: z.string().optional(),
+  capabilities: z.record(z.string(), z.boolean()).optional(),
+  ipam: ipamSchema.optional(),
+  dns: dnsSchema.optional(),
+  args: configArgsSchema.optional(),
+  runtimeConfig: runtimeConfigSchema.optional(),
+  prevResult: z.record(z.string(), z.unknown()).optional(),
+  'cni.dev/valid-attachments': z.array(gcAttachmentSchema).optional(),
+  'cni.dev/attachments': z.array(gcAttachmentSchema).optional(),
+});
+
+/**
+ * libcni's booleans of a list (disableCheck, disableGC, loadOnlyInlinedPlugins): a JSON bool
+ * or the strings "true"/"false" in any case (spec 0.4.0 typed disableCheck as a string).
+ */
+export const looseBoolSchema = z.union([z.boolean(), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'boolean') return v;
+  const s = v.toLowerCase();
+  if (s === 'true') return true;
+  if (s === 'false') return false;
+  ctx.issues.push({ code: 'custom', message: `invalid boolean value ${JSON.stringify(v)}`, input: v });
+  return z.NEVER;
+});
+
+/** A plugin inside a list: `type` is required there (libcni: `missing 'type'`). */
+export const listPluginSchema = pluginConfSchema.extend({ type: z.string().min(1, "missing 'type'") });
+
+/** The network configuration list (.conflist). */
+export const netConfListSchema = z.looseObject({
+  cniVersion: z.string().optional(),
+  cniVersions: z.array(z.string()).optional(),
+  name: z.string(),
+  disableCheck: looseBoolSchema.optional(),
+  disableGC: looseBoolSchema.optional(),
+  loadOnlyInlinedPlugins: looseBoolSchema.optional(),
+  plugins: z.array(listPluginSchema).min(1, 'no plugins in list').optional(),
+});
+
+export type Ipam = z.output<typeof ipamSchema>;
+export type GcAttachment = z.output<typeof gcAttachmentSchema>;
+export type ConfigArgs = z.output<typeof configArgsSchema>;
+export type PluginConf = z.output<typeof pluginConfSchema>;
+export type NetConfList = z.output<typeof netConfListSchema>;
