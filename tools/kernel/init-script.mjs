@@ -33,24 +33,27 @@ const underTmp = (p) => p === '/tmp' || p.startsWith('/tmp/');
  */
 export function renderInit(o) {
   const rw = [o.work, ...o.rw];
+  // env -i: the kernel hands unknown boot parameters (mem=, uml_dir=...) to init as variables.
   const env = Object.entries(o.env)
-    .map(([k, v]) => `export ${k}=${shq(v)}`)
-    .join('\n');
+    .map(([k, v]) => shq(`${k}=${v}`))
+    .join(' \\\n  ');
   const mounts = rw.map((d) => `rw_mount ${shq(d)}`).join('\n');
   const unmounts = rw.toReversed().map((d) => `umount ${shq(d)} 2>/dev/null`).join('\n');
   // A /tmp tmpfs would hide a repository cloned under /tmp; the overlay still catches writes.
   const freshTmp = !underTmp(o.cwd);
+  // fds 7 and 8 keep the consoles open: UML resets a console's settings and window size on
+  // its first open. raw: no \n -> \r\n, the bytes reach the host as written.
   const run = o.tty
     ? `stty -F /dev/tty1 raw -echo cols ${o.tty.cols} rows ${o.tty.rows}
 stty -F /dev/tty2 raw -echo cols ${o.tty.cols} rows ${o.tty.rows}
-"$@" </dev/null >/dev/tty1 2>/dev/tty2
+"$@" </dev/null >/dev/tty1 2>/dev/tty2 7>&- 8>&-
 rc=$?`
     : `stty -F /dev/tty1 raw -echo
 stty -F /dev/tty2 raw -echo
 mkfifo /run/cnits-kernel/out /run/cnits-kernel/err
 cat /run/cnits-kernel/out >/dev/tty1 & p1=$!
 cat /run/cnits-kernel/err >/dev/tty2 & p2=$!
-"$@" </dev/null >/run/cnits-kernel/out 2>/run/cnits-kernel/err
+"$@" </dev/null >/run/cnits-kernel/out 2>/run/cnits-kernel/err 7>&- 8>&-
 rc=$?
 # A daemon the command left behind may hold the pipes open: do not wait for it forever.
 ( sleep 5; kill $p1 $p2 2>/dev/null ) & w=$!
@@ -111,9 +114,11 @@ hostname cnits-uml
 ( while [ -e /run/cnits-kernel/runner/stat ]; do sleep 2; done; say "runner gone, halting"; halt_now ) &
 
 # 6. The command.
-${env}
 cd ${shq(o.cwd)} || die "cd ${o.cwd}"
-set -- ${o.argv.map(shq).join(' ')}
+set -- env -i \\
+  ${env} \\
+  ${o.argv.map(shq).join(' ')}
+exec 7>/dev/tty1 8>/dev/tty2
 say "start"
 ${run}
 echo $rc > ${shq(`${o.work}/${STATUS_FILE}`)}

@@ -7,7 +7,7 @@
 // kernel console (boot noise) is kept apart and shown only with --verbose or when the guest fails.
 // See README.md in this directory.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT_MARK, START_MARK, STATUS_FILE, renderInit } from './init-script.mjs';
@@ -15,6 +15,7 @@ import { MODULES } from './modules.mjs';
 import { USAGE, UsageError, guestEnv, parseOptions } from './options.mjs';
 
 const MODULE_ROOT = '/usr/lib/uml/modules';
+const WORK_PREFIX = 'cnits-kernel-';
 const CONSOLE_TAIL = 60;
 
 /** Prints a runner message (never a stack) and exits. */
@@ -42,13 +43,33 @@ function preflight(o) {
   }
 }
 
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+}
+
+/** Removes the work dirs of earlier runners that were killed before they could clean up. */
+function reapStaleWork() {
+  for (const name of readdirSync(tmpdir())) {
+    const pid = Number(/^cnits-kernel-(\d+)-/.exec(name)?.[1]);
+    if (pid > 0 && pid !== process.pid && !alive(pid)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
 /** Keeps the last lines of the kernel console and reacts to the guest's marker lines. */
-function consoleReader(verbose, onLine) {
+function consoleReader(verbose, logFile, onLine) {
   const tail = [];
+  const log = createWriteStream(logFile);
   let partial = '';
   return {
     tail,
+    close: () => new Promise((r) => log.end(r)),
     push(chunk) {
+      log.write(chunk);
       if (verbose) process.stderr.write(chunk);
       const lines = (partial + chunk.toString('utf8')).split('\n');
       partial = lines.pop() ?? '';
@@ -78,7 +99,8 @@ function main() {
 
   const t0 = performance.now();
   const secs = (t = performance.now()) => ((t - t0) / 1000).toFixed(1);
-  const work = mkdtempSync(join(tmpdir(), 'cnits-kernel-'));
+  reapStaleWork();
+  const work = mkdtempSync(join(tmpdir(), `${WORK_PREFIX}${process.pid}-`));
   for (const d of o.out) mkdirSync(d, { recursive: true });
   const tty = process.stdout.isTTY ? { cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 } : null;
   const init = join(work, 'init');
@@ -122,7 +144,7 @@ function main() {
 
   let started = false;
   let markedExit = null;
-  const con = consoleReader(o.verbose, (line) => {
+  const con = consoleReader(o.verbose, join(work, 'console.log'), (line) => {
     if (!started && line.includes(START_MARK)) {
       started = true;
       process.stderr.write(`kernel: booted in ${secs()} s\n`);
@@ -164,34 +186,33 @@ function main() {
   const streamsDone = [uml.stdout, uml.stderr, uml.stdio[3], uml.stdio[4]].map(
     (s) => new Promise((r) => s.once('close', r)),
   );
-  uml.on('error', (err) => fail(`cannot start ${o.kernel}: ${err.message}`));
+  uml.on('error', (err) => {
+    rmSync(work, { recursive: true, force: true });
+    fail(`cannot start ${o.kernel}: ${err.message}`);
+  });
   uml.on('exit', async (code, signal) => {
     clearTimeout(timer);
     killGuest('SIGKILL'); // helpers that outlived the main process
     await Promise.race([Promise.all(streamsDone), new Promise((r) => setTimeout(r, 2000).unref())]);
     const statusPath = join(work, STATUS_FILE);
     const status = existsSync(statusPath) ? Number(readFileSync(statusPath, 'utf8').trim()) : markedExit;
+    const showConsole = (why) =>
+      process.stderr.write(`kernel: ${why}; last console lines (all of them with --verbose):\n${con.tail.map((l) => `  | ${l}`).join('\n')}\n`);
     let rc;
     if (interrupted) {
       rc = interrupted === 'SIGINT' ? 130 : 143;
     } else if (timedOut) {
+      if (!started) showConsole('the guest never reached the command');
       rc = 124;
     } else if (status === null || !Number.isInteger(status)) {
-      process.stderr.write(
-        `kernel: the guest stopped before the command finished (uml ${signal ?? `exit ${code}`}); last console lines:\n` +
-          con.tail.map((l) => `  | ${l}`).join('\n') +
-          '\n',
-      );
+      showConsole(`the guest stopped before the command finished (uml ${signal ?? `exit ${code}`})`);
       rc = 1;
     } else {
       rc = status;
     }
-    if (!started && !o.verbose && rc !== 0 && status !== null) {
-      process.stderr.write(con.tail.map((l) => `  | ${l}`).join('\n') + '\n');
-    }
     process.stderr.write(`kernel: command exited ${rc} after ${secs()} s in total\n`);
+    await con.close();
     if (o.keep) {
-      writeFileSync(join(work, 'console.log'), con.tail.join('\n') + '\n');
       process.stderr.write(`kernel: kept ${work}\n`);
     } else {
       rmSync(work, { recursive: true, force: true });
