@@ -1,0 +1,52 @@
+// host-local ADD then DEL, one at a time and 64 at once (kubelet starting many pods), each
+// implementation with its own data directory.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const PARALLEL = 64;
+
+function hostLocal({ parallel, runs }) {
+  const tag = parallel > 1 ? ` ×${parallel} parallel` : '';
+  return {
+    id: `host-local${parallel > 1 ? '-parallel' : ''}`,
+    root: true,
+    runs,
+    setup(ctx) {
+      return { ns: ctx.netns('hl') };
+    },
+    plans(ctx, { ns }) {
+      return ctx.impls(['cni-ts', 'Go']).map((impl) => {
+        const bin = ctx.bin(impl, 'host-local');
+        if (!bin) return { impl, steps: [] };
+        const dataDir = join(ctx.tmp, `host-local-${parallel}-${impl.replaceAll(' ', '-')}`);
+        mkdirSync(dataDir, { recursive: true });
+        const stdin = JSON.stringify({
+          cniVersion: '1.0.0',
+          name: 'bench-hl',
+          type: 'bridge',
+          ipam: { type: 'host-local', subnet: '10.77.0.0/16', dataDir },
+        });
+        const jobs = (cmd) =>
+          Array.from({ length: parallel }, (_, i) => ({
+            cmd: [bin],
+            stdin,
+            env: ctx.env({ CNI_COMMAND: cmd, CNI_CONTAINERID: `bench-hl-${i}`, CNI_NETNS: ns.path, CNI_IFNAME: 'eth0', CNI_PATH: ctx.dir(impl) }),
+          }));
+        return {
+          impl,
+          steps: [
+            { row: `host-local ADD${tag}`, jobs: jobs('ADD') },
+            { row: `host-local DEL${tag}`, jobs: jobs('DEL') },
+          ],
+        };
+      });
+    },
+    teardown(ctx, { ns }) {
+      ctx.deleteNetns(ns);
+    },
+  };
+}
+
+export const sequential = hostLocal({ parallel: 1 });
+// A 64-process batch takes seconds; fewer repetitions keep the whole bench under five minutes.
+export const parallel = hostLocal({ parallel: PARALLEL, runs: 5 });

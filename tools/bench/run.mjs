@@ -1,0 +1,189 @@
+#!/usr/bin/env node
+// `pnpm bench`: builds the plugins (if anything changed), installs them into temporary
+// directories, then measures our plugins, the Go oracle (/usr/lib/cni) and a bare Node start side
+// by side, interleaved in the same run, and prints a table that also replaces the generated block
+// of docs/perf.md.
+//
+//   pnpm bench [--runs N] [--rss-runs N] [--only SUBSTR] [--no-build] [--no-write]
+import { execFileSync } from 'node:child_process';
+import { cpus, release, tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { build, nodeBinary, ROOT } from '../build/build.mjs';
+import { install } from '../install/install.mjs';
+import { cases } from './cases/index.mjs';
+import { createNetns, deleteAll, deleteNetns, ipIn } from './lib/netns.mjs';
+import { haveTime, withRss } from './lib/rss.mjs';
+import { runBatch } from './lib/spawn.mjs';
+import { renderTable, replaceBlock } from './lib/table.mjs';
+
+const GO_DIR = '/usr/lib/cni';
+const IMPLS = ['cni-ts', 'cni-ts launcher', 'Go', 'node -e 0'];
+const log = (m) => process.stderr.write(`bench: ${m}\n`);
+
+function options(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      runs: { type: 'string', default: '30' },
+      'rss-runs': { type: 'string', default: '3' },
+      warmup: { type: 'string', default: '2' },
+      only: { type: 'string' },
+      'no-build': { type: 'boolean' },
+      'no-write': { type: 'boolean' },
+    },
+  });
+  return {
+    runs: Number(values.runs),
+    rssRuns: Number(values['rss-runs']),
+    warmup: Number(values.warmup),
+    only: values.only,
+    build: !values['no-build'],
+    write: !values['no-write'],
+  };
+}
+
+function goVersion() {
+  try {
+    return execFileSync('dpkg-query', ['-W', '-f=${Version}', 'containernetworking-plugins'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown version';
+  }
+}
+
+function makeContext(opts, manifest, dirs, tmp) {
+  const ours = manifest ? manifest.plugins.map((p) => p.name) : [];
+  const dirOf = { 'cni-ts': dirs.link, 'cni-ts launcher': dirs.launcher, Go: GO_DIR };
+  return {
+    runs: opts.runs,
+    tmp,
+    node: nodeBinary(),
+    ourPlugins: () => ours,
+    impls: (wanted) => wanted.filter((i) => i === 'node -e 0' || (dirOf[i] && existsSync(dirOf[i]))),
+    dir: (impl) => dirOf[impl],
+    bin(impl, name) {
+      if (impl.startsWith('cni-ts') && !ours.includes(name)) return null;
+      const p = dirOf[impl] && join(dirOf[impl], name);
+      return p && existsSync(p) ? p : null;
+    },
+    env: (extra) => ({ PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...extra }),
+    netns: createNetns,
+    deleteNetns,
+    ip: ipIn,
+  };
+}
+
+function firstLine(r) {
+  const text = `${r.stdout}\n${r.stderr}`.trim().split('\n')[0] ?? '';
+  return `exit ${r.code}${text ? `: ${text.slice(0, 120)}` : ''}`;
+}
+
+/** Runs one case; adds its samples to `rows` (row -> impl -> {ms, rss, error}). */
+function runCase(c, ctx, opts, rows) {
+  const state = c.setup?.(ctx);
+  try {
+    const plans = c.plans(ctx, state).filter((p) => p.steps.length);
+    const cell = (row, impl) => {
+      if (!rows.has(row)) rows.set(row, new Map());
+      const byImpl = rows.get(row);
+      if (!byImpl.has(impl)) byImpl.set(impl, { ms: [], rss: [] });
+      return byImpl.get(impl);
+    };
+    for (const p of plans) for (const s of p.steps) cell(s.row, p.impl);
+
+    const iterate = (i, mode) => {
+      // Rotate the order each iteration so no implementation always runs right after another.
+      const order = plans.map((_, k) => plans[(k + Math.max(i, 0)) % plans.length]);
+      for (const plan of order) {
+        if (plan.failed) continue;
+        for (const step of plan.steps) {
+          const wrapped = mode === 'rss' ? step.jobs.map(withRss) : null;
+          const r = runBatch(wrapped ? wrapped.map((w) => w.job) : step.jobs, { netns: step.netns });
+          const bad = r.results.find((x) => x.code !== 0);
+          if (bad) {
+            cell(step.row, plan.impl).error = firstLine(bad);
+            plan.failed = true;
+            break;
+          }
+          if (mode === 'time' && i >= 0) cell(step.row, plan.impl).ms.push(r.ms);
+          if (mode === 'rss') cell(step.row, plan.impl).rss.push(Math.max(...wrapped.map((w) => w.read())));
+        }
+      }
+    };
+    const runs = c.runs ?? opts.runs;
+    for (let i = -opts.warmup; i < runs; i++) iterate(i, 'time');
+    if (haveTime()) for (let i = 0; i < opts.rssRuns; i++) iterate(i, 'rss');
+  } finally {
+    c.teardown?.(ctx, state);
+  }
+}
+
+async function main() {
+  const opts = options(process.argv.slice(2));
+  const started = Date.now();
+  const isRoot = process.geteuid?.() === 0;
+  let manifest = null;
+  try {
+    manifest = opts.build ? await build({ ifNeeded: true }) : JSON.parse(readFileSync(join(ROOT, 'out/bin/manifest.json'), 'utf8'));
+  } catch (err) {
+    log(`our plugins are not available (${err.message}); measuring the others only`);
+  }
+
+  const tmp = mkdtempSync(join(tmpdir(), 'cnits-bench-'));
+  const cleanup = () => {
+    deleteAll();
+    rmSync(tmp, { recursive: true, force: true });
+  };
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => (cleanup(), process.exit(130)));
+  const dirs = { link: join(tmp, 'bin'), launcher: join(tmp, 'launcher') };
+  if (manifest) {
+    const binDir = join(ROOT, 'out/bin');
+    install({ binDir, dest: dirs.link, mode: 'link' });
+    install({ binDir, dest: dirs.launcher, mode: 'launcher' });
+  }
+  const ctx = makeContext(opts, manifest, dirs, tmp);
+  const rows = new Map();
+  const skipped = [];
+  try {
+    for (const c of cases) {
+      if (opts.only && !c.id.includes(opts.only)) continue;
+      if (c.root && !isRoot) {
+        skipped.push(`${c.id} (needs root)`);
+        continue;
+      }
+      const t = Date.now();
+      runCase(c, ctx, opts, rows);
+      log(`${c.id}: ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    cleanup();
+  }
+
+  const impls = IMPLS.filter((i) => [...rows.values()].some((m) => m.has(i)));
+  const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
+  const meta = [
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`pnpm bench\` on ${cpu}, ${cpus().length} cores, Linux ${release()}.`,
+    `Node ${process.versions.node} (the one embedded in the binary); Go oracle: Debian containernetworking-plugins ${goVersion()} (${GO_DIR}).`,
+    `Wall time: median (p10–p90) over ${opts.runs} runs (cases with their own count: host-local ×64 ${cases.find((c) => c.id === 'host-local-parallel')?.runs ?? opts.runs}), ` +
+      `after ${opts.warmup} warm-up runs, implementations interleaved. Peak RSS: median of ${opts.rssRuns} runs of ru_maxrss (GNU time; the largest process of a batch).`,
+    'Rows an implementation does not have yet show –. `cni-ts` is `pnpm cni install` (hard links to the single-executable binary); `cni-ts launcher` is `--mode launcher`.',
+  ];
+  if (skipped.length) meta.push(`Skipped: ${skipped.join(', ')}.`);
+  if (!haveTime()) meta.push('Peak RSS not measured: /usr/bin/time (GNU time) is not installed.');
+  const block = `${meta.join('\n')}\n\n${renderTable(rows, impls)}`;
+  process.stdout.write(`${block}\n`);
+
+  if (opts.write && !opts.only) {
+    const doc = join(ROOT, 'docs/perf.md');
+    writeFileSync(doc, replaceBlock(existsSync(doc) ? readFileSync(doc, 'utf8') : '# Performance\n', block));
+    log(`updated ${doc}`);
+  }
+  log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+main().catch((err) => {
+  deleteAll();
+  log(err.stack ?? err.message);
+  process.exit(1);
+});
