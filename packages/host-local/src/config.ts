@@ -1,3 +1,4 @@
+import { loadArgs } from '@cni-ts/cni';
 import { z } from 'zod';
 import { go, goDecode, GoDecodeError } from './_gojson';
 import { type IP, parseCIDR, parseIP } from './ip';
@@ -87,40 +88,19 @@ export interface IPAMConfig {
 export type EnvArgsParser = (raw: string) => { ip?: IP };
 
 /**
- * Go `types.LoadArgs` into host-local's `IPAMEnvArgs { CommonArgs; IP ip.IP }`: pairs are
- * `K=V` joined by `;`, keys are case-sensitive Go field names, unknown keys fail unless
- * `IgnoreUnknown` is true.
+ * Go `types.LoadArgs` into host-local's `IPAMEnvArgs { CommonArgs; IP ip.IP }`: keys are
+ * case-sensitive Go field names, unknown keys fail unless `IgnoreUnknown` is true.
  */
 export function parseEnvArgs(raw: string): { ip?: IP } {
-  const out: { ip?: IP } = {};
-  const unknown: string[] = [];
-  let ignoreUnknown = false;
-  for (const pair of raw.split(';')) {
-    const kv = pair.split('=');
-    if (kv.length !== 2) throw new Error(`ARGS: invalid pair ${JSON.stringify(pair)}`);
-    const [key, value] = kv as [string, string];
-    if (key === 'IP') {
-      if (value === '') {
-        delete out.ip;
-        continue;
-      }
-      const ip = value.includes('/') ? parseCIDR(value)?.ip : parseIP(value);
-      if (!ip) throw new Error(`ARGS: error parsing value of pair ${JSON.stringify(pair)}: invalid IP address ${value}`);
-      out.ip = ip;
-    } else if (key === 'IgnoreUnknown') {
-      const v = value.toLowerCase();
-      if (v !== '1' && v !== 'true' && v !== '0' && v !== 'false') {
-        throw new Error(`ARGS: error parsing value of pair ${JSON.stringify(pair)}: boolean unmarshal error: invalid input ${v}`);
-      }
-      ignoreUnknown = v === '1' || v === 'true';
-    } else {
-      unknown.push(pair);
-    }
-  }
-  if (unknown.length > 0 && !ignoreUnknown) {
-    throw new Error(`ARGS: unknown args [${unknown.map((u) => JSON.stringify(u)).join(' ')}]`);
-  }
-  return out;
+  const a = loadArgs(raw, {
+    IP: (v: string): IP | undefined => {
+      if (v === '') return undefined;
+      const ip = v.includes('/') ? parseCIDR(v)?.ip : parseIP(v);
+      if (!ip) throw new Error(`invalid IP address ${v}`);
+      return ip;
+    },
+  });
+  return a.IP ? { ip: a.IP } : {};
 }
 
 function versionAtLeast(v: string, min: [number, number, number]): boolean {
