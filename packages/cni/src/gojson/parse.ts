@@ -50,7 +50,10 @@ function setKey(obj: Record<string, unknown>, key: string, value: unknown): void
 class Parser {
   private i = 0;
   private depth = 0;
-  constructor(private readonly b: Uint8Array) {}
+  private readonly b: Uint8Array;
+  constructor(bytes: Uint8Array) {
+    this.b = bytes;
+  }
 
   /** Current byte; past the end it is the space Go's scanner feeds at EOF. */
   private cur(): number {

@@ -1,0 +1,42 @@
+// The whole binary entry of a plugin: process environment and stdin in, stdout/stderr and
+// exit status out.
+import { toCniError } from '../errors';
+import { goMarshalIndent } from '../gojson/encode';
+import type { Plugin } from '../plugin';
+import { dispatch } from './dispatch';
+import { readAllStdin, writeAll } from './stdio';
+
+function writeErr(text: string): void {
+  try {
+    writeAll(2, text);
+  } catch {
+    // stderr is informational; a closed stderr must not change the outcome
+  }
+}
+
+/** A failure that escaped the plugin's promise chain still ends as a CNI error, never a stack. */
+function fatal(err: unknown): never {
+  if (process.env.CNI_TS_DEBUG && err instanceof Error && err.stack) writeErr(`${err.stack}\n`);
+  try {
+    writeAll(1, goMarshalIndent(toCniError(err).toJSON()));
+  } catch {
+    // nothing more can be reported
+  }
+  process.exit(1);
+}
+
+/**
+ * Runs `plugin` as a CNI binary and exits: errors go to stdout as 4-space-indented JSON with
+ * exit status 1; stack traces only ever reach stderr, and only with CNI_TS_DEBUG set.
+ */
+export async function run(plugin: Plugin): Promise<never> {
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
+  const out = await dispatch(plugin, { env: process.env, stdin: () => readAllStdin(0), onStderr: writeErr });
+  try {
+    if (out.stdout) writeAll(1, out.stdout);
+  } catch {
+    process.exit(1);
+  }
+  process.exit(out.exitCode);
+}
