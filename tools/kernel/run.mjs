@@ -55,7 +55,8 @@ function alive(pid) {
 /** Removes the work dirs of earlier runners that were killed before they could clean up. */
 function reapStaleWork() {
   for (const name of readdirSync(tmpdir())) {
-    const pid = Number(/^cnits-kernel-(\d+)-/.exec(name)?.[1]);
+    if (!name.startsWith(WORK_PREFIX)) continue;
+    const pid = Number(name.slice(WORK_PREFIX.length).split('-')[0]);
     if (pid > 0 && pid !== process.pid && !alive(pid)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
   }
 }
