@@ -1,1 +1,16 @@
-export {};
+export { hostLocal } from './plugin';
+export { jsonSchema, ipamSchema, netConfSchema, loadIPAMConfig, ConfigError, type IPAMConfig } from './config';
+export { cmdAdd, type IpamResult } from './add';
+export { cmdDel } from './del';
+export { cmdCheck } from './check';
+export { cmdGc, validAttachments, type GcAttachment } from './gc';
+export { cmdStatus, UnavailableError } from './status';
+export { DiskStore, DEFAULT_DATA_DIR, FILE_MODE, LOCK_MODE, reservationKey } from './store';
+export { withStoreLock } from './lock';
+export { candidates } from './iter';
+export { allocate, AllocationError, type Allocation } from './allocator';
+export { canonicalizeRange, type Range, type RangeInput } from './range';
+export { canonicalizeRangeSet, rangeSetString, type RangeSet } from './rangeset';
+export { formatIP, parseCIDR, parseIP, type CIDR, type IP } from './ip';
+export { parseResolvConf } from './dns';
+export type { IpamRequest } from './request';
