@@ -38,7 +38,7 @@ function runSuite(name) {
     name === 'kernel'
       ? [process.execPath, [join(root, 'tools/kernel/run.mjs'), '--out', work, '--', process.execPath, ...vitestArgs]]
       : [process.execPath, vitestArgs];
-  const res = spawnSync(cmd[0], cmd[1], { cwd: root, stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0' } });
+  const res = spawnSync(cmd[0], cmd[1], { cwd: root, stdio: 'inherit', env: { ...process.env, NO_COLOR: '1' } });
   if (!existsSync(report)) {
     console.error(`${name}: the suite produced no report (exit ${res.status ?? res.signal}); counted as one failure`);
     return { passed: 0, failed: 1, skipped: 0 };
