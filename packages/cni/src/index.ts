@@ -122,3 +122,30 @@ export { isOwnNetns, netnsOverridden } from './skel/netns';
 export { readAllStdin, writeAll } from './skel/stdio';
 export { CNI_TS_VERSION } from './skel/version-string';
 export type { Command, CniRequest, MaybePromise, Plugin } from './plugin';
+
+export { findInPath } from './invoke/find';
+export { rawExecPlugin, type ExecEnv, type PluginExec } from './invoke/exec';
+export { pluginError } from './invoke/errors';
+export { decodeConfigVersion, parsePluginResult } from './invoke/result';
+export { decodePluginInfo, getVersionInfo, type PluginInfo } from './invoke/version-info';
+export {
+  inProcessPlugin,
+  isOwnBinary,
+  registeredPlugin,
+  registeredTypes,
+  registerPlugin,
+  setOwnBinaryCheck,
+  unregisterPlugin,
+  type PluginLoader,
+} from './invoke/registry';
+export {
+  defaultExec,
+  delegateAdd,
+  delegateCheck,
+  delegateDel,
+  delegateEnv,
+  delegateGC,
+  delegateStatus,
+  type DelegateOptions,
+} from './invoke/delegate';
+export { ipamAdd, ipamCheck, ipamDel, ipamGC, ipamStatus } from './ipam';

@@ -1,0 +1,57 @@
+// Our own plugins that may run in-process when delegated to (see README "In-process
+// delegation"). The multi-call binary and the chain fill the registry; a plugin binary
+// built alone leaves it empty and always execs.
+import { statSync } from 'node:fs';
+import type { Plugin } from '../plugin';
+
+export type PluginLoader = () => Plugin | Promise<Plugin>;
+
+const registry = new Map<string, PluginLoader>();
+
+/** Registers one of our plugins under its type, loaded only when first delegated to. */
+export function registerPlugin(type: string, load: PluginLoader): void {
+  registry.set(type, load);
+}
+
+export function unregisterPlugin(type: string): void {
+  registry.delete(type);
+}
+
+export function registeredPlugin(type: string): PluginLoader | undefined {
+  return registry.get(type);
+}
+
+export function registeredTypes(): string[] {
+  return [...registry.keys()];
+}
+
+function sameFile(a: string, b: string): boolean {
+  try {
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The default test: the binary found in CNI_PATH is the very file this process runs from
+ * (a link to the multi-call binary), so running its code in-process is running the same code.
+ */
+export function isOwnBinary(foundPath: string): boolean {
+  return sameFile(foundPath, process.execPath);
+}
+
+let ownBinary: (foundPath: string) => boolean = isOwnBinary;
+
+/** Replaces the test deciding that a found binary is ours (undefined restores the default). */
+export function setOwnBinaryCheck(check: ((foundPath: string) => boolean) | undefined): void {
+  ownBinary = check ?? isOwnBinary;
+}
+
+/** The registered plugin to run in-process for `type` found at `foundPath`, if any. */
+export function inProcessPlugin(type: string, foundPath: string): PluginLoader | undefined {
+  const load = registry.get(type);
+  return load && ownBinary(foundPath) ? load : undefined;
+}
