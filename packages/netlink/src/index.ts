@@ -16,3 +16,72 @@ export { createNamedNetns, deleteNamedNetns, NETNS_RUN_DIR } from './netns-named
 export { FileLock, withFileLock } from './flock';
 export { sysctlGet, sysctlSet, sysctlEnsure, sysctlPath, sysctlKeyToPath } from './sysctl';
 export { koffi, KOFFI_GLOBAL } from './_koffi';
+export { NetlinkHandle, openHandle } from './handle';
+export { NetlinkSocket, type SocketOptions, type OpContext } from './socket';
+export {
+  defaultHandle,
+  linkList,
+  linkByName,
+  linkByIndex,
+  findLink,
+  linkIndex,
+  linkAdd,
+  linkDel,
+  linkSet,
+  linkSetUp,
+  linkSetDown,
+  linkSetMtu,
+  linkSetHardwareAddr,
+  linkSetName,
+  linkSetAlias,
+  linkSetMaster,
+  linkSetNoMaster,
+  linkSetNsFd,
+  linkSetNsPid,
+  linkSetPromisc,
+  linkSetAllmulti,
+  linkSetTxQLen,
+  bridgePortSet,
+  linkSetHairpin,
+  linkSetIsolated,
+  linkSetLearning,
+  linkSetFlood,
+  bridgeVlanAdd,
+  bridgeVlanDel,
+  bridgeVlanList,
+  addrList,
+  addrAdd,
+  addrReplace,
+  addrDel,
+  routeList,
+  routeAdd,
+  routeReplace,
+  routeAppend,
+  routeDel,
+} from './default';
+export type { LinkChanges } from './ops/link';
+export type { BridgeVlanOptions } from './ops/bridge';
+export type {
+  Link,
+  LinkRef,
+  LinkSpec,
+  LinkCommon,
+  VethSpec,
+  VethPeer,
+  MacvlanSpec,
+  IpvlanSpec,
+  BridgeSpec,
+  VlanSpec,
+  DummySpec,
+  VrfSpec,
+  GenericLinkSpec,
+  NetnsTarget,
+  TuntapSpec,
+} from './ops/link-types';
+export type { Addr, AddrSpec, AddrFamily } from './ops/addr';
+export type { Route, RouteSpec, RouteFilter, RouteNextHop, RouteNextHopSpec } from './ops/route';
+export type { BridgePortData, BridgeVlanInfo } from './codec/bridge';
+export type { LinkStats, LinkKindData } from './codec/link';
+export type { MacvlanMode, IpvlanMode, IpvlanFlag, MacvlanData, IpvlanData, VlanData, VrfData, BridgeData, TunData } from './codec/link-kinds';
+export { parseIP, formatIP, parseCIDR, parseMAC, formatMAC, tryParseIP } from './codec/ip';
+export * as codec from './codec/index';

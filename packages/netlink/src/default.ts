@@ -1,0 +1,69 @@
+import { currentFrame } from './_frames';
+import { NetlinkHandle } from './handle';
+import type { OpsContext } from './ops/_ctx';
+import * as addr from './ops/addr';
+import * as bridge from './ops/bridge';
+import * as link from './ops/link';
+import * as route from './ops/route';
+
+const KEY = 'netlink-handle';
+
+/**
+ * The handle of the namespace the calling thread is in now: inside withNetns(ns, fn) that is ns
+ * (a socket opened on first use and closed when fn ends), outside it the process's own.
+ */
+export function defaultHandle(): NetlinkHandle {
+  const frame = currentFrame();
+  let h = frame.cache.get(KEY) as NetlinkHandle | undefined;
+  if (!h) {
+    h = NetlinkHandle.open();
+    frame.cache.set(KEY, h);
+  }
+  return h;
+}
+
+function bind<A extends unknown[], R>(op: (ctx: OpsContext, ...args: A) => R) {
+  return (...args: A): R => op(defaultHandle(), ...args);
+}
+
+export const linkList = bind(link.linkList);
+export const linkByName = bind(link.linkByName);
+export const linkByIndex = bind(link.linkByIndex);
+export const findLink = bind(link.findLink);
+export const linkIndex = bind(link.linkIndex);
+export const linkAdd = bind(link.linkAdd);
+export const linkDel = bind(link.linkDel);
+export const linkSet = bind(link.linkSet);
+export const linkSetUp = bind(link.linkSetUp);
+export const linkSetDown = bind(link.linkSetDown);
+export const linkSetMtu = bind(link.linkSetMtu);
+export const linkSetHardwareAddr = bind(link.linkSetHardwareAddr);
+export const linkSetName = bind(link.linkSetName);
+export const linkSetAlias = bind(link.linkSetAlias);
+export const linkSetMaster = bind(link.linkSetMaster);
+export const linkSetNoMaster = bind(link.linkSetNoMaster);
+export const linkSetNsFd = bind(link.linkSetNsFd);
+export const linkSetNsPid = bind(link.linkSetNsPid);
+export const linkSetPromisc = bind(link.linkSetPromisc);
+export const linkSetAllmulti = bind(link.linkSetAllmulti);
+export const linkSetTxQLen = bind(link.linkSetTxQLen);
+
+export const bridgePortSet = bind(bridge.bridgePortSet);
+export const linkSetHairpin = bind(bridge.linkSetHairpin);
+export const linkSetIsolated = bind(bridge.linkSetIsolated);
+export const linkSetLearning = bind(bridge.linkSetLearning);
+export const linkSetFlood = bind(bridge.linkSetFlood);
+export const bridgeVlanAdd = bind(bridge.bridgeVlanAdd);
+export const bridgeVlanDel = bind(bridge.bridgeVlanDel);
+export const bridgeVlanList = bind(bridge.bridgeVlanList);
+
+export const addrList = bind(addr.addrList);
+export const addrAdd = bind(addr.addrAdd);
+export const addrReplace = bind(addr.addrReplace);
+export const addrDel = bind(addr.addrDel);
+
+export const routeList = bind(route.routeList);
+export const routeAdd = bind(route.routeAdd);
+export const routeReplace = bind(route.routeReplace);
+export const routeAppend = bind(route.routeAppend);
+export const routeDel = bind(route.routeDel);
