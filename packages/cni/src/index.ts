@@ -80,10 +80,12 @@ export {
   listPluginSchema,
   looseBoolSchema,
   netConfListSchema,
+  netConfSchema,
   pluginConfSchema,
   type ConfigArgs,
   type GcAttachment,
   type Ipam,
+  type NetConf,
   type NetConfList,
   type PluginConf,
 } from './config/schema';

@@ -28,20 +28,28 @@ export const configArgsSchema = z.looseObject({
 });
 
 /**
- * types.PluginConf plus the protocol keys a plugin may be handed: every common field of a
- * plugin configuration object. Unknown keys are kept (z.looseObject) so plugins can extend it.
+ * Exactly Go's types.NetConf (PluginConf): what the reference plugins that use it decode, and
+ * type-check, from stdin. Unknown keys are kept (z.looseObject).
  */
-export const pluginConfSchema = z.looseObject({
+export const netConfSchema = z.looseObject({
   cniVersion: z.string().optional(),
   name: z.string().optional(),
   type: z.string().optional(),
   capabilities: z.record(z.string(), z.boolean()).optional(),
   ipam: ipamSchema.optional(),
   dns: dnsSchema.optional(),
-  args: configArgsSchema.optional(),
-  runtimeConfig: runtimeConfigSchema.optional(),
   prevResult: z.record(z.string(), z.unknown()).optional(),
   'cni.dev/valid-attachments': z.array(gcAttachmentSchema).optional(),
+});
+
+/**
+ * NetConf plus the other protocol keys a plugin may be handed (args, runtimeConfig with typed
+ * capabilities, the legacy GC key): every common field of a plugin configuration object.
+ * Plugins extend it with their own keys.
+ */
+export const pluginConfSchema = netConfSchema.extend({
+  args: configArgsSchema.optional(),
+  runtimeConfig: runtimeConfigSchema.optional(),
   'cni.dev/attachments': z.array(gcAttachmentSchema).optional(),
 });
 
@@ -75,5 +83,6 @@ export const netConfListSchema = z.looseObject({
 export type Ipam = z.output<typeof ipamSchema>;
 export type GcAttachment = z.output<typeof gcAttachmentSchema>;
 export type ConfigArgs = z.output<typeof configArgsSchema>;
+export type NetConf = z.output<typeof netConfSchema>;
 export type PluginConf = z.output<typeof pluginConfSchema>;
 export type NetConfList = z.output<typeof netConfListSchema>;
