@@ -1,1 +1,2 @@
-export {};
+export { loopback } from './plugin';
+export { loopbackConfigSchema, loopbackJsonSchema, type LoopbackConf } from './config';

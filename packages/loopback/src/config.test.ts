@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { cniArgs, type CniRequest } from '@cni-ts/cni';
+import { loopbackJsonSchema, parseConf } from './config';
+import { loopback } from './plugin';
+
+function req(config: Record<string, unknown>): CniRequest {
+  return {
+    command: 'ADD',
+    containerId: 'c',
+    netns: '/x',
+    ifname: 'eth0',
+    args: cniArgs(''),
+    path: [],
+    pathEnv: '',
+    netnsOverride: '',
+    stdin: new Uint8Array(),
+    config,
+    cniVersion: String(config.cniVersion ?? '0.1.0'),
+    env: {},
+    log: () => {},
+  };
+}
+
+describe('loopback config', () => {
+  it('parses the common fields, keys matched case-insensitively', () => {
+    expect(parseConf(req({ CNIVERSION: '1.0.0', name: 'n', type: 'loopback', extra: { a: 1 } }))).toEqual({ cniVersion: '1.0.0' });
+  });
+
+  it('parses prevResult in the config version', () => {
+    const prev = { cniVersion: '0.4.0', ips: [{ version: '4', address: '10.0.0.2/24' }] };
+    expect(parseConf(req({ cniVersion: '0.4.0', name: 'n', prevResult: prev })).prevResult).toEqual({ ...prev, dns: undefined });
+  });
+
+  it('rejects bad fields with code 7 and the field path', () => {
+    expect(() => parseConf(req({ cniVersion: '1.0.0', name: 'n', capabilities: { portMappings: 'yes' } }))).toThrow(
+      expect.objectContaining({ code: 7, msg: 'failed to parse network config: capabilities.portMappings: expected boolean, got string' }),
+    );
+    expect(() => parseConf(req({ cniVersion: '1.0.0', name: 'n', prevResult: { ips: [{ address: 'x' }] } }))).toThrow(
+      'failed to parse prevResult: could not parse prevResult: ips[0].address: invalid CIDR address: x',
+    );
+  });
+
+  it('exports a JSON Schema and a lazily loaded zod schema', async () => {
+    expect(loopbackJsonSchema()).toMatchObject({ type: 'object', properties: { cniVersion: { type: 'string' }, prevResult: { type: 'object' } } });
+    expect(await loopback.configSchema?.()).toBeDefined();
+  });
+});
