@@ -1,0 +1,25 @@
+// Go prints wrapped netlink and syscall errors as the bare errno text ("file exists"); our
+// netlink errors carry more context in their message. Plugins that reproduce upstream texts
+// ("failed to create macvlan: file exists") use errText() for the inner part.
+import { LinkNotFoundError, SyscallError } from '@cni-ts/netlink';
+
+/** The text Go would print for `err` inside a wrapping message. */
+export function errText(err: unknown): string {
+  if (err instanceof LinkNotFoundError) return err.message;
+  if (err instanceof SyscallError) {
+    const extack = (err as { extack?: string }).extack;
+    return extack ? `${err.strerror}: ${extack}` : err.strerror;
+  }
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+/** A plain Error whose message is `${context}: ${errText(cause)}`, keeping the cause. */
+export function wrapErr(context: string, cause: unknown): Error {
+  return new Error(`${context}: ${errText(cause)}`, { cause });
+}
+
+/** Go's %q of a string (the subset our messages need: printable text, escapes for " and \\). */
+export function goQ(s: string): string {
+  return JSON.stringify(s);
+}

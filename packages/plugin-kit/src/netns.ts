@@ -1,0 +1,21 @@
+// Opening the container namespace with upstream's error text, and the DEL-time test for
+// "the namespace is already gone".
+import { NetnsNotExistError, openNetns, type Netns } from '@cni-ts/netlink';
+import { errText } from './errors';
+
+/** ns.GetNS with the plugins' wrapping: `failed to open netns "<path>": <err>`. */
+export function openContainerNetns(path: string): Netns {
+  try {
+    return openNetns(path);
+  } catch (err) {
+    throw new Error(`failed to open netns ${JSON.stringify(path)}: ${errText(err)}`, { cause: err });
+  }
+}
+
+/** True when `err` (or its cause) says the namespace path does not exist (Go's NSPathNotExistErr). */
+export function isNetnsGone(err: unknown): boolean {
+  for (let e = err; e instanceof Error; e = e.cause) {
+    if (e instanceof NetnsNotExistError) return true;
+  }
+  return false;
+}
