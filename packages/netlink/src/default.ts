@@ -3,8 +3,14 @@ import { NetlinkHandle } from './handle';
 import type { OpsContext } from './ops/_ctx';
 import * as addr from './ops/addr';
 import * as bridge from './ops/bridge';
+import * as ethtool from './ops/ethtool';
+import * as garp from './ops/garp';
 import * as link from './ops/link';
+import * as neigh from './ops/neigh';
 import * as route from './ops/route';
+import * as rule from './ops/rule';
+import * as settle from './ops/settle';
+import * as tuntap from './ops/tuntap';
 
 const KEY = 'netlink-handle';
 
@@ -67,3 +73,18 @@ export const routeAdd = bind(route.routeAdd);
 export const routeReplace = bind(route.routeReplace);
 export const routeAppend = bind(route.routeAppend);
 export const routeDel = bind(route.routeDel);
+
+export const neighList = bind(neigh.neighList);
+export const neighAdd = bind(neigh.neighAdd);
+export const neighSet = bind(neigh.neighSet);
+export const neighDel = bind(neigh.neighDel);
+
+export const ruleList = bind(rule.ruleList);
+export const ruleAdd = bind(rule.ruleAdd);
+export const ruleDel = bind(rule.ruleDel);
+
+export const tuntapAdd = bind(tuntap.tuntapAdd);
+export const linkDriverInfo = bind(ethtool.linkDriverInfo);
+export const settleAddresses = bind(settle.settleAddresses);
+export const sendGratuitousArp = bind(garp.sendGratuitousArp);
+export const sendUnsolicitedNa = bind(garp.sendUnsolicitedNa);

@@ -3,8 +3,14 @@ import { NetlinkSocket, type SocketOptions } from './socket';
 import type { OpsContext } from './ops/_ctx';
 import * as addr from './ops/addr';
 import * as bridge from './ops/bridge';
+import * as ethtool from './ops/ethtool';
+import * as garp from './ops/garp';
 import * as link from './ops/link';
+import * as neigh from './ops/neigh';
 import * as route from './ops/route';
+import * as rule from './ops/rule';
+import * as settle from './ops/settle';
+import * as tuntap from './ops/tuntap';
 
 /** Turns `op(ctx, ...args)` into a method `handle.op(...args)`. */
 function method<A extends unknown[], R>(op: (ctx: OpsContext, ...args: A) => R) {
@@ -98,6 +104,21 @@ export class NetlinkHandle implements OpsContext {
   routeReplace = method(route.routeReplace);
   routeAppend = method(route.routeAppend);
   routeDel = method(route.routeDel);
+
+  neighList = method(neigh.neighList);
+  neighAdd = method(neigh.neighAdd);
+  neighSet = method(neigh.neighSet);
+  neighDel = method(neigh.neighDel);
+
+  ruleList = method(rule.ruleList);
+  ruleAdd = method(rule.ruleAdd);
+  ruleDel = method(rule.ruleDel);
+
+  tuntapAdd = method(tuntap.tuntapAdd);
+  linkDriverInfo = method(ethtool.linkDriverInfo);
+  settleAddresses = method(settle.settleAddresses);
+  sendGratuitousArp = method(garp.sendGratuitousArp);
+  sendUnsolicitedNa = method(garp.sendUnsolicitedNa);
 }
 
 /** Opens a netlink handle on a namespace (or on the current one). Close it when done. */

@@ -58,6 +58,18 @@ export {
   routeReplace,
   routeAppend,
   routeDel,
+  neighList,
+  neighAdd,
+  neighSet,
+  neighDel,
+  ruleList,
+  ruleAdd,
+  ruleDel,
+  tuntapAdd,
+  linkDriverInfo,
+  settleAddresses,
+  sendGratuitousArp,
+  sendUnsolicitedNa,
 } from './default';
 export type { LinkChanges } from './ops/link';
 export type { BridgeVlanOptions } from './ops/bridge';
@@ -79,6 +91,10 @@ export type {
   TuntapSpec,
 } from './ops/link-types';
 export type { Addr, AddrSpec, AddrFamily } from './ops/addr';
+export type { Neigh, NeighSpec, NeighState } from './ops/neigh';
+export type { Rule, RuleSpec, RuleAction } from './ops/rule';
+export type { DriverInfo } from './ops/ethtool';
+export { DadFailedError } from './ops/settle';
 export type { Route, RouteSpec, RouteFilter, RouteNextHop, RouteNextHopSpec } from './ops/route';
 export type { BridgePortData, BridgeVlanInfo } from './codec/bridge';
 export type { LinkStats, LinkKindData } from './codec/link';

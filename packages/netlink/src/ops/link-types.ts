@@ -87,7 +87,7 @@ export interface VethPeer {
   txqlen?: number;
   /** create the peer directly in another namespace. */
   netns?: NetnsTarget;
-  up?: boolean;
+  // No `up`: the kernel refuses IFF_UP on the peer of a new veth (ENOTCONN); set it up afterwards.
 }
 
 export interface VethSpec extends LinkCommon {

@@ -118,7 +118,6 @@ function kindData(ctx: OpsContext, spec: LinkSpec): { kind: string; data?: LinkK
       if (p.mac !== undefined) peer.mac = p.mac;
       if (p.txqlen !== undefined) peer.txqlen = p.txqlen;
       if (p.netns !== undefined) peer.netnsFd = fdOf(p.netns);
-      if (p.up) Object.assign(peer, { flags: IFF.UP, change: IFF.UP });
       return { kind: 'veth', data: { kind: 'veth', peer } };
     }
     case 'macvlan':
