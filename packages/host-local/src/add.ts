@@ -34,7 +34,7 @@ export function openStore(conf: StoreConfig): DiskStore {
  * no set, everything this attachment holds is released again.
  */
 export async function cmdAdd(req: IpamRequest): Promise<IpamResult> {
-  const conf = loadIPAMConfig(req.config, req.args);
+  const conf = loadIPAMConfig(req.config, req.loadArgs);
   let dns: DNS = {};
   if (conf.resolvConf) {
     try {

@@ -1,3 +1,4 @@
+import { cniArgs } from '@cni-ts/cni';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +23,12 @@ const config = (ipam: Record<string, unknown>, extra: Record<string, unknown> = 
   ipam: { type: 'host-local', dataDir, ...ipam },
   ...extra,
 });
-const req = (containerId: string, conf: unknown, ifname = 'eth0', args = '') => ({ containerId, ifname, args, config: conf });
+const req = (containerId: string, conf: unknown, ifname = 'eth0', args = '') => ({
+  containerId,
+  ifname,
+  loadArgs: cniArgs(args).load,
+  config: conf,
+});
 
 describe('ADD', () => {
   it('allocates dual stack, returns routes and dns', async () => {

@@ -1,3 +1,4 @@
+import { cniArgs } from '@cni-ts/cni';
 import { describe, expect, it } from 'vitest';
 import { jsonSchema, loadIPAMConfig } from './config';
 import { formatIP } from './ip';
@@ -41,7 +42,7 @@ describe('loadIPAMConfig', () => {
   it('gathers requested addresses: CNI_ARGS, then args, then runtimeConfig', () => {
     const c = loadIPAMConfig(
       conf({ subnet: '10.1.0.0/24' }, { args: { cni: { ips: ['10.1.0.6/24'] } }, runtimeConfig: { ips: ['10.1.0.7'] } }),
-      'IgnoreUnknown=1;K8S_POD_NAME=x;IP=10.1.0.5/16',
+      cniArgs('IgnoreUnknown=1;K8S_POD_NAME=x;IP=10.1.0.5/16').load,
     );
     expect(c.requestedIPs.map(formatIP)).toEqual(['10.1.0.5', '10.1.0.6', '10.1.0.7']);
   });
@@ -100,7 +101,7 @@ describe('loadIPAMConfig', () => {
     ['IP=a=b', 'ARGS: invalid pair "IP=a=b"'],
     ['IgnoreUnknown=x', 'ARGS: error parsing value of pair "IgnoreUnknown=x": boolean unmarshal error: invalid input x'],
   ])('rejects CNI_ARGS %s', (args, message) => {
-    expect(() => loadIPAMConfig(conf({ subnet: '10.1.0.0/24' }), args)).toThrow(expect.objectContaining({ message, field: 'CNI_ARGS' }));
+    expect(() => loadIPAMConfig(conf({ subnet: '10.1.0.0/24' }), cniArgs(args).load)).toThrow(expect.objectContaining({ message, field: 'CNI_ARGS' }));
   });
 
   it('exports a JSON Schema', () => {

@@ -1,4 +1,4 @@
-import { loadArgs } from '@cni-ts/cni';
+import type { ArgSpec, ArgsOf } from '@cni-ts/cni';
 import { z } from 'zod';
 import { go, goDecode, GoDecodeError } from './_gojson';
 import { type IP, parseCIDR, parseIP } from './ip';
@@ -84,24 +84,19 @@ export interface IPAMConfig {
   requestedIPs: IP[];
 }
 
-/** Parses CNI_ARGS for host-local (`IP`, plus `IgnoreUnknown`); the skel supplies Go's LoadArgs. */
-export type EnvArgsParser = (raw: string) => { ip?: IP };
 
-/**
- * Go `types.LoadArgs` into host-local's `IPAMEnvArgs { CommonArgs; IP ip.IP }`: keys are
- * case-sensitive Go field names, unknown keys fail unless `IgnoreUnknown` is true.
- */
-export function parseEnvArgs(raw: string): { ip?: IP } {
-  const a = loadArgs(raw, {
-    IP: (v: string): IP | undefined => {
-      if (v === '') return undefined;
-      const ip = v.includes('/') ? parseCIDR(v)?.ip : parseIP(v);
-      if (!ip) throw new Error(`invalid IP address ${v}`);
-      return ip;
-    },
-  });
-  return a.IP ? { ip: a.IP } : {};
-}
+/** Go `types.LoadArgs`, as the skeleton provides it (`req.args.load`). */
+export type LoadArgs = <S extends ArgSpec>(spec: S) => ArgsOf<S>;
+
+/** host-local's `IPAMEnvArgs { CommonArgs; IP ip.IP }`: `IP` takes an address or a CIDR. */
+export const ENV_ARGS = {
+  IP: (v: string): IP | undefined => {
+    if (v === '') return undefined;
+    const ip = v.includes('/') ? parseCIDR(v)?.ip : parseIP(v);
+    if (!ip) throw new Error(`invalid IP address ${v}`);
+    return ip;
+  },
+} satisfies ArgSpec;
 
 function versionAtLeast(v: string, min: [number, number, number]): boolean {
   const parts = (v || '0.1.0').split('.').map((p) => Number.parseInt(p, 10));
@@ -138,7 +133,7 @@ export function loadStoreConfig(stdin: unknown): StoreConfig {
  * range sets (runtimeConfig.ipRanges first, then the legacy top-level range, then `ranges`), and
  * validates them with upstream's messages in upstream's order.
  */
-export function loadIPAMConfig(stdin: unknown, cniArgs = '', parseEnv: EnvArgsParser = parseEnvArgs): IPAMConfig {
+export function loadIPAMConfig(stdin: unknown, loadArgs?: LoadArgs): IPAMConfig {
   let n: z.output<typeof netConfSchema>;
   try {
     n = goDecode(netConfSchema, stdin);
@@ -149,18 +144,18 @@ export function loadIPAMConfig(stdin: unknown, cniArgs = '', parseEnv: EnvArgsPa
   const ipam = n.ipam;
   if (!ipam) throw new ConfigError("IPAM config missing 'ipam' key", 'ipam');
 
-  let env: { ip?: IP } = {};
-  if (cniArgs !== '') {
+  let env: { IP?: IP } = {};
+  if (loadArgs) {
     try {
-      env = parseEnv(cniArgs);
+      env = loadArgs(ENV_ARGS);
     } catch (err) {
       throw new ConfigError((err as Error).message, 'CNI_ARGS');
     }
   }
   const requested: (IP | null)[] = [];
   const ipFields: string[] = [];
-  if (env.ip) {
-    requested.push(env.ip);
+  if (env.IP) {
+    requested.push(env.IP);
     ipFields.push('CNI_ARGS.IP');
   }
   for (const [i, ip] of (n.args?.cni?.ips ?? []).entries()) {

@@ -9,7 +9,7 @@ import type { IpamRequest } from './request';
  * second pass also removes legacy files that hold only the container id. Idempotent.
  */
 export async function cmdDel(req: IpamRequest): Promise<void> {
-  const conf = loadIPAMConfig(req.config, req.args);
+  const conf = loadIPAMConfig(req.config, req.loadArgs);
   const store = openStore(conf);
   await withStoreLock(store.lockPath, () => {
     for (let i = 0; i < conf.ranges.length; i++) store.releaseByID(req.containerId, req.ifname);

@@ -5,7 +5,7 @@ import type { IpamRequest } from './request';
 // Command modules are imported on demand: VERSION and the about text load neither zod nor koffi.
 
 function ipamRequest(req: CniRequest): IpamRequest {
-  return { containerId: req.containerId, ifname: req.ifname, args: req.args.raw, config: req.config };
+  return { containerId: req.containerId, ifname: req.ifname, loadArgs: (spec) => req.args.load(spec), config: req.config };
 }
 
 /** Our typed failures become CNI errors: upstream's code and text, the offending field as details. */

@@ -1,29 +1,19 @@
-import { foldEq, loadArgs, parsePrevResult, toCurrentResult } from '@cni-ts/cni';
-import { ConfigError, loadStaticConfig, type StaticConfig } from './config';
+import type { ArgSpec, ArgsOf } from '@cni-ts/cni';
+import { loadStaticConfig, type StaticConfig } from './config';
 import { buildResult, checkAgainst, type StaticResult } from './result';
 
 /** What a static command needs from the skeleton's request. */
 export interface StaticRequest {
   ifname: string;
-  /** CNI_ARGS as given. */
-  args: string;
+  /** CNI_ARGS through Go's types.LoadArgs (the skeleton's `req.args.load`). */
+  loadArgs?: <S extends ArgSpec>(spec: S) => ArgsOf<S>;
   /** The network configuration from stdin, parsed JSON. */
   config: unknown;
 }
 
 /** Loads the config with CNI_ARGS `IP`/`GATEWAY` (Go UnmarshallableString; `IgnoreUnknown` honoured). */
 export function loadRequest(req: StaticRequest): StaticConfig {
-  const env = req.args === '' ? {} : loadArgsTyped(req.args);
-  return loadStaticConfig(req.config, env);
-}
-
-function loadArgsTyped(raw: string): { IP?: string; GATEWAY?: string } {
-  try {
-    const a = loadArgs(raw, { IP: 'string', GATEWAY: 'string' });
-    return { IP: a.IP, GATEWAY: a.GATEWAY };
-  } catch (err) {
-    throw new ConfigError((err as Error).message, 'CNI_ARGS');
-  }
+  return loadStaticConfig(req.config, req.loadArgs);
 }
 
 /** ADD: the configured addresses, routes and dns (the skeleton converts to the config's version). */
@@ -35,8 +25,10 @@ export function cmdAdd(req: StaticRequest): StaticResult {
  * CHECK: needs prevResult; every configured address present there must carry the configured
  * gateway.
  */
-export function cmdCheck(req: StaticRequest & { cniVersion: string }): void {
+export async function cmdCheck(req: StaticRequest & { cniVersion: string }): Promise<void> {
   const conf = loadRequest(req);
+  // Only CHECK needs the result parsers (and their schemas).
+  const { foldEq, parsePrevResult, toCurrentResult } = await import('@cni-ts/cni');
   const cfg = (req.config ?? {}) as Record<string, unknown>;
   let prev: unknown;
   for (const [k, v] of Object.entries(cfg)) if (foldEq(k, 'prevResult') && v !== null) prev = v;

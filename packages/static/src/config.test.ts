@@ -1,12 +1,13 @@
+import { cniArgs } from '@cni-ts/cni';
 import { describe, expect, it } from 'vitest';
 import { jsonSchema, loadStaticConfig } from './config';
 import { buildResult, checkAgainst } from './result';
 
 const conf = (ipam: unknown, extra: Record<string, unknown> = {}) => ({ cniVersion: '1.0.0', name: 's', ipam, ...extra });
-const ips = (stdin: unknown, env = {}) => buildResult(loadStaticConfig(stdin, env)).ips;
+const ips = (stdin: unknown, args = '') => buildResult(loadStaticConfig(stdin, cniArgs(args).load)).ips;
 
-function fails(stdin: unknown, env: Record<string, string>, message: string, field?: string) {
-  expect(() => loadStaticConfig(stdin, env)).toThrow(expect.objectContaining(field === undefined ? { message } : { message, field }));
+function fails(stdin: unknown, args: string, message: string, field?: string) {
+  expect(() => loadStaticConfig(stdin, cniArgs(args).load)).toThrow(expect.objectContaining(field === undefined ? { message } : { message, field }));
 }
 
 describe('static addresses', () => {
@@ -19,13 +20,13 @@ describe('static addresses', () => {
 
   it('appends CNI_ARGS IPs; GATEWAY applies to those only', () => {
     expect(
-      ips(conf({ addresses: [{ address: '10.10.0.1/24' }] }), { IP: '10.2.0.5/24, 10.3.0.5/16', GATEWAY: '10.2.0.1,10.10.0.254' }),
+      ips(conf({ addresses: [{ address: '10.10.0.1/24' }] }), 'IP=10.2.0.5/24, 10.3.0.5/16;GATEWAY=10.2.0.1,10.10.0.254'),
     ).toEqual([{ address: '10.10.0.1/24' }, { address: '10.2.0.5/24', gateway: '10.2.0.1' }, { address: '10.3.0.5/16' }]);
   });
 
   it('args.cni.ips replaces everything, runtimeConfig.ips replaces that', () => {
     const base = conf({ addresses: [{ address: '10.10.0.1/24' }] }, { args: { cni: { ips: ['10.1.0.1/24'] } } });
-    expect(ips(base, { IP: '10.2.0.5/24' })).toEqual([{ address: '10.1.0.1/24' }]);
+    expect(ips(base, 'IP=10.2.0.5/24')).toEqual([{ address: '10.1.0.1/24' }]);
     expect(ips({ ...base, runtimeConfig: { ips: ['10.2.0.1/24', 'fd00::2/64'] } })).toEqual([
       { address: '10.2.0.1/24' },
       { address: 'fd00::2/64' },
@@ -59,26 +60,26 @@ describe('static addresses', () => {
   });
 
   it.each([
-    [conf({}), { IP: '10.2.0.5' }, "the 'ip' field is expected to be in CIDR notation, got: '10.2.0.5'", 'CNI_ARGS.IP'],
-    [conf({}), { GATEWAY: 'zz' }, 'invalid gateway address: zz', 'CNI_ARGS.GATEWAY'],
-    [conf({ addresses: [{ address: '10.10.0.1' }] }), {}, "the 'address' field is expected to be in CIDR notation, got: '10.10.0.1'", 'ipam.addresses[0].address'],
-    [conf({ addresses: [{}] }), {}, "the 'address' field is expected to be in CIDR notation, got: ''"],
-    [conf({}, { runtimeConfig: { ips: ['10.1.0.1'] } }), {}, "an entry in the 'ips' field is NOT in CIDR notation, got: '10.1.0.1'", 'runtimeConfig.ips[0]'],
-    [conf({}, { runtimeConfig: { ips: [null] } }), {}, "an entry in the 'ips' field is NOT in CIDR notation, got: ''"],
-    [conf({ addresses: [{ address: '10.1.0.1/24', gateway: 'zz' }] }), {}, 'invalid IP address: zz', 'ipam.addresses[0].gateway'],
-    [conf({ addresses: 'x' }), {}, 'json: cannot unmarshal string into Go struct field IPAMConfig.ipam.addresses of type []main.Address'],
+    [conf({}), 'IP=10.2.0.5', "the 'ip' field is expected to be in CIDR notation, got: '10.2.0.5'", 'CNI_ARGS.IP'],
+    [conf({}), 'GATEWAY=zz', 'invalid gateway address: zz', 'CNI_ARGS.GATEWAY'],
+    [conf({ addresses: [{ address: '10.10.0.1' }] }), '', "the 'address' field is expected to be in CIDR notation, got: '10.10.0.1'", 'ipam.addresses[0].address'],
+    [conf({ addresses: [{}] }), '', "the 'address' field is expected to be in CIDR notation, got: ''"],
+    [conf({}, { runtimeConfig: { ips: ['10.1.0.1'] } }), '', "an entry in the 'ips' field is NOT in CIDR notation, got: '10.1.0.1'", 'runtimeConfig.ips[0]'],
+    [conf({}, { runtimeConfig: { ips: [null] } }), '', "an entry in the 'ips' field is NOT in CIDR notation, got: ''"],
+    [conf({ addresses: [{ address: '10.1.0.1/24', gateway: 'zz' }] }), '', 'invalid IP address: zz', 'ipam.addresses[0].gateway'],
+    [conf({ addresses: 'x' }), '', 'json: cannot unmarshal string into Go struct field IPAMConfig.ipam.addresses of type []main.Address'],
     [
       conf({ addresses: [{ Address: '10.10.0.1/24' }] }),
-      {},
+      '',
       'json: cannot unmarshal string into Go struct field Address.ipam.addresses.Address of type net.IPNet',
     ],
-    [{ cniVersion: '1.0.0', name: 's' }, {}, "IPAM config missing 'ipam' key"],
+    [{ cniVersion: '1.0.0', name: 's' }, '', "IPAM config missing 'ipam' key"],
     [
       { ...conf({ addresses: [{ address: '10.10.0.1/24' }, { address: '10.11.0.1/24' }] }), cniVersion: '0.2.0' },
-      {},
+      '',
       'CNI version 0.2.0 does not support more than 1 address per family',
     ],
-  ])('rejects %j %j', (stdin, env, message, field?: string) => fails(stdin, env as Record<string, string>, message, field));
+  ])('rejects %j %j', (stdin, args, message, field?: string) => fails(stdin, args as string, message, field));
 
   it('exports a JSON Schema', () => {
     expect(Object.keys((jsonSchema() as { properties: object }).properties)).toContain('ipam');

@@ -1,3 +1,4 @@
+import type { ArgSpec, ArgsOf } from '@cni-ts/cni';
 import { z } from 'zod';
 import { go, goDecode, GoDecodeError } from './_gojson';
 import { type CIDR, cidrContains, type IP, parseCIDR, parseIP } from './_ip';
@@ -114,11 +115,11 @@ export interface StaticConfig {
   dns: z.output<typeof dnsSchema>;
 }
 
-/** `IP` and `GATEWAY` of CNI_ARGS, as text (Go UnmarshallableString). */
-export interface EnvArgs {
-  IP?: string;
-  GATEWAY?: string;
-}
+/** Go `types.LoadArgs`, as the skeleton provides it (`req.args.load`). */
+export type LoadArgs = <S extends ArgSpec>(spec: S) => ArgsOf<S>;
+
+/** static's `IPAMEnvArgs { CommonArgs; IP, GATEWAY UnmarshallableString }`. */
+export const ENV_ARGS = { IP: 'string', GATEWAY: 'string' } as const satisfies ArgSpec;
 
 function versionAtLeast(v: string, min: [number, number, number]): boolean {
   const parts = (v || '0.1.0').split('.').map((p) => Number.parseInt(p, 10));
@@ -136,7 +137,7 @@ function versionAtLeast(v: string, min: [number, number, number]): boolean {
  * (appended; CNI_ARGS `GATEWAY` sets the gateway of those whose subnet holds it), then
  * `args.cni.ips` (replaces all), then `runtimeConfig.ips` (replaces all).
  */
-export function loadStaticConfig(stdin: unknown, env: EnvArgs = {}): StaticConfig {
+export function loadStaticConfig(stdin: unknown, loadArgs?: LoadArgs): StaticConfig {
   let n: z.output<typeof netConfSchema>;
   try {
     n = goDecode(netConfSchema, stdin);
@@ -146,6 +147,15 @@ export function loadStaticConfig(stdin: unknown, env: EnvArgs = {}): StaticConfi
   }
   const ipam = n.ipam;
   if (!ipam) throw new ConfigError("IPAM config missing 'ipam' key", 'ipam');
+
+  let env: { IP?: string; GATEWAY?: string } = {};
+  if (loadArgs) {
+    try {
+      env = loadArgs(ENV_ARGS);
+    } catch (err) {
+      throw new ConfigError((err as Error).message, 'CNI_ARGS');
+    }
+  }
 
   // Config addresses are parsed last (upstream), so CNI_ARGS GATEWAY never applies to them.
   type Pending = { text: string; field: string; parsed?: CIDR; gateway?: IP };

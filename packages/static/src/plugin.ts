@@ -5,7 +5,7 @@ import type { StaticRequest } from './commands';
 // The command module is imported on demand: VERSION and the about text do not load zod.
 
 function staticRequest(req: CniRequest): StaticRequest {
-  return { ifname: req.ifname, args: req.args.raw, config: req.config };
+  return { ifname: req.ifname, loadArgs: (spec) => req.args.load(spec), config: req.config };
 }
 
 /** Configuration errors keep upstream's code (999) and text, and name the field in details. */
