@@ -17,5 +17,8 @@ export { prevResultOf, containerInterface } from './prev-result';
 export { parseMac, formatMac, canonicalMac } from './mac';
 export { errText, wrapErr, goQ } from './errors';
 export { ipConfigText, routeText } from './goformat';
+export { go, goDecode, GoDecodeError, goStr, goBool, goInt, goUint32, goStrings, goMap, goIpam, goDns, netConfFields, type GoFieldInfo } from './gojson';
 export { familyOf, splitCIDR, networkOf, isDefaultDst, isGlobalUnicast } from './ip';
 export { sleepSync } from './sleep';
+export { setupVeth, vethPeerIndex, type VethEnd, type SetupVethOptions } from './veth';
+export * from './firewall';
