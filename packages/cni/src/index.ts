@@ -151,3 +151,5 @@ export {
   type DelegateOptions,
 } from './invoke/delegate';
 export { ipamAdd, ipamCheck, ipamDel, ipamGC, ipamStatus } from './ipam';
+export { goField, goFields, goTypeErrorText, type GoField } from './schema/go-types';
+export { SchemaDecodeError } from './schema/errors';

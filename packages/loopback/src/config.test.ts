@@ -31,9 +31,13 @@ describe('loopback config', () => {
     expect(parseConf(req({ cniVersion: '0.4.0', name: 'n', prevResult: prev })).prevResult).toEqual({ ...prev, dns: undefined });
   });
 
-  it('rejects bad fields with code 7 and the field path', () => {
+  it("rejects bad fields with upstream's code and text, and the field path in details", () => {
     expect(() => parseConf(req({ cniVersion: '1.0.0', name: 'n', capabilities: { portMappings: 'yes' } }))).toThrow(
-      expect.objectContaining({ code: 7, msg: 'failed to parse network config: capabilities.portMappings: expected boolean, got string' }),
+      expect.objectContaining({
+        code: 999,
+        msg: 'failed to parse network config: json: cannot unmarshal string into Go struct field PluginConf.capabilities of type bool',
+        details: 'capabilities.portMappings',
+      }),
     );
     expect(() => parseConf(req({ cniVersion: '1.0.0', name: 'n', prevResult: { ips: [{ address: 'x' }] } }))).toThrow(
       'failed to parse prevResult: could not parse prevResult: ips[0].address: invalid CIDR address: x',

@@ -15,7 +15,8 @@ export function loopbackJsonSchema(): Record<string, unknown> {
 
 /** parseNetConf: the config, and its prevResult parsed in the config's version. */
 export function parseConf(req: CniRequest): LoopbackConf {
-  const conf = parseWithSchema(loopbackConfigSchema, req.config, { prefix: 'failed to parse network config' });
+  // Upstream returns decode errors untyped (999) with Go's text; we keep both and name the field in details.
+  const conf = parseWithSchema(loopbackConfigSchema, req.config, { code: 999, prefix: 'failed to parse network config', detailsPath: true });
   const cniVersion = conf.cniVersion ?? '';
   if (conf.prevResult === undefined) return { cniVersion };
   let prevResult: Result | undefined;

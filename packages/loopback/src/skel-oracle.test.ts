@@ -123,10 +123,15 @@ describe.skipIf(!existsSync(ORACLE))('loopback skeleton vs the Go oracle', () =>
     });
   });
 
-  it('a config field of the wrong type: Go says 999 with its decoder text, ours 7 with the field path', () => {
+  it('a config field of the wrong type: same code and text (newest names the struct PluginConf), plus the field in details', () => {
     const { ours: a, go: b } = both({ ...FULL, CNI_COMMAND: 'ADD' }, conf({ type: 5 }));
     expect(b).toEqual({ status: 1, code: 999, msg: 'failed to parse network config: json: cannot unmarshal number into Go struct field NetConf.type of type string' });
-    expect(a).toEqual({ status: 1, code: 7, msg: 'failed to parse network config: type: expected string, got number' });
+    expect(a).toEqual({
+      status: 1,
+      code: 999,
+      msg: 'failed to parse network config: json: cannot unmarshal number into Go struct field PluginConf.type of type string',
+      details: 'type',
+    });
   });
 
   it('a prevResult of another family: same code, the family list names 1.1.0 too', () => {

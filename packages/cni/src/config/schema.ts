@@ -3,17 +3,20 @@
 // with their own keys: `pluginConfSchema.extend({ master: z.string() })`.
 import * as z from 'zod';
 import { dnsSchema } from '../result/schema';
+import { goField } from '../schema/go-types';
 import { runtimeConfigSchema } from './runtime';
+
+const goString = (struct: string) => goField(z.string(), struct, 'string');
 
 /** The `ipam` section: `type` names the IPAM plugin; everything else belongs to it. */
 export const ipamSchema = z.looseObject({
-  type: z.string().optional(),
+  type: goString('IPAM').optional(),
 });
 
 /** One `cni.dev/valid-attachments` entry of a GC request. */
 export const gcAttachmentSchema = z.object({
-  containerID: z.string(),
-  ifname: z.string(),
+  containerID: goString('GCAttachment'),
+  ifname: goString('GCAttachment'),
 });
 
 /** The `args` convention: `{"cni": {"ips": [...], "labels": [{"key", "value"}]}}`. */
@@ -29,17 +32,22 @@ export const configArgsSchema = z.looseObject({
 
 /**
  * Exactly Go's types.NetConf (PluginConf): what the reference plugins that use it decode, and
- * type-check, from stdin. Unknown keys are kept (z.looseObject).
+ * type-check, from stdin; a wrong JSON type fails with Go's text (goField annotations).
+ * Unknown keys are kept (z.looseObject).
  */
 export const netConfSchema = z.looseObject({
-  cniVersion: z.string().optional(),
-  name: z.string().optional(),
-  type: z.string().optional(),
-  capabilities: z.record(z.string(), z.boolean()).optional(),
-  ipam: ipamSchema.optional(),
-  dns: dnsSchema.optional(),
-  prevResult: z.record(z.string(), z.unknown()).optional(),
-  'cni.dev/valid-attachments': z.array(gcAttachmentSchema).optional(),
+  cniVersion: goString('PluginConf').optional(),
+  name: goString('PluginConf').optional(),
+  type: goString('PluginConf').optional(),
+  capabilities: goField(z.record(z.string(), goField(z.boolean(), 'PluginConf', 'bool')).optional(), 'PluginConf', 'map[string]bool'),
+  ipam: goField(ipamSchema.optional(), 'PluginConf', 'types.IPAM'),
+  dns: goField(dnsSchema.optional(), 'PluginConf', 'types.DNS'),
+  prevResult: goField(z.record(z.string(), z.unknown()).optional(), 'PluginConf', 'map[string]interface {}'),
+  'cni.dev/valid-attachments': goField(
+    z.array(goField(gcAttachmentSchema.clone(), 'PluginConf', 'types.GCAttachment')).optional(),
+    'PluginConf',
+    '[]types.GCAttachment',
+  ),
 });
 
 /**

@@ -2,6 +2,8 @@
 // "parse this config with this schema" every plugin uses.
 import type * as z from 'zod';
 import { CniError, ErrCode } from '../errors';
+import { goJsonKind } from '../gojson/fields';
+import { goTypeErrorText } from './go-types';
 import { goNormalize } from './normalize';
 
 type Issue = z.core.$ZodIssue;
@@ -16,31 +18,28 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-function kindOf(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'array';
-  return typeof v === 'boolean' ? 'bool' : typeof v;
-}
-
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let v = root;
   for (const p of path) v = v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p] : undefined;
   return v;
 }
 
-/** One issue as text: custom issues keep their (Go-worded) message, others say what was expected. */
-function issueText(issue: Issue, input: unknown): string {
+/** One issue as text. Go-annotated fields give Go's text; custom issues keep their message. */
+function issueText(issue: Issue, input: unknown, schema?: z.ZodType): string {
   const path = formatPath(issue.path);
+  const got = valueAt(input, issue.path);
+  if (issue.code === 'invalid_type' && got !== undefined && schema) {
+    const go = goTypeErrorText(schema, issue.path, goJsonKind(got));
+    if (go) return go;
+  }
   let msg: string;
   switch (issue.code) {
-    case 'invalid_type': {
-      const got = valueAt(input, issue.path);
-      msg = got === undefined ? `missing required field` : `expected ${issue.expected}, got ${kindOf(got)}`;
+    case 'invalid_type':
+      msg = got === undefined ? 'missing required field' : `expected ${issue.expected}, got ${goJsonKind(got)}`;
       break;
-    }
     case 'invalid_union': {
       const first = issue.errors.flat()[0];
-      msg = first ? issueText({ ...first, path: [] } as Issue, valueAt(input, issue.path)) : issue.message;
+      msg = first ? issueText({ ...first, path: [] } as Issue, got) : issue.message;
       break;
     }
     case 'unrecognized_keys':
@@ -52,25 +51,40 @@ function issueText(issue: Issue, input: unknown): string {
   return path ? `${path}: ${msg}` : msg;
 }
 
-/** The first issue of a zod error as one line (what Go would have stopped at). */
-export function formatZodError(error: z.ZodError, input?: unknown): string {
+/**
+ * The first issue of a zod error as one line (what Go would have stopped at):
+ * `ipam.ranges[0].subnet: invalid CIDR address: x`, `mtu: expected number, got string`, or
+ * Go's own `json: cannot unmarshal ...` text where the schema is annotated with goField().
+ */
+export function formatZodError(error: z.ZodError, input?: unknown, schema?: z.ZodType): string {
   const [first] = error.issues;
-  return first ? issueText(first, input) : error.message;
+  return first ? issueText(first, input, schema) : error.message;
+}
+
+/** A decoding failure: message as formatZodError, `field` the path of the offending value. */
+export class SchemaDecodeError extends Error {
+  readonly field: string;
+  constructor(message: string, field: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SchemaDecodeError';
+    this.field = field;
+  }
 }
 
 export interface SchemaErrorOptions {
-  /** CNI error code; default 7 (invalid network config). */
+  /** CNI error code; default 7 (invalid network config). Use 999 to keep a Go plugin's untyped code. */
   code?: number;
-  /** Context put before the field text, e.g. "failed to load netconf". */
+  /** Context put before the text, e.g. "failed to load netconf". */
   prefix?: string;
+  /** Put the field path into `details` (as host-local and static do). */
+  detailsPath?: boolean;
 }
 
-/** A CniError for a zod failure: `<prefix>: <field path>: <problem>`, code 7 unless told. */
-export function schemaError(error: z.ZodError, input?: unknown, opts: SchemaErrorOptions = {}): CniError {
-  const text = formatZodError(error, input);
-  return new CniError(opts.code ?? ErrCode.invalidNetworkConfig, opts.prefix ? `${opts.prefix}: ${text}` : text, '', {
-    cause: error,
-  });
+/** A CniError for a zod failure: `<prefix>: <text>`, code 7 unless told. */
+export function schemaError(error: z.ZodError, input?: unknown, opts: SchemaErrorOptions = {}, schema?: z.ZodType): CniError {
+  const text = formatZodError(error, input, schema);
+  const details = opts.detailsPath ? formatPath(error.issues[0]?.path ?? []) : '';
+  return new CniError(opts.code ?? ErrCode.invalidNetworkConfig, opts.prefix ? `${opts.prefix}: ${text}` : text, details, { cause: error });
 }
 
 /**
@@ -80,14 +94,16 @@ export function schemaError(error: z.ZodError, input?: unknown, opts: SchemaErro
 export function parseWithSchema<S extends z.ZodType>(schema: S, value: unknown, opts: SchemaErrorOptions = {}): z.output<S> {
   const input = goNormalize(schema, value);
   const r = schema.safeParse(input);
-  if (!r.success) throw schemaError(r.error, input, opts);
+  if (!r.success) throw schemaError(r.error, input, opts, schema);
   return r.data;
 }
 
-/** Like parseWithSchema but throws a plain Error (for texts that Go returns untyped). */
+/** Like parseWithSchema but throws a plain SchemaDecodeError (for texts Go returns untyped). */
 export function decodeWithSchema<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const input = goNormalize(schema, value);
   const r = schema.safeParse(input);
-  if (!r.success) throw new Error(formatZodError(r.error, input), { cause: r.error });
+  if (!r.success) {
+    throw new SchemaDecodeError(formatZodError(r.error, input, schema), formatPath(r.error.issues[0]?.path ?? []), { cause: r.error });
+  }
   return r.data;
 }

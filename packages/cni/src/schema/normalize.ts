@@ -7,14 +7,14 @@
 // object replaces the earlier one (see docs/compat.md).
 import type * as z from 'zod';
 
-type Def = { type: string } & Record<string, unknown>;
+export type Def = { type: string } & Record<string, unknown>;
 
-function defOf(schema: unknown): Def | undefined {
+export function defOf(schema: unknown): Def | undefined {
   return (schema as { _zod?: { def?: Def } } | undefined)?._zod?.def;
 }
 
 /** Unwraps optional/default/nullable/pipe/lazy... down to the schema that shapes the value. */
-function core(schema: unknown): Def | undefined {
+export function core(schema: unknown): Def | undefined {
   let def = defOf(schema);
   for (let guard = 0; def && guard < 64; guard++) {
     switch (def.type) {

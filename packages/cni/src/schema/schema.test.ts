@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { describe, expect, it } from 'vitest';
 import { CniError } from '../errors';
-import { pluginConfSchema } from '../config/schema';
+import { netConfSchema, pluginConfSchema } from '../config/schema';
 import { parseWithSchema, formatZodError } from './errors';
 import { goNormalize } from './normalize';
 import { goCIDR, goIP } from './net';
@@ -101,5 +101,30 @@ describe('toJsonSchema', () => {
   it('describes the input side of a config', () => {
     const js = toJsonSchema(pluginConfSchema.extend({ subnet: goCIDR() }));
     expect(js).toMatchObject({ type: 'object', properties: { subnet: { type: 'string' }, cniVersion: { type: 'string' } }, required: ['subnet'] });
+  });
+});
+
+describe('Go type error texts', () => {
+
+  const text = (v: unknown) => {
+    try {
+      parseWithSchema(netConfSchema, v, { code: 999, prefix: 'failed to parse network config', detailsPath: true });
+    } catch (e) {
+      return (e as CniError).toJSON();
+    }
+    return undefined;
+  };
+
+  it.each([
+    [{ type: 5 }, 'json: cannot unmarshal number into Go struct field PluginConf.type of type string', 'type'],
+    [{ capabilities: [] }, 'json: cannot unmarshal array into Go struct field PluginConf.capabilities of type map[string]bool', 'capabilities'],
+    [{ capabilities: { portMappings: 'yes' } }, 'json: cannot unmarshal string into Go struct field PluginConf.capabilities of type bool', 'capabilities.portMappings'],
+    [{ IPAM: { Type: 1 } }, 'json: cannot unmarshal number into Go struct field IPAM.ipam.type of type string', 'ipam.type'],
+    [{ dns: { nameservers: 'x' } }, 'json: cannot unmarshal string into Go struct field DNS.dns.nameservers of type []string', 'dns.nameservers'],
+    [{ dns: { search: [1] } }, 'json: cannot unmarshal number into Go struct field DNS.dns.search of type string', 'dns.search[0]'],
+    [{ prevResult: 'x' }, 'json: cannot unmarshal string into Go struct field PluginConf.prevResult of type map[string]interface {}', 'prevResult'],
+    [{ 'cni.dev/valid-attachments': [{ containerID: 1, ifname: 'a' }] }, 'json: cannot unmarshal number into Go struct field GCAttachment.cni.dev/valid-attachments.containerID of type string', 'cni.dev/valid-attachments[0].containerID'],
+  ])('%j', (v, msg, details) => {
+    expect(text(v)).toEqual({ code: 999, msg: `failed to parse network config: ${msg}`, details });
   });
 });
