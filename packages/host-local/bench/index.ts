@@ -17,6 +17,8 @@ export interface BenchOptions {
   /** CNI_NETNS to pass; default: a throwaway namespace (root) or a path that does not exist */
   netns?: string;
   impls?: ('go' | 'ts')[];
+  /** how to exec ours, e.g. ['out/bin/host-local'] (the single-executable build); default: a Node bundle of src/main.ts */
+  tsArgv?: string[];
   log?: (line: string) => void;
 }
 
@@ -81,7 +83,10 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchRow[]> {
     }
   }
   const impls: Impl[] = [];
-  for (const name of opts.impls ?? ['go', 'ts']) impls.push(name === 'go' ? goImpl('host-local') : await tsImpl('host-local'));
+  for (const name of opts.impls ?? ['go', 'ts']) {
+    if (name === 'go') impls.push(goImpl('host-local'));
+    else impls.push(opts.tsArgv ? { name: 'ts', argv: opts.tsArgv } : await tsImpl('host-local'));
+  }
   const rows: BenchRow[] = [];
   try {
     for (const impl of impls) {
