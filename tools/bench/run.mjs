@@ -15,7 +15,7 @@ import { install } from '../install/install.mjs';
 import { cases } from './cases/index.mjs';
 import { createNetns, deleteAll, deleteNetns, ipIn } from './lib/netns.mjs';
 import { haveTime, withRss } from './lib/rss.mjs';
-import { runBatch } from './lib/spawn.mjs';
+import { evictPageCache, runBatch } from './lib/spawn.mjs';
 import { renderTable, replaceBlock } from './lib/table.mjs';
 
 const GO_DIR = '/usr/lib/cni';
@@ -143,6 +143,10 @@ async function main() {
     install({ binDir, dest: dirs.launcher, mode: 'launcher' });
   }
   const ctx = makeContext(opts, manifest, dirs, tmp);
+  // Every binary starts from the page-cache state of a fresh boot (see evictPageCache).
+  for (const f of [join(dirs.link, 'cni-ts-plugins'), join(dirs.launcher, 'cni-ts-plugins'), ctx.node, ...ctx.ourPlugins().map((p) => join(GO_DIR, p))]) {
+    if (existsSync(f)) evictPageCache(f);
+  }
   const rows = new Map();
   const skipped = [];
   try {

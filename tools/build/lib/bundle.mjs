@@ -3,7 +3,7 @@
 // its code cache rules out import(); CommonJS because the SEA main must be a script. Dynamic
 // imports are inlined as lazily initialised modules, so a plugin's code (and zod, koffi,
 // netlink) is evaluated only when the process actually runs that plugin.
-import { createRequire } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import { realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -35,6 +35,9 @@ export function resolveKoffi(root) {
   };
 }
 
+const BUILTIN = '\0builtin:';
+const isBuiltin = (id) => id.startsWith('node:') || builtinModules.includes(id.split('/')[0]);
+
 /** Source of the generated registry: plugin name -> lazy import of its main module. */
 export function registrySource(plugins) {
   const rows = plugins.map((p) => `  ${JSON.stringify(p.name)}: () => import(${JSON.stringify(p.main)}),`);
@@ -53,10 +56,15 @@ export async function bundle({ root, plugins, koffi, minify = false }) {
   const { rolldown } = await loadRolldown(root);
   const VIRTUAL = 'virtual:cni-ts-plugins';
   const nativePkg = `@koromix/koffi-${process.platform}-${process.arch}`;
+  const mains = new Set(plugins.map((p) => p.main));
   const cniTsResolve = {
     name: 'cni-ts-binary',
-    resolveId(id) {
+    resolveId(id, importer) {
       if (id === VIRTUAL) return `\0${VIRTUAL}`;
+      // Node built-ins imported by ESM code would be hoisted to the top of a CommonJS bundle and
+      // loaded by every command (node:child_process alone costs ~5 ms). Routed through a tiny
+      // CommonJS module each, they load when the module that imports them is first evaluated.
+      if (isBuiltin(id) && !importer?.startsWith(BUILTIN)) return `${BUILTIN}${id.replace(/^node:/, '')}`;
       if (id === 'koffi') return koffi.entry;
       if (id === nativePkg) return join(runtimeDir, 'koffi-native.cjs');
       // koffi's loader tries every platform's package inside try/catch; only ours is bundled.
@@ -65,7 +73,16 @@ export async function bundle({ root, plugins, koffi, minify = false }) {
     },
     load(id) {
       if (id === `\0${VIRTUAL}`) return registrySource(plugins);
+      if (id.startsWith(BUILTIN)) return { code: `module.exports = require(${JSON.stringify(`node:${id.slice(BUILTIN.length)}`)});\n`, moduleType: 'js' };
       return null;
+    },
+    transform(code, id) {
+      if (!mains.has(id)) return null;
+      // A plugin's main.ts may be `await run(plugin);`. Top-level await cannot exist in a
+      // CommonJS bundle, and run() never settles (it exits the process), so the await changes
+      // nothing: drop it. Any other top-level await still fails the build, as it should.
+      const out = code.replace(/^await\s+(?=run\()/gm, '');
+      return out === code ? null : { code: out };
     },
   };
   const build = await rolldown({
@@ -97,8 +114,8 @@ export async function bundle({ root, plugins, koffi, minify = false }) {
       format: 'cjs',
       codeSplitting: false,
       minify,
-      // The preamble supplies the directive; a second one would be a harmless string anyway.
-      strict: false,
+      // The bundle becomes a function body (see preamble.mjs): its directive makes it strict.
+      strict: true,
     });
     if (output.length !== 1) throw new Error(`expected one chunk, got ${output.length}`);
     return output[0].code;

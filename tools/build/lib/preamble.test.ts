@@ -47,3 +47,10 @@ describe('preamble', () => {
     expect(src).not.toContain('other');
   });
 });
+
+describe('preamble switches', () => {
+  it('lets the skeleton answer when CNI_TS_NO_EARLY_VERSION is set', () => {
+    const r = runPreamble({ argv0: 'loopback', env: { CNI_COMMAND: 'VERSION', CNI_TS_NO_EARLY_VERSION: '1' } });
+    expect(r).toEqual({ answered: false, writes: [], invoked: 'loopback' });
+  });
+});

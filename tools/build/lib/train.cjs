@@ -1,0 +1,20 @@
+// Build-time runner of the bundle under plain `node`, the way the binary's loader runs it:
+//   node train.cjs <bundle.js> <cache-in|-> <cache-out|-> <plugin|->
+// It compiles the bundle (with cache-in, if any), runs it as <plugin> (`-`: compile only), and on
+// exit writes V8's code cache to cache-out. Functions compiled while running are in that cache,
+// so each run adds to what the previous one learned (build.mjs chains one run per plugin).
+// Doubles as the VERSION probe: with CNI_COMMAND=VERSION it prints what the skeleton prints.
+'use strict';
+const { readFileSync, writeFileSync } = require('node:fs');
+const vm = require('node:vm');
+
+const [bundleFile, cacheIn, cacheOut, name] = process.argv.slice(2);
+const script = new vm.Script(readFileSync(bundleFile, 'utf8'), {
+  filename: 'cni-ts-plugins.js',
+  cachedData: cacheIn && cacheIn !== '-' ? readFileSync(cacheIn) : undefined,
+});
+if (cacheOut && cacheOut !== '-') process.on('exit', () => writeFileSync(cacheOut, script.createCachedData()));
+if (name && name !== '-') {
+  globalThis[Symbol.for('cni-ts.invoked')] = name;
+  script.runInThisContext()(exports, require, module, __filename, __dirname);
+}
