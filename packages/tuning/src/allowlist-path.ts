@@ -1,0 +1,2 @@
+/** Where upstream reads the sysctl allow-list from. */
+export const DEFAULT_ALLOWLIST = '/etc/cni/tuning/allowlist.conf';

@@ -1,0 +1,112 @@
+// The backup of link attributes that ADD changes, restored by DEL: upstream's file
+// <dataDir>/<containerID>_<ifname>.json, byte for byte (json.MarshalIndent with one space, keys
+// in configToRestore order, only the attributes being changed).
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { goMarshalIndent } from '@cni-ts/cni';
+import type { Link } from '@cni-ts/netlink';
+import type { TuningConf } from './config';
+
+export interface Backup {
+  mac?: string;
+  promisc?: boolean;
+  mtu?: number;
+  allmulti?: boolean;
+  txQLen?: number;
+}
+
+export function backupFile(dataDir: string, containerId: string, ifname: string): string {
+  return join(dataDir, `${containerId}_${ifname}.json`);
+}
+
+/** The current values of the attributes `conf` is about to change (createBackup). */
+export function snapshot(link: Link, conf: TuningConf): Backup {
+  const b: Backup = {};
+  if (conf.mac !== undefined && link.mac) b.mac = link.mac;
+  if (conf.promisc) b.promisc = link.promisc;
+  if (conf.mtu !== 0) b.mtu = link.mtu;
+  if (conf.allmulti !== undefined) b.allmulti = link.allmulti;
+  if (conf.txQLen !== undefined) b.txQLen = link.txqlen;
+  return b;
+}
+
+/** Go's encoding of configToRestore (omitempty: "" mac and 0 mtu are left out). */
+export function encodeBackup(b: Backup): string {
+  return goMarshalIndent(
+    {
+      mac: b.mac || undefined,
+      promisc: b.promisc,
+      mtu: b.mtu || undefined,
+      allmulti: b.allmulti,
+      txQLen: b.txQLen,
+    },
+    ' ',
+  );
+}
+
+function pick<T>(v: unknown, type: string): T | undefined {
+  return typeof v === type ? (v as T) : undefined;
+}
+
+/** The backup in `file`: undefined when there is none; throws when it cannot be read or parsed. */
+export function readBackup(file: string): Backup | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const o = JSON.parse(text) as Record<string, unknown>;
+  if (!o || typeof o !== 'object' || Array.isArray(o)) throw new Error(`${file}: not a JSON object`);
+  const b: Backup = {};
+  const mac = pick<string>(o.mac, 'string');
+  const promisc = pick<boolean>(o.promisc, 'boolean');
+  const mtu = pick<number>(o.mtu, 'number');
+  const allmulti = pick<boolean>(o.allmulti, 'boolean');
+  const txQLen = pick<number>(o.txQLen, 'number');
+  if (mac) b.mac = mac;
+  if (promisc !== undefined) b.promisc = promisc;
+  if (mtu) b.mtu = mtu;
+  if (allmulti !== undefined) b.allmulti = allmulti;
+  if (txQLen !== undefined) b.txQLen = txQLen;
+  return b;
+}
+
+/**
+ * Writes the backup atomically (temporary file, then rename), mode 0600 in a 0700 directory.
+ * Values already in an existing backup win: a repeated ADD of the same attachment must not
+ * record the values the first ADD set as the "originals".
+ */
+export function writeBackup(file: string, b: Backup): Backup {
+  let merged = b;
+  try {
+    const old = readBackup(file);
+    if (old) merged = { ...b, ...old };
+  } catch {
+    // an unreadable old backup is replaced
+  }
+  putBackup(file, merged);
+  return merged;
+}
+
+/** Writes exactly `b` (no merging). */
+export function putBackup(file: string, b: Backup): void {
+  try {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new Error(`failed to create backup directory: ${(err as Error).message}`, { cause: err });
+  }
+  const tmp = `${file}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, encodeBackup(b), { mode: 0o600 });
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new Error(`failed to save file ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export function removeBackup(file: string): void {
+  rmSync(file, { force: true });
+}
