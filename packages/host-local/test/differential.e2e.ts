@@ -47,7 +47,7 @@ function state(dataDir: string, net: string): Record<string, string> {
   } catch {
     return {};
   }
-  return Object.fromEntries(names.sort().map((n) => [n, readFileSync(join(dir, n), 'utf8')]));
+  return Object.fromEntries(names.toSorted().map((n) => [n, readFileSync(join(dir, n), 'utf8')]));
 }
 
 type Step = { env: Omit<CniEnv, 'netns'>; conf: (dataDir: string) => unknown };

@@ -60,7 +60,7 @@ function parseV6(s: string): bigint | undefined {
   if (ellipsis) {
     if (!parse(s.slice(0, dbl), groups, false) || !parse(s.slice(dbl + 2), tail, true)) return undefined;
     if (groups.length + tail.length > 7) return undefined;
-    groups = [...groups, ...new Array<number>(8 - groups.length - tail.length).fill(0), ...tail];
+    groups = [...groups, ...Array.from({ length: 8 - groups.length - tail.length }, () => 0), ...tail];
   } else {
     if (!parse(s, groups, true) || groups.length !== 8) return undefined;
   }
@@ -110,6 +110,8 @@ export function parseCIDR(s: string): CIDR | undefined {
   return { ip: canonical(n, v6), prefix, maskBits };
 }
 
+const hex = (a: number[]) => a.map((x) => x.toString(16)).join(':');
+
 /** Go `net.IP.String()`. */
 export function formatIP(ip: IP): string {
   if (ip.bits === 32) {
@@ -134,7 +136,6 @@ export function formatIP(ip: IP): string {
     }
     i = j;
   }
-  const hex = (a: number[]) => a.map((x) => x.toString(16)).join(':');
   if (bestLen < 2) return hex(g);
   return `${hex(g.slice(0, best))}::${hex(g.slice(best + bestLen))}`;
 }
