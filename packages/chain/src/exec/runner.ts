@@ -1,0 +1,70 @@
+// Finding and running one plugin of a list: in-process when it is one of ours (see ours.ts and
+// registry.ts), else by exec. Either way the caller gets the same stdout bytes or the same
+// CniError, so everything after (result parsing, error wrapping, the cache) is shared.
+import { dispatch, findInPath, inProcessPlugin, pluginError, type ExecEnv, type PluginExec } from '@cni-ts/cni';
+import { execPlugin } from './spawn';
+
+export type RunMode = 'in-process' | 'exec';
+
+/** Reported for every plugin run (the CLI prints these with CNI_TS_VERBOSE=1). */
+export interface RunEvent {
+  type: string;
+  command: string;
+  path: string;
+  mode: RunMode;
+  ms: number;
+}
+
+export interface RunnerOptions {
+  /** Replaces finding and running binaries (libcni's injectable invoke.Exec); disables in-process runs. */
+  exec?: PluginExec;
+  /** Run our plugins in-process when their binary in CNI_PATH is ours (default true). */
+  inProcess?: boolean;
+  /** Deadline for each exec'd plugin, in milliseconds (default: none, as libcni). */
+  timeoutMs?: number;
+  /** A successful plugin's stderr (libcni copies it to its own stderr). */
+  onStderr?: (text: string) => void;
+  onRun?: (event: RunEvent) => void;
+}
+
+const utf8 = new TextEncoder();
+
+export class PluginRunner {
+  readonly #opts: RunnerOptions;
+
+  constructor(opts: RunnerOptions = {}) {
+    this.#opts = opts;
+  }
+
+  get inProcessEnabled(): boolean {
+    return this.#opts.inProcess !== false && !this.#opts.exec;
+  }
+
+  /** invoke.FindInPath (or the injected exec's). */
+  find(type: string, paths: readonly string[]): string {
+    return (this.#opts.exec ?? { findInPath }).findInPath(type, paths);
+  }
+
+  /** Runs the plugin at `pluginPath`; returns its stdout, throws its CniError on failure. */
+  async run(type: string, pluginPath: string, stdin: Uint8Array, env: ExecEnv): Promise<Uint8Array> {
+    const started = performance.now();
+    const onStderr = this.#opts.onStderr;
+    const load = this.inProcessEnabled ? inProcessPlugin(type, pluginPath) : undefined;
+    const report = (mode: RunMode) =>
+      this.#opts.onRun?.({ type, command: env.CNI_COMMAND ?? '', path: pluginPath, mode, ms: Math.round(performance.now() - started) });
+    if (load) {
+      const out = await dispatch(await load(), { env, stdin });
+      report('in-process');
+      const stdout = utf8.encode(out.stdout);
+      if (out.exitCode !== 0) throw pluginError(`exit status ${out.exitCode}`, stdout, utf8.encode(out.stderr));
+      if (out.stderr && onStderr) onStderr(out.stderr);
+      return stdout;
+    }
+    try {
+      if (this.#opts.exec) return this.#opts.exec.execPlugin(pluginPath, stdin, env, onStderr);
+      return execPlugin(pluginPath, stdin, env, onStderr, this.#opts.timeoutMs);
+    } finally {
+      report('exec');
+    }
+  }
+}
