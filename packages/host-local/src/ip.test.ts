@@ -54,6 +54,8 @@ describe('parseCIDR (Go net.ParseCIDR)', () => {
     expect(c?.maskBits).toBe(32);
     expect(parseCIDR('fd00::1/64')?.maskBits).toBe(128);
     expect(parseCIDR('10.0.0.0/024')?.prefix).toBe(24);
+    expect(parseCIDR('10.0.0.0/00000000024')?.prefix).toBe(24);
+    expect(parseCIDR('10.0.0.0/99999999999999999999')).toBeUndefined();
   });
 
   it('treats an IPv4-mapped address as IPv4 with a 128-bit mask', () => {

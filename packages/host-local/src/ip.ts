@@ -105,7 +105,7 @@ export function parseCIDR(s: string): CIDR | undefined {
     v6 = true;
     n = parseV6(addr);
   }
-  if (n === undefined || !/^[0-9]+$/.test(mask) || mask.length > 6) return undefined;
+  if (n === undefined || !/^[0-9]+$/.test(mask)) return undefined;
   const prefix = Number(mask);
   if (prefix > maskBits) return undefined;
   return { ip: canonical(n, v6), prefix, maskBits };
