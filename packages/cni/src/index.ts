@@ -113,13 +113,13 @@ export {
   schemaError,
   type SchemaErrorOptions,
 } from './schema/errors';
-export { toJsonSchema } from './schema/json-schema';
+export { pluginJsonSchema, toJsonSchema } from './schema/json-schema';
 
 export { cniArgs, K8S_ARGS, loadArgs, parseArgBool, parseArgIP, type ArgParser, type ArgSpec, type ArgsOf, type CniArgs } from './args';
 
 export { aboutText, dispatch, versionText, type DispatchInput, type DispatchOutput } from './skel/dispatch';
 export { run } from './skel/run';
-export { readEnvArgs, splitPath, type Env, type EnvArgs } from './skel/env';
+export { cniEnv, readEnvArgs, splitPath, type CniEnvInput, type Env, type EnvArgs } from './skel/env';
 export { isOwnNetns, netnsOverridden } from './skel/netns';
 export { readAllStdin, writeAll } from './skel/stdio';
 export { CNI_TS_VERSION } from './skel/version-string';

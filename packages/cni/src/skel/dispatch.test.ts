@@ -287,3 +287,13 @@ describe('dispatch: netns check', () => {
     expect((await call({ ...BASE, CNI_COMMAND: 'ADD', CNI_NETNS_OVERRIDE: 'yes' })).exitCode).toBe(0);
   });
 });
+
+describe('cniEnv', () => {
+  it('builds what a runtime sets, for in-process callers', async () => {
+    const { cniEnv } = await import('./env');
+    const env = cniEnv({ command: 'ADD', containerId: 'c1', netns: '/n', ifname: 'eth0', args: [['IgnoreUnknown', '1'], ['K', 'v']], path: ['/a', '/b'] }, { KEEP: 'x' });
+    expect(env).toEqual({ KEEP: 'x', CNI_COMMAND: 'ADD', CNI_CONTAINERID: 'c1', CNI_NETNS: '/n', CNI_ARGS: 'IgnoreUnknown=1;K=v', CNI_IFNAME: 'eth0', CNI_PATH: '/a:/b' });
+    const out = await dispatch(fake(), { env, stdin: CONF });
+    expect(out.exitCode).toBe(0);
+  });
+});

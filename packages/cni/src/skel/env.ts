@@ -65,3 +65,35 @@ export function readEnvArgs(env: Env): EnvArgs | CniError {
 export function splitPath(path: string): string[] {
   return path === '' ? [] : path.split(':');
 }
+
+export interface CniEnvInput {
+  command: string;
+  containerId?: string;
+  netns?: string;
+  ifname?: string;
+  /** CNI_ARGS as a string or as [key, value] pairs (joined `k=v;k=v`, no escaping, as libcni). */
+  args?: string | readonly (readonly [string, string])[];
+  /** CNI_PATH as a string or a list (joined with ':'). */
+  path?: string | readonly string[];
+  netnsOverride?: string;
+}
+
+/**
+ * The environment a runtime would set (invoke.Args.AsEnv): `base` plus all six CNI_* variables
+ * (empty strings allowed), for in-process callers of dispatch().
+ */
+export function cniEnv(input: CniEnvInput, base: Env = {}): Record<string, string | undefined> {
+  const args = typeof input.args === 'string' ? input.args : (input.args ?? []).map(([k, v]) => `${k}=${v}`).join(';');
+  const path = typeof input.path === 'string' ? input.path : (input.path ?? []).join(':');
+  const env: Record<string, string | undefined> = {
+    ...base,
+    CNI_COMMAND: input.command,
+    CNI_CONTAINERID: input.containerId ?? '',
+    CNI_NETNS: input.netns ?? '',
+    CNI_ARGS: args,
+    CNI_IFNAME: input.ifname ?? '',
+    CNI_PATH: path,
+  };
+  if (input.netnsOverride !== undefined) env.CNI_NETNS_OVERRIDE = input.netnsOverride;
+  return env;
+}

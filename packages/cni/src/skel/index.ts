@@ -1,7 +1,7 @@
 // '@cni-ts/cni/skel': the skeleton alone, light enough for VERSION (no zod, no koffi).
 export { dispatch, aboutText, versionText, type DispatchInput, type DispatchOutput } from './dispatch';
 export { run } from './run';
-export { readEnvArgs, splitPath, type Env, type EnvArgs } from './env';
+export { cniEnv, readEnvArgs, splitPath, type CniEnvInput, type Env, type EnvArgs } from './env';
 export { isOwnNetns, netnsOverridden } from './netns';
 export { readAllStdin, writeAll } from './stdio';
 export { CNI_TS_VERSION } from './version-string';
