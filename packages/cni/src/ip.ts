@@ -110,6 +110,10 @@ export function isIPv4(ip: IP): boolean {
   return V4_PREFIX.every((b, i) => ip[i] === b);
 }
 
+function hex(groups: number[]): string {
+  return groups.map((n) => n.toString(16)).join(':');
+}
+
 /** net.IP.String(). */
 export function formatIP(ip: IP): string {
   if (ip.length !== 16) return '<nil>';
@@ -132,7 +136,6 @@ export function formatIP(ip: IP): string {
     }
     i = j;
   }
-  const hex = (g: number[]) => g.map((n) => n.toString(16)).join(':');
   if (best < 0) return hex(groups);
   return `${hex(groups.slice(0, best))}::${hex(groups.slice(best + bestLen))}`;
 }

@@ -45,7 +45,7 @@ export function parseVersion(version: string): VersionTriple {
     try {
       out[i] = atoi(part);
     } catch (err) {
-      throw new Error(`failed to convert ${PART_NAMES[i]} version part ${goQuote(part)}: ${(err as Error).message}`);
+      throw new Error(`failed to convert ${PART_NAMES[i]} version part ${goQuote(part)}: ${(err as Error).message}`, { cause: err });
     }
   });
   return out;

@@ -16,7 +16,7 @@ export function selectListVersion(cniVersion: string | undefined, cniVersions: r
     try {
       newer = versionGt(v, CURRENT_VERSION);
     } catch (err) {
-      throw new Error(`error parsing configuration list: invalid cniVersions entry ${v} at index ${i}: ${(err as Error).message}`);
+      throw new Error(`error parsing configuration list: invalid cniVersions entry ${v} at index ${i}: ${(err as Error).message}`, { cause: err });
     }
     if (!newer) candidates.push(v);
   });
@@ -25,7 +25,7 @@ export function selectListVersion(cniVersion: string | undefined, cniVersions: r
     try {
       newer = versionGt(selected, CURRENT_VERSION);
     } catch (err) {
-      throw new Error(`error parsing configuration list: invalid cniVersion ${selected}: ${(err as Error).message}`);
+      throw new Error(`error parsing configuration list: invalid cniVersion ${selected}: ${(err as Error).message}`, { cause: err });
     }
     if (!newer) candidates.push(selected);
   }

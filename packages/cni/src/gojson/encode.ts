@@ -109,7 +109,7 @@ export function sortKeysDeep(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeysDeep);
   if (v && typeof v === 'object' && !(v instanceof Uint8Array)) {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort(byteOrder)) {
+    for (const k of Object.keys(v).toSorted(byteOrder)) {
       const e = (v as Record<string, unknown>)[k];
       if (e !== undefined) out[k] = sortKeysDeep(e);
     }

@@ -11,7 +11,7 @@ export function decodeConfigVersion(netconf: Uint8Array | unknown): string {
     const json = netconf instanceof Uint8Array ? goJsonParse(netconf) : netconf;
     return goStringField(json, 'cniVersion', 'CNIVersion') || '0.1.0';
   } catch (err) {
-    throw new Error(`decoding version from network config: ${errorText(err)}`);
+    throw new Error(`decoding version from network config: ${errorText(err)}`, { cause: err });
   }
 }
 
@@ -26,7 +26,7 @@ export function parsePluginResult(netconf: Uint8Array, stdout: Uint8Array): Resu
   try {
     raw = goJsonParse(stdout);
   } catch (err) {
-    throw new Error(`failed to unmarshal raw result: ${errorText(err)}`);
+    throw new Error(`failed to unmarshal raw result: ${errorText(err)}`, { cause: err });
   }
   if (raw !== null && (typeof raw !== 'object' || Array.isArray(raw))) {
     throw new Error(`failed to unmarshal raw result: json: cannot unmarshal ${goJsonKind(raw)} into Go value of type map[string]interface {}`);

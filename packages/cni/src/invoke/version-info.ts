@@ -14,7 +14,7 @@ export function decodePluginInfo(stdout: Uint8Array): PluginInfo {
   try {
     v = goJsonParse(stdout);
   } catch (err) {
-    throw new Error(`decoding version info: ${(err as Error).message}`);
+    throw new Error(`decoding version info: ${(err as Error).message}`, { cause: err });
   }
   const o = (v && typeof v === 'object' ? v : {}) as Record<string, unknown>;
   const cniVersion = typeof o.cniVersion === 'string' ? o.cniVersion : '';

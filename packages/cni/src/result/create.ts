@@ -44,7 +44,7 @@ export function createResultFromBytes(bytes: Uint8Array | string): Result {
   try {
     version = goStringField(json, 'cniVersion', 'CNIVersion') || '0.1.0';
   } catch (err) {
-    throw new Error(`decoding version from network config: ${(err as Error).message}`);
+    throw new Error(`decoding version from network config: ${(err as Error).message}`, { cause: err });
   }
   return createResult(version, json);
 }
@@ -67,7 +67,7 @@ export function parsePrevResult(prevResult: unknown, configVersion: string): Res
   if (raw.CNIVersion === undefined || raw.CNIVersion === '') raw.CNIVersion = configVersion;
   const versionKeys = Object.keys(raw)
     .filter((k) => foldEq(k, 'cniVersion'))
-    .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    .toSorted((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   const json: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) if (!foldEq(k, 'cniVersion')) json[k] = v;
   for (const k of versionKeys) if (raw[k] !== null) json.cniVersion = raw[k];

@@ -10,6 +10,8 @@ import type * as z from 'zod';
 export type Def = { type: string } & Record<string, unknown>;
 
 export function defOf(schema: unknown): Def | undefined {
+  // zod 4 keeps a schema's definition under `_zod.def`; walking it is the supported way.
+  // oxlint-disable-next-line no-underscore-dangle
   return (schema as { _zod?: { def?: Def } } | undefined)?._zod?.def;
 }
 

@@ -104,16 +104,16 @@ describe('toJsonSchema', () => {
   });
 });
 
-describe('Go type error texts', () => {
+function goText(v: unknown) {
+  try {
+    parseWithSchema(netConfSchema, v, { code: 999, prefix: 'failed to parse network config', detailsPath: true });
+  } catch (e) {
+    return (e as CniError).toJSON();
+  }
+  return undefined;
+}
 
-  const text = (v: unknown) => {
-    try {
-      parseWithSchema(netConfSchema, v, { code: 999, prefix: 'failed to parse network config', detailsPath: true });
-    } catch (e) {
-      return (e as CniError).toJSON();
-    }
-    return undefined;
-  };
+describe('Go type error texts', () => {
 
   it.each([
     [{ type: 5 }, 'json: cannot unmarshal number into Go struct field PluginConf.type of type string', 'type'],
@@ -125,6 +125,6 @@ describe('Go type error texts', () => {
     [{ prevResult: 'x' }, 'json: cannot unmarshal string into Go struct field PluginConf.prevResult of type map[string]interface {}', 'prevResult'],
     [{ 'cni.dev/valid-attachments': [{ containerID: 1, ifname: 'a' }] }, 'json: cannot unmarshal number into Go struct field GCAttachment.cni.dev/valid-attachments.containerID of type string', 'cni.dev/valid-attachments[0].containerID'],
   ])('%j', (v, msg, details) => {
-    expect(text(v)).toEqual({ code: 999, msg: `failed to parse network config: ${msg}`, details });
+    expect(goText(v)).toEqual({ code: 999, msg: `failed to parse network config: ${msg}`, details });
   });
 });
