@@ -114,7 +114,6 @@ function goText(v: unknown) {
 }
 
 describe('Go type error texts', () => {
-
   it.each([
     [{ type: 5 }, 'json: cannot unmarshal number into Go struct field PluginConf.type of type string', 'type'],
     [{ capabilities: [] }, 'json: cannot unmarshal array into Go struct field PluginConf.capabilities of type map[string]bool', 'capabilities'],
