@@ -19,14 +19,14 @@ import { evictPageCache, runBatch } from './lib/spawn.mjs';
 import { renderTable, replaceBlock } from './lib/table.mjs';
 
 const GO_DIR = '/usr/lib/cni';
-const IMPLS = ['cni-ts', 'cni-ts launcher', 'Go', 'node -e 0'];
+const IMPLS = ['cni-ts', 'cni-ts launcher', 'cni-ts skeleton', 'Go', 'node -e 0'];
 const log = (m) => process.stderr.write(`bench: ${m}\n`);
 
 function options(argv) {
   const { values } = parseArgs({
     args: argv,
     options: {
-      runs: { type: 'string', default: '30' },
+      runs: { type: 'string', default: '20' },
       'rss-runs': { type: 'string', default: '3' },
       warmup: { type: 'string', default: '2' },
       only: { type: 'string' },
@@ -60,7 +60,7 @@ function makeContext(opts, manifest, dirs, tmp) {
     tmp,
     node: nodeBinary(),
     ourPlugins: () => ours,
-    impls: (wanted) => wanted.filter((i) => i === 'node -e 0' || (dirOf[i] && existsSync(dirOf[i]))),
+    impls: (wanted) => wanted.filter((i) => i === 'node -e 0' || existsSync(dirOf[i === 'cni-ts skeleton' ? 'cni-ts' : i] ?? '/nonexistent')),
     dir: (impl) => dirOf[impl],
     bin(impl, name) {
       if (impl.startsWith('cni-ts') && !ours.includes(name)) return null;
@@ -74,9 +74,16 @@ function makeContext(opts, manifest, dirs, tmp) {
   };
 }
 
+/** What failed, short enough for a table cell: the CNI error's msg, else the first output line. */
 function firstLine(r) {
-  const text = `${r.stdout}\n${r.stderr}`.trim().split('\n')[0] ?? '';
-  return `exit ${r.code}${text ? `: ${text.slice(0, 120)}` : ''}`;
+  let text;
+  try {
+    const e = JSON.parse(r.stdout);
+    text = `${e.msg}${e.details ? `: ${e.details}` : ''}`;
+  } catch {
+    text = `${r.stdout}\n${r.stderr}`.trim().split('\n')[0] ?? '';
+  }
+  return `exit ${r.code}${text ? `: ${text.slice(0, 120).replaceAll('|', '/')}` : ''}`;
 }
 
 /** Runs one case; adds its samples to `rows` (row -> impl -> {ms, rss, error}). */
@@ -112,8 +119,8 @@ function runCase(c, ctx, opts, rows) {
       }
     };
     const runs = c.runs ?? opts.runs;
-    for (let i = -opts.warmup; i < runs; i++) iterate(i, 'time');
-    if (haveTime()) for (let i = 0; i < opts.rssRuns; i++) iterate(i, 'rss');
+    for (let i = -(c.warmup ?? opts.warmup); i < runs; i++) iterate(i, 'time');
+    if (haveTime()) for (let i = 0; i < (c.rssRuns ?? opts.rssRuns); i++) iterate(i, 'rss');
   } finally {
     c.teardown?.(ctx, state);
   }
@@ -166,12 +173,14 @@ async function main() {
 
   const impls = IMPLS.filter((i) => [...rows.values()].some((m) => m.has(i)));
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
+  const custom = cases.filter((c) => c.runs).map((c) => `${c.id}: ${c.runs} runs`);
   const meta = [
     `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`pnpm bench\` on ${cpu}, ${cpus().length} cores, Linux ${release()}.`,
     `Node ${process.versions.node} (the one embedded in the binary); Go oracle: Debian containernetworking-plugins ${goVersion()} (${GO_DIR}).`,
-    `Wall time: median (p10–p90) over ${opts.runs} runs (cases with their own count: host-local ×64 ${cases.find((c) => c.id === 'host-local-parallel')?.runs ?? opts.runs}), ` +
-      `after ${opts.warmup} warm-up runs, implementations interleaved. Peak RSS: median of ${opts.rssRuns} runs of ru_maxrss (GNU time; the largest process of a batch).`,
-    'Rows an implementation does not have yet show –. `cni-ts` is `pnpm cni install` (hard links to the single-executable binary); `cni-ts launcher` is `--mode launcher`.',
+    `Wall time: median (p10–p90) over ${opts.runs} runs${custom.length ? ` (${custom.join(', ')})` : ''} after warm-up runs, ` +
+      `implementations interleaved; wall clock from posix_spawn to wait4. Peak RSS: median ru_maxrss (GNU time) of ${opts.rssRuns} runs, the largest process of a batch.`,
+    '`cni-ts`: `pnpm cni install` (hard links to the single-executable binary); `cni-ts launcher`: `--mode launcher`; ' +
+      '`cni-ts skeleton`: the binary with the early VERSION answer switched off. – : not measured (plugin not there yet).',
   ];
   if (skipped.length) meta.push(`Skipped: ${skipped.join(', ')}.`);
   if (!haveTime()) meta.push('Peak RSS not measured: /usr/bin/time (GNU time) is not installed.');

@@ -21,11 +21,16 @@ describe('bench table', () => {
     ['loopback ADD', new Map([['cni-ts', { ms: [], rss: [], error: 'exit 1' }]])],
   ]);
 
-  it('shows medians with p10–p90 and ratios to Go', () => {
+  it('shows medians with p10–p90 and ratios to Go, then peak RSS', () => {
     const t = renderTable(rows, ['cni-ts', 'Go']);
-    expect(t.split('\n')[0]).toBe('| case | cni-ts ms | Go ms | cni-ts ÷ Go | cni-ts RSS MiB | Go RSS MiB | cni-ts RSS ÷ Go |');
-    expect(t).toContain('| VERSION loopback | 32.0 (30.4–33.6) | 3.00 (2.20–3.80) | 10.7× | 40.0 | 4.0 | 10.0× |');
-    expect(t).toContain('| loopback ADD | error: exit 1 | – | – | – | – | – |');
+    const lines = t.split('\n');
+    expect(lines[0]).toBe('Wall time, ms: median (p10–p90)');
+    expect(lines[2]).toBe('| case | cni-ts | Go | cni-ts ÷ Go |');
+    expect(t).toContain('| VERSION loopback | 32.0 (30.4–33.6) | 3.00 (2.20–3.80) | 10.7× |');
+    expect(t).toContain('| loopback ADD | error: exit 1 | – | – |');
+    expect(t).toContain('Peak RSS, MiB: median');
+    expect(t).toContain('| VERSION loopback | 40.0 | 4.0 | 10.0× |');
+    expect(t).toContain('| loopback ADD | – | – | – |');
   });
 
   it('replaces only the generated block', () => {
