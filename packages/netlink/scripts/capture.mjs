@@ -3,6 +3,8 @@
 // Each command runs under `strace -e write=all -e read=all` inside throwaway namespaces, and every
 // sendmsg/sendto/recvmsg/recvfrom buffer is printed as hex:  node scripts/capture.mjs [filter]
 // Needs root, strace and iproute2. The namespaces are `cnicap-a` and `cnicap-b`, deleted at the end.
+// For the link kinds the host lacks, run it in the UML guest as well:
+//   node tools/kernel/run.mjs --out /tmp/uml -- sh -c 'node packages/netlink/scripts/capture.mjs > /tmp/uml/capture.txt'
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 
@@ -20,7 +22,9 @@ const STEPS = [
   ['bridge add', ['link', 'add', 'br0', 'type', 'bridge', 'vlan_filtering', '0', 'vlan_default_pvid', '10', 'stp_state', '0']],
   ['bridge add plain', ['link', 'add', 'br2', 'type', 'bridge']],
   ['bridge add vlan filtering', ['link', 'add', 'br1', 'type', 'bridge', 'vlan_filtering', '1']],
-  ['ipvlan add', ['link', 'add', 'iv0', 'link', 'vx0', 'type', 'ipvlan', 'mode', 'l3s', 'private']],
+  // (dummy, ipvlan, vlan, vrf and VLAN filtering exist only in the UML kernel: run this there too)
+  ['dummy for ipvlan', ['link', 'add', 'dmx', 'type', 'dummy']],
+  ['ipvlan add', ['link', 'add', 'iv0', 'link', 'dmx', 'type', 'ipvlan', 'mode', 'l3s', 'private']],
   ['vlan add', ['link', 'add', 'link', 'vx0', 'name', 'vx0.100', 'type', 'vlan', 'id', '100']],
   ['dummy add', ['link', 'add', 'dm0', 'type', 'dummy']],
   ['vrf add', ['link', 'add', 'vrf0', 'type', 'vrf', 'table', '10']],

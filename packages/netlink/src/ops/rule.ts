@@ -118,7 +118,8 @@ export function ruleMessage(spec: RuleSpec, forDelete = false): RuleMessage {
   if (spec.tos !== undefined) m.tos = spec.tos;
   const action = spec.action === undefined ? (forDelete ? undefined : FR_ACT.to_tbl) : num(FR_ACT, spec.action);
   if (action !== undefined) m.action = action;
-  const table = spec.table ?? (!forDelete && action === FR_ACT.to_tbl ? RT_TABLE.MAIN : undefined);
+  // An l3mdev rule takes its table from the VRF device; the kernel refuses one with a table.
+  const table = spec.table ?? (!forDelete && !spec.l3mdev && action === FR_ACT.to_tbl ? RT_TABLE.MAIN : undefined);
   if (table !== undefined) {
     if (table > 255) m.tableId = table;
     else m.table = table;
