@@ -8,12 +8,13 @@ import { lookPath, runTool, type ToolEnv, type ToolResult } from './exec-tool';
 const NOT_EXIST = ['Bad rule (does a matching rule exist in that chain?).\n', 'No chain/target/match by that name.\n', 'No such file or directory', 'does not exist'];
 
 export class IptablesError extends Error {
-  constructor(
-    readonly argv: readonly string[],
-    readonly result: ToolResult,
-  ) {
+  readonly argv: readonly string[];
+  readonly result: ToolResult;
+  constructor(argv: readonly string[], result: ToolResult) {
     super(`running [${argv.join(' ')}]: ${result.reason}: ${result.stderr}`);
     this.name = 'IptablesError';
+    this.argv = argv;
+    this.result = result;
   }
 
   get status(): number {
@@ -27,11 +28,14 @@ export class IptablesError extends Error {
 }
 
 export class Iptables {
-  private constructor(
-    readonly path: string,
-    readonly family: 4 | 6,
-    private readonly env: ToolEnv,
-  ) {}
+  readonly path: string;
+  readonly family: 4 | 6;
+  readonly env: ToolEnv;
+  private constructor(path: string, family: 4 | 6, env: ToolEnv) {
+    this.path = path;
+    this.family = family;
+    this.env = env;
+  }
 
   /** iptables.NewWithProtocol: finds `iptables` (4) or `ip6tables` (6) in PATH. */
   static open(family: 4 | 6, env: ToolEnv = process.env): Iptables {

@@ -4,12 +4,11 @@ import { lookPath, runTool, type ToolEnv } from './exec-tool';
 
 /** A failed nft run; `msg` is nft's stderr (knftables' error text). */
 export class NftError extends Error {
-  constructor(
-    message: string,
-    readonly errno?: 'ENOENT' | 'EEXIST',
-  ) {
+  readonly errno: 'ENOENT' | 'EEXIST' | undefined;
+  constructor(message: string, errno?: 'ENOENT' | 'EEXIST') {
     super(message);
     this.name = 'NftError';
+    this.errno = errno;
   }
 
   /** knftables.IsNotFound: the first line of nft's complaint is "No such file or directory". */
@@ -30,10 +29,12 @@ function classify(stderr: string): 'ENOENT' | 'EEXIST' | undefined {
 export type NftObject = Record<string, Record<string, unknown>>;
 
 export class Nft {
-  private constructor(
-    readonly path: string,
-    private readonly env: ToolEnv,
-  ) {}
+  readonly path: string;
+  readonly env: ToolEnv;
+  private constructor(path: string, env: ToolEnv) {
+    this.path = path;
+    this.env = env;
+  }
 
   /** Finds nft in PATH (`could not find nftables binary: ...`). */
   static open(env: ToolEnv = process.env): Nft {
