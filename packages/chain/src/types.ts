@@ -6,6 +6,8 @@ import type { PluginConf } from '@cni-ts/cni';
 export interface PluginConfig {
   network: PluginConf;
   bytes: Uint8Array;
+  /** The file it came from, for plugins of a `<name>/` folder (not in libcni). */
+  path?: string;
 }
 
 /** A network configuration list (libcni NetworkConfigList). */

@@ -56,7 +56,7 @@ export function pluginConfsFromDir(dir: string, network: string): PluginConfig[]
   } catch (err) {
     throw new Error(`failed to read plugin config files in ${sub}: ${(err as Error).message}`, { cause: err });
   }
-  return files.map((f) => confFromFile(f));
+  return files.map((f) => ({ ...confFromFile(f), path: f }));
 }
 
 /**
