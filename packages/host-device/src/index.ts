@@ -1,0 +1,10 @@
+export { hostDevice } from './plugin';
+export { jsonSchema, netConfSchema, decodeNetConf, ConfigError, type NetConf } from './config';
+export { loadConf, type LoadedConf } from './load';
+export { findHostDevice } from './find';
+export { moveLinkIn, moveLinkOut } from './move';
+export { cmdAdd } from './add';
+export { cmdDel } from './del';
+export { cmdCheck } from './check';
+export { cmdStatus } from './status';
+export { SYS_BUS_PCI, SYS_BUS_AUXILIARY, USERSPACE_DRIVERS } from './sysfs';

@@ -1,0 +1,4 @@
+import { run } from '@cni-ts/cni/skel';
+import { hostDevice } from './plugin';
+
+await run(hostDevice);

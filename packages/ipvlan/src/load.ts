@@ -1,0 +1,46 @@
+// loadConf: the decoded config, its prevResult (chaining), and the master: configured, the
+// single interface of prevResult, or the interface of the first default route.
+import type { CniRequest, Result100 } from '@cni-ts/cni';
+import { withNetns } from '@cni-ts/netlink';
+import { defaultRouteInterface, errText, openContainerNetns, prevResultOf } from '@cni-ts/plugin-kit';
+import { decodeNetConf, type NetConf } from './config';
+
+export type LoadedConf = NetConf & { master: string; prev?: Result100 };
+
+/** Runs `fn` in the container namespace (linkInContainer) or right here. */
+export function inMasterNetns<T>(n: NetConf, netns: string, fn: () => T): T {
+  if (!n.linkInContainer) return fn();
+  const ns = openContainerNetns(netns);
+  try {
+    return withNetns(ns, fn);
+  } finally {
+    ns.close();
+  }
+}
+
+function parsePrev(n: NetConf, cniVersion: string): Result100 | undefined {
+  if (n.prevResult === undefined) return undefined;
+  try {
+    return prevResultOf(n.prevResult, cniVersion);
+  } catch (err) {
+    // prevResultOf already says "could not parse prevResult: ..." for decoding failures.
+    const text = errText(err);
+    throw new Error(text.startsWith('could not parse prevResult') ? text : `could not convert result to current version: ${text}`, { cause: err });
+  }
+}
+
+export function loadConf(req: CniRequest): LoadedConf {
+  const n = decodeNetConf(req.config);
+  const prev = parsePrev(n, req.cniVersion);
+  let master = n.master ?? '';
+  if (master === '') {
+    if (prev === undefined) {
+      master = inMasterNetns(n, req.netns, () => defaultRouteInterface());
+    } else {
+      const ifs = prev.interfaces ?? [];
+      if (ifs.length !== 1 || !ifs[0]!.name) throw new Error('chained master failure. PrevResult lacks a single named interface');
+      master = ifs[0]!.name;
+    }
+  }
+  return { ...n, master, ...(prev && { prev }) };
+}
