@@ -77,6 +77,16 @@ describe('tap devices, driver info, statistics, address settling, announcements'
       expect(() => h.settleAddresses('ex0', 10_000)).toThrow(DadFailedError);
       expect(() => h.settleAddresses('ex0', 10_000)).toThrow('link ex0 has address fd00:50::2/64 in DADFAILED state');
 
+      // an up link whose DAD outlasts the timeout is an error (Go prints "after 5000000000 seconds")
+      const ctr = openNetns(env.container.path);
+      try {
+        sysctlSet('net/ipv6/conf/ex1/dad_transmits', 20, ctr);
+      } finally {
+        ctr.close();
+      }
+      c.addrAdd('ex1', 'fd00:53::2/64');
+      expect(() => c.settleAddresses('ex1', 300)).toThrow('link ex1 still has tentative addresses after 0.3 seconds');
+
       // a link that is down never finishes DAD: not an error (Go v1.9 behaviour)
       h.linkAdd({ kind: 'veth', name: 'exd0', peer: { name: 'exd1' } });
       h.addrAdd('exd0', 'fd00:51::1/64');
