@@ -35,18 +35,52 @@ const RECV_BUF = 256 * 1024;
 
 let seqBase = (Date.now() ^ (process.pid << 8)) >>> 0;
 
+/** The datagram I/O under a NetlinkSocket: a kernel socket, or a fake in the unit tests. */
+export interface NetlinkTransport {
+  readonly fd: number;
+  /** sends one datagram; returns its length or -errno. */
+  send(msg: Buffer): number;
+  /** receives one datagram into buf; returns its full length (MSG_TRUNC semantics) or -errno. */
+  recv(buf: Buffer): number;
+  close(): void;
+}
+
+function kernelTransport(fd: number): NetlinkTransport {
+  const c = libc();
+  let open = fd;
+  return {
+    get fd() {
+      return open;
+    },
+    send: (msg) => {
+      const n = c.sendto(open, msg, msg.length, 0, null, 0);
+      return n < 0 ? -c.errno() : n;
+    },
+    recv: (buf) => {
+      const n = c.recvfrom(open, buf, buf.length, MSG_TRUNC, null, null);
+      return n < 0 ? -c.errno() : n;
+    },
+    close: () => {
+      if (open < 0) return;
+      c.close(open);
+      open = -1;
+    },
+  };
+}
+
 /**
  * A blocking NETLINK_ROUTE socket. It stays bound to the namespace it was opened in, so a socket
  * opened inside a container's netns can be used from anywhere without switching again.
  */
 export class NetlinkSocket {
-  #fd: number;
+  readonly #io: NetlinkTransport;
   readonly #buf = Buffer.allocUnsafe(RECV_BUF);
   readonly #dumpRetries: number;
 
-  private constructor(fd: number, dumpRetries: number) {
-    this.#fd = fd;
-    this.#dumpRetries = dumpRetries;
+  /** Wraps a transport; NetlinkSocket.open() is the way to get a kernel socket. */
+  constructor(io: NetlinkTransport, opts: SocketOptions = {}) {
+    this.#io = io;
+    this.#dumpRetries = opts.dumpRetries ?? 5;
   }
 
   /** Opens a socket in the calling thread's current namespace. */
@@ -80,17 +114,15 @@ export class NetlinkSocket {
       c.close(fd);
       throw err;
     }
-    return new NetlinkSocket(fd, opts.dumpRetries ?? 5);
+    return new NetlinkSocket(kernelTransport(fd), opts);
   }
 
   get fd(): number {
-    return this.#fd;
+    return this.#io.fd;
   }
 
   close(): void {
-    if (this.#fd < 0) return;
-    libc().close(this.#fd);
-    this.#fd = -1;
+    this.#io.close();
   }
 
   #nextSeq(): number {
@@ -100,23 +132,20 @@ export class NetlinkSocket {
   }
 
   #send(msg: Buffer, ctx: OpContext): void {
-    if (this.#fd < 0) throw new Error('netlink socket is closed');
-    const c = libc();
+    if (this.#io.fd < 0) throw new Error('netlink socket is closed');
     for (;;) {
-      const n = c.sendto(this.#fd, msg, msg.length, 0, null, 0);
+      const n = this.#io.send(msg);
       if (n >= 0) return;
-      const errno = c.errno();
-      if (errno !== EINTR) throw new NetlinkError(errno, ctx.op, ctx.object);
+      if (-n !== EINTR) throw new NetlinkError(-n, ctx.op, ctx.object);
     }
   }
 
   /** Receives one datagram and returns the messages in it that answer `seq`. */
   #recv(seq: number, ctx: OpContext): NlMsg[] {
-    const c = libc();
     for (;;) {
-      const n = c.recvfrom(this.#fd, this.#buf, this.#buf.length, MSG_TRUNC, null, null);
+      const n = this.#io.recv(this.#buf);
       if (n < 0) {
-        const errno = c.errno();
+        const errno = -n;
         if (errno === EINTR) continue;
         if (errno === EAGAIN) {
           throw new NetlinkError(ETIMEDOUT, ctx.op, ctx.object, { extack: 'no reply from the kernel' });
