@@ -50,7 +50,7 @@ const errno = (e: number, extack?: string): Partial<NlMsg> => {
 };
 const ack = () => errno(0);
 const done = (): Partial<NlMsg> => ({ type: NLMSG.DONE, flags: NLM_F.MULTI, data: Buffer.alloc(4) });
-const item = (n: number, flags = NLM_F.MULTI): Partial<NlMsg> => ({ type: RTM.NEWLINK, flags, data: Buffer.from([n]) });
+const item = (n: number, flags: number = NLM_F.MULTI): Partial<NlMsg> => ({ type: RTM.NEWLINK, flags, data: Buffer.from([n]) });
 const ctx = { op: 'doing', object: '"x"' };
 
 describe('NetlinkSocket', () => {
