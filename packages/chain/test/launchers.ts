@@ -9,7 +9,7 @@ export const NODE = path.join(ROOT, 'node_modules/.bin/node');
 export const TS_HOOKS = path.join(ROOT, 'packages/cni/test/ts-hooks.mjs');
 
 /** The argv prefix that runs a TypeScript file from source. */
-export const SOURCE_NODE = [NODE, '--conditions=source', '--disable-warning=ExperimentalWarning', '--import', TS_HOOKS];
+export const SOURCE_NODE = [NODE, '--conditions=source', '--disable-warning=ExperimentalWarning', '--experimental-transform-types', '--import', TS_HOOKS];
 
 /** Writes `<dir>/<name>`, a launcher of `entry` (absolute path of a .ts main). */
 export function writeLauncher(dir: string, name: string, entry: string): string {

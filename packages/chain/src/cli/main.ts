@@ -6,7 +6,7 @@ import { CniConfig } from '../cni';
 import { ConfError, ConfigFileError } from '../conf/errors';
 import { loadConfList } from '../conf/load';
 import type { GcAttachment, RuntimeConf } from '../types';
-import { containerIdFor, readCliEnv } from './env';
+import { containerIdFor, DEFAULT_NET_DIR, readCliEnv } from './env';
 import { USAGE } from './usage';
 
 export interface Io {
@@ -38,7 +38,8 @@ async function validate(files: string[], io: Io): Promise<number> {
   let errors = 0;
   for (const file of files) {
     const { list, findings } = await validateFile(file);
-    for (const f of findings) (f.severity === 'error' ? io.stderr : io.stdout)(`${formatFinding(f)}\n`);
+    // One report on stdout, in order; the exit status tells whether there were errors.
+    for (const f of findings) io.stdout(`${formatFinding(f)}\n`);
     const n = findings.filter((f) => f.severity === 'error').length;
     errors += n;
     if (list && n === 0) {
@@ -56,11 +57,13 @@ async function runVerb(verb: Verb, positionals: string[], values: Record<string,
     return 1;
   }
   const [network, netnsArg = ''] = positionals as [string, string?];
-  const e = readCliEnv(env, values.ifname as string | undefined);
-  const list = loadConfList(e.netDir, network);
+  // cnitool's order: the config first, then CAP_ARGS and CNI_ARGS.
+  const netDir = env.NETCONFPATH || DEFAULT_NET_DIR;
+  const list = loadConfList(netDir, network);
   const { versionProblem } = await import('./validate');
   const vp = versionProblem(list.cniVersion);
-  if (vp) throw new ConfigFileError(list.path ?? e.netDir, new ConfError(vp, { field: 'cniVersion' }));
+  if (vp) throw new ConfigFileError(list.path ?? netDir, new ConfError(vp, { field: 'cniVersion' }));
+  const e = readCliEnv(env, values.ifname as string | undefined);
   const verbose = !!values.verbose || env.CNI_TS_VERBOSE === '1';
   const cni = new CniConfig({
     path: e.cniPath,

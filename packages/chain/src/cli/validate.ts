@@ -14,7 +14,7 @@ export interface Finding {
   severity: 'error' | 'warning' | 'note';
   /** The file the finding is about (a `<name>/` folder plugin has its own). */
   file: string;
-  /** Field path, e.g. `plugins[0].ipam.ranges[0][0].subnet`. */
+  /** Field path, e.g. `plugins[0].ipam.ranges[0][0].subnet`, or `line 3, column 5`. */
   field?: string;
   message: string;
 }
@@ -48,7 +48,8 @@ function schemaFindings(schema: z.ZodType, value: unknown, file: string, prefix:
   const r = schema.safeParse(input);
   if (r.success) return [];
   return r.error.issues.map((issue) => {
-    const text = formatZodError(new z.ZodError([{ ...issue, path: [] }]), undefined);
+    const here = issue.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), input);
+    const text = formatZodError(new z.ZodError([{ ...issue, path: [] }]), here);
     const path = formatPath(issue.path);
     return { severity: 'error' as const, file, field: [prefix, path].filter(Boolean).join('.') || undefined, message: `${text} (${what})` };
   });
@@ -72,7 +73,8 @@ async function checkPlugin(list: NetworkConfigList, net: PluginConfig, index: nu
     out.push({ severity: 'warning', file, field: at('cniVersion'), message: `${JSON.stringify(raw.cniVersion)} is replaced by the list's ${JSON.stringify(list.cniVersion)}` });
   }
   const conf = goJsonParse(buildOneConfig(list.name, list.cniVersion, net, undefined).bytes);
-  for (const [role, t] of [['plugin', type], ['ipam', net.network.ipam?.type ?? '']] as const) {
+  const ipamType = net.network.ipam?.type ?? '';
+  for (const [role, t] of [['plugin', type], ['ipam', ipamType === type ? '' : ipamType]] as const) {
     if (!t) continue;
     const field = role === 'plugin' ? at('type') : at('ipam.type');
     if (!Object.hasOwn(OUR_PLUGINS, t)) {
@@ -101,7 +103,7 @@ export async function validateFile(file: string): Promise<Validation> {
     list = loadAny(file);
   } catch (err) {
     const e = err instanceof ConfigFileError ? err : new ConfigFileError(file, err);
-    return { findings: [{ severity: 'error', file: e.file, field: e.field, message: e.reason }] };
+    return { findings: [{ severity: 'error', file: e.file, field: e.location ?? e.field, message: e.reason }] };
   }
   const findings: Finding[] = [];
   const bad = validateNetworkName(list.name);

@@ -37,14 +37,18 @@ export class ConfigFileError extends Error {
   readonly field: string | undefined;
   /** The libcni error text alone. */
   readonly reason: string;
+  /** `line L, column C` of a JSON syntax error. */
+  readonly location: string | undefined;
 
   constructor(file: string, err: unknown, bytes?: Uint8Array) {
     const reason = err instanceof Error ? err.message : String(err);
     const field = err instanceof ConfError ? err.field : undefined;
     let where = field ? `${field}: ` : '';
+    let location: string | undefined;
     if (err instanceof ConfError && err.offset !== undefined && bytes) {
       const { line, column } = lineColumn(bytes, err.offset);
-      where = `line ${line}, column ${column}: ${where}`;
+      location = `line ${line}, column ${column}`;
+      where = `${location}: ${where}`;
     }
     // Read errors already name the file.
     super(!where && reason.includes(file) ? reason : `${file}: ${where}${reason}`, { cause: err });
@@ -52,6 +56,7 @@ export class ConfigFileError extends Error {
     this.file = file;
     this.field = field;
     this.reason = reason;
+    this.location = location;
   }
 }
 
