@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 
 const nl = await import('../src/index.ts');
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs) => xs.toSorted((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
 
 function ours(n, a, bPath) {
@@ -56,6 +56,13 @@ function ipBatch(n, aName, bName, dir) {
   return { total, phases };
 }
 
+const summary = (xs) => ({
+  totalMs: median(xs.map((x) => x.total)),
+  addMs: median(xs.map((x) => x.phases.add)),
+  moveMs: median(xs.map((x) => x.phases.move)),
+  delMs: median(xs.map((x) => x.phases.del)),
+});
+
 /**
  * Runs both implementations `runs` times, alternating, on fresh namespaces each time, and returns
  * medians in milliseconds plus `ratio` = ip -batch time / our time (above 1: we are faster).
@@ -84,12 +91,6 @@ export function runBench({ n = 1000, runs = 3, log = () => {} } = {}) {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const summary = (xs) => ({
-    totalMs: median(xs.map((x) => x.total)),
-    addMs: median(xs.map((x) => x.phases.add)),
-    moveMs: median(xs.map((x) => x.phases.move)),
-    delMs: median(xs.map((x) => x.phases.del)),
-  });
   const o = summary(results.ours);
   const i = summary(results.ip);
   return {

@@ -40,10 +40,15 @@ export class NetlinkHandle implements OpsContext {
     // Keep a reference of our own: the caller may close its Netns while the handle lives.
     const own = openNetns(typeof ns === 'string' ? ns : `/proc/self/fd/${ns.fd}`);
     try {
-      return new NetlinkHandle(
-        withNetns(own, () => NetlinkSocket.open(opts)),
-        { fd: own.fd, path: typeof ns === 'string' ? ns : ns.path, close: () => own.close() },
-      );
+      const path = typeof ns === 'string' ? ns : ns.path;
+      const ref: Netns = {
+        get fd() {
+          return own.fd;
+        },
+        path,
+        close: () => own.close(),
+      };
+      return new NetlinkHandle(withNetns(own, () => NetlinkSocket.open(opts)), ref);
     } catch (err) {
       own.close();
       throw err;

@@ -64,7 +64,7 @@ describe('addresses', () => {
       expect(all.map((a) => a.cidr)).toEqual(expect.arrayContaining(['10.10.3.1/24', '10.10.4.1/24', '127.0.0.1/8', '127.0.0.2/8']));
       expect(all.find((a) => a.ip === '127.0.0.2')?.scope).toBe(254);
       expect(h.addrList('ad1', 4).map((a) => a.cidr)).toEqual(['10.10.4.1/24']);
-      expect(h.addrList('ad1').map((a) => a.family).sort()).toEqual([4, 6]); // + the link-local
+      expect(h.addrList('ad1').map((a) => a.family).toSorted()).toEqual([4, 6]); // + the link-local
       expect(h.addrList(undefined, 6).every((a) => a.family === 6)).toBe(true);
     } finally {
       h.close();

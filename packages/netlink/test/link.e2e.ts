@@ -37,6 +37,15 @@ const must1 = (l: IpLink | undefined): IpLink => {
   return l!;
 };
 
+const err = (fn: () => void) => {
+  try {
+    fn();
+  } catch (e) {
+    return e as NetlinkError;
+  }
+  throw new Error('expected an error');
+};
+
 describe('links', () => {
   checkLeaks();
 
@@ -186,14 +195,6 @@ describe('links', () => {
     'reports missing devices, duplicate names and bad MTUs with errno and object',
     withHandle(({ env, h }) => {
       env.hostLink('dup0');
-      const err = (fn: () => void) => {
-        try {
-          fn();
-        } catch (e) {
-          return e as NetlinkError;
-        }
-        throw new Error('expected an error');
-      };
       const missing = err(() => h.linkByName('nope0'));
       expect(missing).toBeInstanceOf(LinkNotFoundError);
       expect(missing).toMatchObject({ message: 'Link not found', code: 'ENODEV', errno: 19, object: '"nope0"' });

@@ -23,12 +23,12 @@ describe('neighbours', () => {
       );
       // (the kernel's own multicast entries are NOARP; leave them out)
       const ours = h.neighList({ link: 'nb0' }).filter((n) => n.stateName !== 'noarp');
-      expect(ours.map((n) => [n.ip, n.mac, n.stateName]).sort()).toEqual(
+      expect(ours.map((n) => [n.ip, n.mac, n.stateName]).toSorted()).toEqual(
         [
           ['10.30.0.10', '02:00:00:00:03:10', 'stale'],
           ['10.30.0.9', '02:00:00:00:03:09', 'permanent'],
           ['fd00:30::9', '02:00:00:00:03:19', 'reachable'],
-        ].sort(),
+        ].toSorted(),
       );
       expect(ours.find((n) => n.ip === '10.30.0.10')?.router).toBe(true);
       expect(h.neighList({ family: 6 }).every((n) => n.family === 6)).toBe(true);

@@ -11,6 +11,7 @@ import {
   createNamedNetns,
   currentNetns,
   deleteNamedNetns,
+  openHandle,
   openNetns,
   sameNetns,
   sysctlGet,
@@ -102,6 +103,22 @@ describe('network namespaces', () => {
     expect(existsSync(join('/run/netns', name))).toBe(false);
     expect(run('ip', ['-n', name, 'link']).status).not.toBe(0);
     deleteNamedNetns(name); // idempotent
+  });
+
+  it('a handle keeps its own reference to the namespace it was opened on', () => {
+    const env = testEnv();
+    const ns = openNetns(env.container.path);
+    const h = openHandle(ns);
+    ns.close();
+    try {
+      h.linkAdd({ kind: 'veth', name: 'own0', peer: { name: 'own1' } });
+      h.tuntapAdd({ name: 'owntap0' }); // switches into the namespace: needs the handle's own fd
+      expect(h.linkList().map((l) => l.name)).toEqual(['lo', 'own1', 'own0', 'owntap0']);
+      expect(must('ip', ['-n', env.container.name, '-br', 'link'])).toContain('owntap0');
+    } finally {
+      h.close();
+    }
+    expect(h.netns?.fd).toBe(-1);
   });
 
   it('reads and writes sysctls inside a namespace', () => {

@@ -36,7 +36,7 @@ describe('routes', () => {
       expect(routes(env.host.name, 4, '1000')).toEqual([expect.objectContaining({ type: 'blackhole', dst: '10.24.0.0/16' })]);
 
       const ours = h.routeList({ family: 4 });
-      expect(ours.map((r) => r.dst ?? 'default').sort()).toEqual(main.map((r) => r.dst).sort());
+      expect(ours.map((r) => r.dst ?? 'default').toSorted()).toEqual(main.map((r) => r.dst).toSorted());
       expect(h.routeList({ table: 100 })).toEqual([
         expect.objectContaining({ dst: '10.22.0.0/16', gateway: '10.99.0.1', table: 100, protocol: 'static', mtu: 1400, advmss: 1360, onlink: true }),
       ]);

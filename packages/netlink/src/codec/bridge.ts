@@ -88,12 +88,12 @@ export function decodeBridgeAfSpec(m: AttrMap): BridgeAfSpec {
   const vlans = m.all(IFLA_BRIDGE.VLAN_INFO).filter((b) => b.length >= 4);
   if (vlans.length) {
     d.vlans = vlans.map((b) => {
-      const flags = b.readUInt16LE(0);
+      const vflags = b.readUInt16LE(0);
       return {
         vid: b.readUInt16LE(2),
-        pvid: (flags & BRIDGE_VLAN_INFO.PVID) !== 0,
-        untagged: (flags & BRIDGE_VLAN_INFO.UNTAGGED) !== 0,
-        flags,
+        pvid: (vflags & BRIDGE_VLAN_INFO.PVID) !== 0,
+        untagged: (vflags & BRIDGE_VLAN_INFO.UNTAGGED) !== 0,
+        flags: vflags,
       };
     });
   }

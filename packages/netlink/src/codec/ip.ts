@@ -14,6 +14,8 @@ function parseV4(s: string): Buffer | undefined {
   return out;
 }
 
+const groups = (h: string): string[] => (h === '' ? [] : h.split(':'));
+
 function parseV6(s: string): Buffer | undefined {
   let tail: Buffer | undefined;
   let text = s;
@@ -25,7 +27,6 @@ function parseV6(s: string): Buffer | undefined {
   }
   const halves = text.split('::');
   if (halves.length > 2) return undefined;
-  const groups = (h: string) => (h === '' ? [] : h.split(':'));
   const head = groups(halves[0]!);
   const rest = halves.length === 2 ? groups(halves[1]!) : [];
   const missing = 8 - head.length - rest.length;

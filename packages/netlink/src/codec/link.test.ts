@@ -94,8 +94,9 @@ describe('link replies of the kernel decode to the right values', () => {
   });
 });
 
+const l = (h: string) => link.toLink(decodeLinkMessage(msg(h).data));
+
 describe('replies of the UML kernel for the kinds the host lacks', () => {
-  const l = (h: string) => link.toLink(decodeLinkMessage(msg(h).data));
 
   it('ipvlan, vlan, dummy, vrf', () => {
     expect(l(fx.umlLinkDumpReplyIpvlan)).toMatchObject({ name: 'iv0', kind: 'ipvlan', data: { mode: 'l3s', flag: 'private' }, parentIndex: 11 });
@@ -115,17 +116,18 @@ describe('replies of the UML kernel for the kinds the host lacks', () => {
   });
 });
 
+const same = (name: keyof typeof fx, run: (ctx: ReturnType<typeof recordingCtx>['ctx']) => void) => {
+  const { ctx, sent } = recordingCtx();
+  run(ctx);
+  const want = msg(fx[name]);
+  expect(sent).toHaveLength(1);
+  expect(sent[0]!.type).toBe(want.type);
+  // the socket adds NLM_F_REQUEST | NLM_F_ACK (0x5) itself
+  expect((sent[0]!.flags | 0x5).toString(16)).toBe(want.flags.toString(16));
+  expect(hex(sent[0]!.body)).toBe(hex(want.data));
+};
+
 describe('link operations send what iproute2 sends', () => {
-  const same = (name: keyof typeof fx, run: (ctx: ReturnType<typeof recordingCtx>['ctx']) => void) => {
-    const { ctx, sent } = recordingCtx();
-    run(ctx);
-    const want = msg(fx[name]);
-    expect(sent).toHaveLength(1);
-    expect(sent[0]!.type).toBe(want.type);
-    // the socket adds NLM_F_REQUEST | NLM_F_ACK (0x5) itself
-    expect((sent[0]!.flags | 0x5).toString(16)).toBe(want.flags.toString(16));
-    expect(hex(sent[0]!.body)).toBe(hex(want.data));
-  };
 
   it('creates veth, macvlan (bridge/passthru/source), bridge, ipvlan, vlan, dummy, vrf', () => {
     same('linkAddVeth', (c) => link.linkAdd(c, { kind: 'veth', name: 'vx0', peer: { name: 'vx1' } }));
@@ -162,7 +164,7 @@ describe('link operations send what iproute2 sends', () => {
     const theirs = decodeLinkMessage(msg(fx.linkAddVethPeerNetns).data);
     // Deliberate: like vishvananda/netlink, the peer inherits the MTU unless told otherwise;
     // iproute2 leaves the peer at the kernel default. Everything else is identical.
-    const peer = (ours.info?.data as { peer: { mtu?: number } }).peer;
+    const peer = (ours.info!.data as { peer: { mtu?: number } }).peer;
     expect(peer.mtu).toBe(1400);
     delete peer.mtu;
     expect(ours).toEqual(theirs);

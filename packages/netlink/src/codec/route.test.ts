@@ -16,6 +16,8 @@ const REQUESTS = [
   'routeDumpRequest',
 ] as const;
 
+const r = (h: string) => route.toRoute(decodeRouteMessage(msg(h).data));
+
 describe('route messages', () => {
   for (const name of REQUESTS) {
     it(`${name} (iproute2) round-trips byte for byte`, () => {
@@ -25,7 +27,6 @@ describe('route messages', () => {
   }
 
   it('decodes kernel replies', () => {
-    const r = (h: string) => route.toRoute(decodeRouteMessage(msg(h).data));
     expect(r(fx.routeDumpReplyMetrics)).toMatchObject({
       family: 4, dst: '10.9.0.0/16', gateway: '10.1.2.1', oif: 3, priority: 100, table: 100,
       protocol: 'static', scope: 'universe', type: 'unicast', mtu: 1400, advmss: 1360, onlink: true,

@@ -16,6 +16,12 @@ const IPPROTO_ICMPV6 = 58;
 const IPV6_MULTICAST_IF = 17;
 const IPV6_MULTICAST_HOPS = 18;
 
+function int(v: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeInt32LE(v);
+  return b;
+}
+
 function resolve(ctx: OpsContext, ref: LinkRef): Link {
   return typeof ref === 'string' ? linkByName(ctx, ref) : linkByIndex(ctx, typeof ref === 'number' ? ref : ref.index);
 }
@@ -91,11 +97,6 @@ export function sendUnsolicitedNa(ctx: OpsContext, link: LinkRef, ip: string, co
   dst.writeUInt32LE(l.index, 24);
   withSocket(ctx, [AF_INET6, SOCK_RAW, IPPROTO_ICMPV6], 'opening icmpv6 socket', (fd) => {
     const c = libc();
-    const int = (v: number) => {
-      const b = Buffer.alloc(4);
-      b.writeInt32LE(v);
-      return b;
-    };
     // Neighbour discovery packets must carry hop limit 255 (RFC 4861 7.1.2).
     c.setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, int(255), 4);
     c.setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, int(l.index), 4);

@@ -96,15 +96,16 @@ export function toRule(m: RuleMessage): Rule {
 const num = <T extends Record<string, number>>(table: T, v: keyof T | number): number =>
   typeof v === 'number' ? v : table[v]!;
 
+function prefix(s: string): { ip: string; len: number } {
+  const { ip, prefixLen } = parseCIDR(s);
+  return { ip: formatIP(maskIP(ip, prefixLen)), len: prefixLen };
+}
+
 /** Builds the fib_rule_hdr + attributes of a rule request (exported for the codec tests). */
 export function ruleMessage(spec: RuleSpec, forDelete = false): RuleMessage {
   const fromText = spec.src ?? spec.dst;
   const family = spec.family ?? (fromText?.includes(':') ? 6 : 4);
   const m: RuleMessage = { family: family === 6 ? AF_INET6 : AF_INET };
-  const prefix = (s: string) => {
-    const { ip, prefixLen } = parseCIDR(s);
-    return { ip: formatIP(maskIP(ip, prefixLen)), len: prefixLen };
-  };
   if (spec.dst !== undefined) {
     const p = prefix(spec.dst);
     m.dst = p.ip;
