@@ -14,6 +14,8 @@ const TRAIN = join(import.meta.dirname, 'train.cjs');
 const CONTAINER = 'train';
 const STUB_DIR = '/run/cni-ts-train/bin';
 
+const sh = (cmd, ...args) => execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+
 const canSandbox = () => process.geteuid?.() === 0 && spawnSync('unshare', ['--version']).status === 0;
 
 /**
@@ -37,7 +39,6 @@ export function trainInSandbox(o) {
 /** Inside the sandbox: prepare it, then run every request, each extending the cache. */
 function inside(spec) {
   const o = JSON.parse(readFileSync(spec, 'utf8'));
-  const sh = (cmd, ...args) => execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   sh('mount', '-t', 'tmpfs', 'cni-ts-train', '/run');
   sh('mount', '-t', 'tmpfs', 'cni-ts-train', '/var/lib');
   sh('ip', 'link', 'set', 'lo', 'up');
