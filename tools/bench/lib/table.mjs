@@ -10,6 +10,8 @@ const ms = (x) => fmt(x, x < 10 ? 2 : 1);
 const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${fmt(a / b, a / b < 10 ? 2 : 1)}×` : '–');
 
 const get = (byImpl, i) => byImpl.get(i);
+const wall = (byImpl, i) => (get(byImpl, i)?.ms.length ? summary(get(byImpl, i).ms) : null);
+const rss = (byImpl, i) => (get(byImpl, i)?.rss.length ? summary(get(byImpl, i).rss).median / 1024 : NaN);
 
 function table(head, body) {
   return [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join(
@@ -26,8 +28,6 @@ function table(head, body) {
  */
 export function renderTable(rows, impls) {
   const ours = impls.filter((i) => i.startsWith('cni-ts'));
-  const wall = (byImpl, i) => (get(byImpl, i)?.ms.length ? summary(get(byImpl, i).ms) : null);
-  const rss = (byImpl, i) => (get(byImpl, i)?.rss.length ? summary(get(byImpl, i).rss).median / 1024 : NaN);
 
   const wallBody = [...rows].map(([row, byImpl]) => {
     const go = wall(byImpl, 'Go')?.median ?? NaN;
