@@ -7,6 +7,7 @@ import * as ethtool from './ops/ethtool';
 import * as garp from './ops/garp';
 import * as link from './ops/link';
 import * as neigh from './ops/neigh';
+import * as pkgip from './ops/pkgip';
 import * as route from './ops/route';
 import * as rule from './ops/rule';
 import * as settle from './ops/settle';
@@ -88,3 +89,9 @@ export const linkDriverInfo = bind(ethtool.linkDriverInfo);
 export const settleAddresses = bind(settle.settleAddresses);
 export const sendGratuitousArp = bind(garp.sendGratuitousArp);
 export const sendUnsolicitedNa = bind(garp.sendUnsolicitedNa);
+
+export const delLinkByName = bind(pkgip.delLinkByName);
+export const delLinkByNameAddr = bind(pkgip.delLinkByNameAddr);
+export const vethPeerIndex = bind(pkgip.vethPeerIndex);
+export const enableIP4Forward = bind(pkgip.enableIP4Forward);
+export const enableIP6Forward = bind(pkgip.enableIP6Forward);

@@ -7,6 +7,7 @@ import * as ethtool from './ops/ethtool';
 import * as garp from './ops/garp';
 import * as link from './ops/link';
 import * as neigh from './ops/neigh';
+import * as pkgip from './ops/pkgip';
 import * as route from './ops/route';
 import * as rule from './ops/rule';
 import * as settle from './ops/settle';
@@ -124,6 +125,16 @@ export class NetlinkHandle implements OpsContext {
   settleAddresses = method(settle.settleAddresses);
   sendGratuitousArp = method(garp.sendGratuitousArp);
   sendUnsolicitedNa = method(garp.sendUnsolicitedNa);
+
+  delLinkByName = method(pkgip.delLinkByName);
+  delLinkByNameAddr = method(pkgip.delLinkByNameAddr);
+  vethPeerIndex = method(pkgip.vethPeerIndex);
+  enableIP4Forward = method(pkgip.enableIP4Forward);
+  enableIP6Forward = method(pkgip.enableIP6Forward);
+  /** sysctls of this handle's namespace */
+  sysctlGet = method(pkgip.handleSysctlGet);
+  sysctlSet = method(pkgip.handleSysctlSet);
+  sysctlEnsure = method(pkgip.handleSysctlEnsure);
 }
 
 /** Opens a netlink handle on a namespace (or on the current one). Close it when done. */

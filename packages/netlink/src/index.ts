@@ -70,7 +70,13 @@ export {
   settleAddresses,
   sendGratuitousArp,
   sendUnsolicitedNa,
+  delLinkByName,
+  delLinkByNameAddr,
+  vethPeerIndex,
+  enableIP4Forward,
+  enableIP6Forward,
 } from './default';
+export { randomVethName } from './ops/pkgip';
 export type { LinkChanges } from './ops/link';
 export type { BridgeVlanOptions } from './ops/bridge';
 export type {

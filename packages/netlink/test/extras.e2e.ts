@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkLeaks, execIn, ipJson, link, must, ping, testEnv, type IpLink } from '@cni-ts/testkit';
-import { DadFailedError, NetlinkError, openHandle, openNetns, sysctlSet } from '../src/index';
+import { DadFailedError, NetlinkError, openHandle, openNetns, randomVethName, sysctlSet } from '../src/index';
 
 /** host veth `ex0` (10.50.0.1) <-> container `ex1` (10.50.0.2), both up. */
 function pair() {
@@ -125,6 +125,30 @@ describe('tap devices, driver info, statistics, address settling, announcements'
       expect(learned.find((n) => n.ip === '10.50.0.1')?.mac).toBe(mac);
       expect(learned.find((n) => n.ip === 'fd00:52::1')?.mac).toBe(mac);
       expect(() => h.sendGratuitousArp('ex0', 'fd00::1')).toThrow(/needs an IPv4 address/);
+    } finally {
+      close();
+    }
+  });
+
+  it('has the pkg/ip helpers: veth names, delete by name (with addresses), peer index, forwarding, sysctls', () => {
+    const { env, h, c, close } = pair();
+    try {
+      expect(randomVethName()).toMatch(/^veth[0-9a-f]{8}$/);
+      expect(c.vethPeerIndex('ex1')).toBe(h.linkByName('ex0').index);
+      c.addrAdd('ex1', { address: 'fd00:54::2/64', noDad: true });
+      const addrs = c.delLinkByNameAddr('ex1')!;
+      expect(addrs.map((a) => a.cidr).toSorted()).toEqual(['10.50.0.2/24', 'fd00:54::2/64']); // no fe80::
+      expect(c.delLinkByNameAddr('ex1')).toBeUndefined();
+      expect(link(env.host.name, 'ex0')).toBeUndefined();
+      h.linkAdd({ kind: 'bridge', name: 'exbr1' });
+      expect(h.delLinkByName('exbr1')).toBe(true);
+      expect(h.delLinkByName('exbr1')).toBe(false);
+      expect(h.sysctlGet('net.ipv4.ip_forward')).toBe('0');
+      expect(h.enableIP4Forward()).toBe(true);
+      expect(h.enableIP4Forward()).toBe(false);
+      expect(h.enableIP6Forward()).toBe(true);
+      expect(execIn(env.host.name, 'cat', ['/proc/sys/net/ipv4/ip_forward', '/proc/sys/net/ipv6/conf/all/forwarding'])).toBe('1\n1\n');
+      expect(c.sysctlGet('net/ipv4/ip_forward')).toBe('0');
     } finally {
       close();
     }
