@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { bundle, resolveKoffi } from './lib/bundle.mjs';
 import { discoverPlugins, fixturePlugins } from './lib/plugins.mjs';
 import { ASSETS, seaMain, wrapBundle } from './lib/preamble.mjs';
+import { lockDir } from './lib/lock.mjs';
 import { trainInSandbox } from './lib/sandbox.mjs';
 import { makeSea } from './lib/sea.mjs';
 
@@ -92,9 +93,21 @@ function relink(target, dest) {
  * @param {(msg: string) => void} [o.log]
  */
 export async function build(o = {}) {
+  const out = o.out ?? join(o.root ?? ROOT, 'out');
+  const release = lockDir(out, { onWait: (pid) => (o.log ?? defaultLog)(`waiting for the build of pid ${pid}`) });
+  try {
+    return await buildLocked({ ...o, out });
+  } finally {
+    release();
+  }
+}
+
+const defaultLog = (m) => process.stderr.write(`build: ${m}\n`);
+
+async function buildLocked(o) {
   const root = o.root ?? ROOT;
-  const out = o.out ?? join(root, 'out');
-  const log = o.log ?? ((m) => process.stderr.write(`build: ${m}\n`));
+  const out = o.out;
+  const log = o.log ?? defaultLog;
   const binDir = join(out, 'bin');
   const work = join(out, 'build');
   const node = nodeBinary(root);
