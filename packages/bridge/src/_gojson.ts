@@ -16,18 +16,19 @@ export interface GoType {
 type Def = { type: string; innerType?: Schema; in?: Schema; shape?: Record<string, Schema>; element?: Schema; valueType?: Schema; check?: string };
 type Schema = { _zod: { def: Def; bag?: Record<string, unknown> } };
 
+// Keyed by the schema's def: zod's describe()/meta() return copies that share it.
 const goTypes = new WeakMap<object, GoType>();
 
 /** Attaches a Go type to a schema (used in error texts). */
 export function go<S extends z.ZodType>(schema: S, type: string, struct?: string): S {
-  goTypes.set(schema, struct === undefined ? { type } : { type, struct });
+  goTypes.set((schema as unknown as Schema)._zod.def, struct === undefined ? { type } : { type, struct });
   return schema;
 }
 
 function metaOf(s: Schema): GoType | undefined {
   let cur: Schema | undefined = s;
   while (cur) {
-    const m = goTypes.get(cur);
+    const m = goTypes.get(cur._zod.def);
     if (m) return m;
     const def: Def = cur._zod.def;
     cur = def.innerType ?? (def.type === 'pipe' ? def.in : undefined);

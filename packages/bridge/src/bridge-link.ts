@@ -7,6 +7,7 @@ import { cidrText, contains } from './_ip';
 import { setupPort } from './port';
 
 const q = (s: string) => JSON.stringify(s);
+const ZERO_MAC = '00:00:00:00:00:00';
 
 /** The bridge `name`, or an error if the name is taken by something else. */
 export function bridgeByName(name: string): Link {
@@ -95,9 +96,13 @@ export function ensureAddr(link: Link, family: 4 | 6, gw: string, force: boolean
   } catch (err) {
     if (!isExist(err)) throw new Error(`could not add IP address ${want} to ${q(link.name)}: ${errText(err)}`, { cause: err });
   }
-  if (link.mac) {
+  // A bridge that lost its last port before its MAC was pinned reads 00:00:00:00:00:00, which
+  // the kernel refuses (upstream fails here); pin the MAC it has now, taken from its new port.
+  let mac = link.mac;
+  if (mac === undefined || mac === ZERO_MAC) mac = linkByName(link.name).mac;
+  if (mac !== undefined && mac !== ZERO_MAC) {
     try {
-      linkSetHardwareAddr(link.index, link.mac);
+      linkSetHardwareAddr(link.index, mac);
     } catch (err) {
       throw new Error(`could not set bridge's mac: ${errText(err)}`, { cause: err });
     }

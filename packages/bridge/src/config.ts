@@ -6,10 +6,11 @@ import { CniError, ErrCode, loadArgs, toJsonSchema } from '@cni-ts/cni';
 import { go, goDecode, GoDecodeError } from './_gojson';
 import { collectVlanTrunk } from './vlan-trunk';
 
-const str = (d: string) => go(z.string(), 'string').describe(d);
-const bool = (d: string) => go(z.boolean(), 'bool').describe(d);
-const int = (d: string) => go(z.number().int(), 'int').describe(d);
-const strings = (d: string) => go(z.array(go(z.string(), 'string')), '[]string').describe(d);
+// go() tags the final schema: describe() returns a copy.
+const str = (d: string) => go(z.string().describe(d), 'string');
+const bool = (d: string) => go(z.boolean().describe(d), 'bool');
+const int = (d: string) => go(z.number().int().describe(d), 'int');
+const strings = (d: string) => go(z.array(go(z.string(), 'string')).describe(d), '[]string');
 
 export const vlanTrunkSchema = go(
   z.object({

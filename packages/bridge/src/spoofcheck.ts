@@ -1,6 +1,6 @@
 // macspoofchk (pkg/link/spoofcheck.go): nftables rules in the bridge family that drop frames
 // entering the bridge from the container's port unless their source MAC is the container's.
-// Written as upstream writes them (nft JSON on stdin, table `bridge nat`, base chain
+// Written as upstream writes them (nft JSON, table `bridge nat`, base chain
 // PREROUTING at priority -300, two regular chains per attachment, every rule commented
 // `macspoofchk-<containerID>-<ifname>`), so upstream's teardown recognises ours and vice versa.
 import { Nft, NftError, rulesOf, type ToolEnv } from '@cni-ts/plugin-kit';
@@ -36,7 +36,7 @@ export class SpoofChecker {
   }
 
   private apply(nft: Nft, cmds: unknown[]): void {
-    nft.run(['-j', '-f', '-'], JSON.stringify({ nftables: cmds }));
+    nft.applyJson(cmds);
   }
 
   /**

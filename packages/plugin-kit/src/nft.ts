@@ -57,6 +57,15 @@ export class Nft {
     this.run(['-f', '-'], script);
   }
 
+  /**
+   * Applies a JSON transaction (`{"nftables": [...]}`), as go-nft does. The JSON goes on the
+   * command line (`nft -j '<json>'`): with -j, nft reads `-f -` by opening /dev/stdin, which
+   * fails on the socket Node gives a child as stdin.
+   */
+  applyJson(commands: readonly unknown[]): void {
+    this.run(['-j', JSON.stringify({ nftables: commands })]);
+  }
+
   /** `nft --check -f -`: would the transaction apply? */
   check(script: string): void {
     this.run(['--check', '-f', '-'], script);
