@@ -1,3 +1,4 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { checkLeaks, ipJson, link, links, must, testEnv, type IpLink } from '@cni-ts/testkit';
 import {
@@ -9,6 +10,7 @@ import {
   linkList,
   openHandle,
   openNetns,
+  sameNetns,
   withNetns,
   type NetlinkHandle,
 } from '../src/index';
@@ -36,6 +38,14 @@ const must1 = (l: IpLink | undefined): IpLink => {
   expect(l).toBeDefined();
   return l!;
 };
+
+function sameNetnsOfPid(pid: number, path: string): boolean {
+  try {
+    return sameNetns(`/proc/${pid}/ns/net`, path);
+  } catch {
+    return false;
+  }
+}
 
 const err = (fn: () => void) => {
   try {
@@ -184,6 +194,16 @@ describe('links', () => {
       h.linkSetNsFd('mvv1', ctr);
       expect(link(env.container.name, 'mvv1')).toBeDefined();
       expect(link(env.host.name, 'mvv1')).toBeUndefined();
+      // by pid: the namespace of a process living in the container
+      env.hostLink('pid0', 'pid1');
+      const sleeper = spawn('ip', ['netns', 'exec', env.container.name, 'sleep', '30'], { stdio: 'ignore' });
+      try {
+        for (let i = 0; i < 100 && !sameNetnsOfPid(sleeper.pid!, env.container.path); i++) execFileSync('sleep', ['0.02']);
+        h.linkSetNsPid('pid1', sleeper.pid!);
+      } finally {
+        sleeper.kill('SIGKILL');
+      }
+      expect(link(env.container.name, 'pid1')).toBeDefined();
       h.linkDel('mvv0');
       expect(link(env.host.name, 'mvv0')).toBeUndefined();
       expect(link(env.container.name, 'mvv1')).toBeUndefined(); // a veth dies with its peer
