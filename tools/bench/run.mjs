@@ -104,9 +104,12 @@ function runCase(c, ctx, opts, rows) {
       const order = plans.map((_, k) => plans[(k + Math.max(i, 0)) % plans.length]);
       for (const plan of order) {
         if (plan.failed) continue;
+        const outputs = {};
         for (const step of plan.steps) {
-          const wrapped = mode === 'rss' ? step.jobs.map(withRss) : null;
-          const r = runBatch(wrapped ? wrapped.map((w) => w.job) : step.jobs, { netns: step.netns });
+          const jobs = step.jobs.map((j) => (typeof j.stdin === 'function' ? { ...j, stdin: j.stdin(outputs) } : j));
+          const wrapped = mode === 'rss' ? jobs.map(withRss) : null;
+          const r = runBatch(wrapped ? wrapped.map((w) => w.job) : jobs, { netns: step.netns });
+          outputs[step.row] = r.results.map((x) => x.stdout);
           const bad = r.results.find((x) => x.code !== 0);
           if (bad) {
             cell(step.row, plan.impl).error = firstLine(bad);

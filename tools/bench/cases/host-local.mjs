@@ -1,4 +1,4 @@
-// host-local ADD then DEL, one at a time and 64 at once (kubelet starting many pods), each
+// host-local ADD, CHECK, DEL one at a time, and ADD, DEL 64 at once (kubelet starting many pods), each
 // implementation with its own data directory.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,10 +34,15 @@ function hostLocal({ parallel, runs, warmup, rssRuns }) {
             stdin,
             env: ctx.env({ CNI_COMMAND: cmd, CNI_CONTAINERID: `bench-hl-${i}`, CNI_NETNS: ns.path, CNI_IFNAME: 'eth0', CNI_PATH: ctx.dir(impl) }),
           }));
+        const check = {
+          row: 'host-local CHECK',
+          jobs: jobs('CHECK').map((j) => ({ ...j, stdin: (out) => JSON.stringify({ ...JSON.parse(stdin), prevResult: JSON.parse(out['host-local ADD'][0]) }) })),
+        };
         return {
           impl,
           steps: [
             { row: `host-local ADD${tag}`, jobs: jobs('ADD') },
+            ...(parallel === 1 ? [check] : []),
             { row: `host-local DEL${tag}`, jobs: jobs('DEL') },
           ],
         };

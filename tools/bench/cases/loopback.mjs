@@ -1,4 +1,4 @@
-// loopback ADD then DEL in a throwaway namespace, repeated.
+// loopback ADD, CHECK (ADD's result as prevResult), DEL in a throwaway namespace.
 export default {
   id: 'loopback',
   root: true,
@@ -15,6 +15,10 @@ export default {
         impl,
         steps: [
           { row: 'loopback ADD', jobs: [{ cmd: [bin], env: env('ADD'), stdin }] },
+          {
+            row: 'loopback CHECK',
+            jobs: [{ cmd: [bin], env: env('CHECK'), stdin: (out) => JSON.stringify({ ...JSON.parse(stdin), prevResult: JSON.parse(out['loopback ADD'][0]) }) }],
+          },
           { row: 'loopback DEL', jobs: [{ cmd: [bin], env: env('DEL'), stdin }] },
         ],
       };
