@@ -1,0 +1,45 @@
+// Decoding a config the way Go's encoding/json fills the plugin's struct (case-insensitive keys,
+// null = absent, via cni's goNormalize), with Go's wording for type errors, so messages match
+// the reference plugin's: `json: cannot unmarshal string into Go struct field
+// RouteOverrideConfig.flushroutes of type bool`. The CNI error's details name the field path.
+// (Same helper as packages/tuning: plugin packages do not import each other.)
+import { CniError, ErrCode, formatPath, goJsonKind, goNormalize, formatZodError } from '@cni-ts/cni';
+import type * as z from 'zod';
+
+/**
+ * The Go struct holding a field and the field's Go type, keyed by dotted path (no indices); a
+ * third element replaces the field path Go prints (types with their own UnmarshalJSON restart it).
+ */
+export type GoTypes = Record<string, readonly [struct: string, type: string, field?: string]>;
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v = root;
+  for (const p of path) v = v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p] : undefined;
+  return v;
+}
+
+/** Parses `value` with `schema`; failures become code-999 CniErrors `<prefix>: <Go text>`. */
+export function decodeConf<S extends z.ZodType>(schema: S, value: unknown, types: GoTypes, prefix: string): z.output<S> {
+  const input = goNormalize(schema, value);
+  const r = schema.safeParse(input);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const field = formatPath(issue.path);
+  const goPath = issue.path.filter((p) => typeof p === 'string').join('.');
+  const got = valueAt(input, issue.path);
+  // Map values report the map's own path in Go (no key).
+  const key = types[goPath] ? goPath : goPath.split('.').slice(0, -1).join('.');
+  const t = types[key];
+  let text: string;
+  if (issue.code === 'invalid_type' && t && got !== undefined) {
+    const kind = typeof got === 'number' ? `number${Number.isInteger(got) ? '' : ` ${got}`}` : goJsonKind(got);
+    text = `json: cannot unmarshal ${kind} into Go struct field ${t[0]}.${t[2] ?? key} of type ${t[1]}`;
+  } else {
+    text = formatZodError(r.error, input);
+  }
+  return throwConf(`${prefix}: ${text}`, field);
+}
+
+function throwConf(msg: string, field: string): never {
+  throw new CniError(ErrCode.internal, msg, field);
+}

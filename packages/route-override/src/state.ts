@@ -1,0 +1,58 @@
+// What ADD changed, kept for DEL in <dataDir>/<containerID>_<ifname>.json: the routes it added
+// (DEL deletes them) and the routes it deleted (DEL adds them back).
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { RouteSpec } from '@cni-ts/netlink';
+
+export interface Changes {
+  /** the network name, so a later GC can tell its records from other networks'. */
+  network: string;
+  added: RouteSpec[];
+  deleted: RouteSpec[];
+}
+
+export function stateFile(dataDir: string, containerId: string, ifname: string): string {
+  return join(dataDir, `${containerId}_${ifname}.json`);
+}
+
+export function readChanges(file: string): Changes | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const o = JSON.parse(text) as Partial<Changes>;
+  return { network: o.network ?? '', added: o.added ?? [], deleted: o.deleted ?? [] };
+}
+
+const same = (a: RouteSpec, b: RouteSpec) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Records this ADD's changes on top of an earlier record of the same attachment (a repeated
+ * ADD): routes deleted first are the originals and stay; nothing is recorded twice.
+ */
+export function recordChanges(file: string, c: Changes): void {
+  const old = readChanges(file);
+  const merged: Changes = old
+    ? {
+        network: c.network,
+        added: [...old.added, ...c.added.filter((s) => !old.added.some((o) => same(o, s)))],
+        deleted: [...old.deleted, ...c.deleted.filter((s) => !old.deleted.some((o) => same(o, s)))],
+      }
+    : c;
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, `${JSON.stringify(merged, null, 1)}\n`, { mode: 0o600 });
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new Error(`failed to save file ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export function removeChanges(file: string): void {
+  rmSync(file, { force: true });
+}
