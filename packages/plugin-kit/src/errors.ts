@@ -1,15 +1,14 @@
 // Go prints wrapped netlink and syscall errors as the bare errno text ("file exists"); our
-// netlink errors carry more context in their message. Plugins that reproduce upstream texts
+// netlink errors carry more context (operation, object, extended ACK) in their message. Plugins that reproduce upstream texts
 // ("failed to create macvlan: file exists") use errText() for the inner part.
 import { LinkNotFoundError, SyscallError } from '@cni-ts/netlink';
 
 /** The text Go would print for `err` inside a wrapping message. */
 export function errText(err: unknown): string {
   if (err instanceof LinkNotFoundError) return err.message;
-  if (err instanceof SyscallError) {
-    const extack = (err as { extack?: string }).extack;
-    return extack ? `${err.strerror}: ${extack}` : err.strerror;
-  }
+  // vishvananda/netlink appends the kernel's extended ACK text only when asked
+  // (EnableErrorMessageReporting), which the plugins never do: the bare errno text it is.
+  if (err instanceof SyscallError) return err.strerror;
   if (err instanceof Error) return err.message;
   return String(err);
 }

@@ -64,10 +64,13 @@ export interface Out {
   json: Record<string, unknown> | undefined;
 }
 
-/** Runs one CNI command of `impl` with `hostNs` (a netns name) as its own namespace. */
-export function cni(impl: Impl, hostNs: string, call: Call, conf: unknown): Out {
-  const [file, ...rest] = impl.argv as [string, ...string[]];
-  const r = spawnSync('ip', ['netns', 'exec', hostNs, file, ...rest], {
+/**
+ * Runs one CNI command of `impl` with `hostNs` (a netns name) as its own namespace. `wrap` is
+ * put between `ip netns exec <host>` and the plugin (e.g. `unshare -m sh -c <script> sh`).
+ */
+export function cni(impl: Impl, hostNs: string, call: Call, conf: unknown, wrap: string[] = []): Out {
+  const argv = [...wrap, ...impl.argv];
+  const r = spawnSync('ip', ['netns', 'exec', hostNs, ...argv], {
     env: {
       PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
       CNI_COMMAND: call.command,
