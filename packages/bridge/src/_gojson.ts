@@ -67,8 +67,8 @@ export class GoDecodeError extends Error {
 }
 
 function isInt(s: Schema): boolean {
-  const bag = s._zod.bag as { format?: string } | undefined;
-  return bag?.format === 'safeint' || bag?.format === 'int32' || bag?.format === 'int64';
+  const checks = (s._zod.def as { checks?: { _zod: { def: { check?: string; format?: string } } }[] }).checks ?? [];
+  return checks.some((c) => c._zod.def.check === 'number_format' && /int/.test(c._zod.def.format ?? ''));
 }
 
 interface Walk {
