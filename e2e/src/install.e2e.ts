@@ -94,6 +94,16 @@ describe.skipIf(!hasLoopback)('installed loopback without node_modules or any ot
     expect(JSON.parse(r.stdout).supportedVersions).toContain('1.0.0');
   });
 
+  it('gives the same VERSION bytes from the early answer as from the skeleton', () => {
+    const env = (extra: Record<string, string>) => ({ PATH: '/usr/bin:/bin', CNI_COMMAND: 'VERSION', ...extra });
+    const early = spawnSync(join(dest, 'loopback'), [], { env: env({}), encoding: 'utf8' });
+    const skeleton = spawnSync(join(dest, 'loopback'), [], { env: env({ CNI_TS_NO_EARLY_VERSION: '1' }), encoding: 'utf8' });
+    expect(skeleton.status).toBe(0);
+    expect(early.status).toBe(0);
+    expect(early.stdout).toBe(skeleton.stdout);
+    expect(early.stderr).toBe(skeleton.stderr);
+  });
+
   it('brings lo up on ADD and down on DEL in a throwaway namespace', () => {
     const { container } = testEnv();
     must('ip', ['-n', container.name, 'link', 'set', 'lo', 'down']);

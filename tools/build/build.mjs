@@ -14,7 +14,7 @@ import { bundle, resolveKoffi } from './lib/bundle.mjs';
 import { discoverPlugins, fixturePlugins } from './lib/plugins.mjs';
 import { ASSETS, seaMain, wrapBundle } from './lib/preamble.mjs';
 import { lockDir } from './lib/lock.mjs';
-import { trainInSandbox } from './lib/sandbox.mjs';
+import { canSandbox, trainInSandbox } from './lib/sandbox.mjs';
 import { makeSea } from './lib/sea.mjs';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -131,7 +131,7 @@ async function buildLocked(o) {
   // The bundle is exactly the code that ships, so it (with the builder's own code, the Node
   // version and the native module) decides whether the binary is up to date.
   const fp = sha256(
-    [code, process.versions.node, koffi.sha256, ...BUILDER_FILES.map((f) => readFileSync(join(import.meta.dirname, f), 'utf8'))].join('\0'),
+    [code, process.versions.node, koffi.sha256, o.train !== false && canSandbox(), ...BUILDER_FILES.map((f) => readFileSync(join(import.meta.dirname, f), 'utf8'))].join('\0'),
   );
   const previous = readManifest(binDir);
   if (o.ifNeeded && previous?.fingerprint === fp && existsSync(join(binDir, BINARY))) {

@@ -16,7 +16,8 @@ const STUB_DIR = '/run/cni-ts-train/bin';
 
 const sh = (cmd, ...args) => execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
 
-const canSandbox = () => process.geteuid?.() === 0 && spawnSync('unshare', ['--version']).status === 0;
+/** Whether this build can train in a sandbox (root, unshare(1)). */
+export const canSandbox = () => process.geteuid?.() === 0 && spawnSync('unshare', ['--version']).status === 0;
 
 /**
  * @param {{node: string, bundleFile: string, cacheIn: string, cacheOut: string, names: string[], workDir: string}} o
