@@ -51,6 +51,19 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        ...shared,
+        test: {
+          // Real runtimes (podman, containerd CRI) on the Go oracle's plugins and ours: one file at a
+          // time (each starts daemons), generous timeouts (the first install may build the binary).
+          name: 'runtimes',
+          include: ['e2e/src/runtimes/**/*.runtimes.ts'],
+          ...rootSuite,
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 600_000,
+        },
+      },
     ],
   },
 });

@@ -1,0 +1,342 @@
+// Real runtimes run containers on a plugin set: podman 4.3 (CNI backend) and containerd 1.6's
+// CRI plugin, each confined to a world (lab netns + private mount/pid namespaces, see world.ts),
+// once with the Go oracle's plugins and once with ours (`pnpm cni install`), through the same
+// logging shim, so the time each runtime spends in plugins is compared on the same operations.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkLeaks } from '@cni-ts/testkit';
+import { must } from './_exec.ts';
+import { busyboxRootfs } from './image.ts';
+import { cachedResults, filesIn, labLinks, labRules, leases, openLab, type Lab } from './lab.ts';
+import { installOurs, IMPLS, type Impl } from './plugins.ts';
+import { dropPlugins } from './podman.ts';
+import { clearLog, readExecs, type PluginExec } from './shim.ts';
+import { breakdown, comparisonTable, pluginTime, type PluginTime } from './timing.ts';
+import type { Containerd } from './containerd.ts';
+
+const MV_NET = 'cnits-mv';
+const MV_SUBNET = '10.98.0';
+const BR_NET = 'cnits-br';
+const BR_SUBNET = '10.99.0';
+const CRI_NET = 'cnits-cri';
+const CRI_SUBNET = '10.88.50';
+
+let work: string;
+let rootfs: string;
+const fileStart = Date.now();
+/** phase -> impl -> plugin time, filled by both runs and printed side by side at the end. */
+const phases = new Map<string, Partial<Record<Impl, PluginTime>>>();
+const wall: Partial<Record<Impl, number>> = {};
+
+const failedExecs = (execs: PluginExec[]) => execs.filter((e) => e.rc !== 0).map((e) => `${e.plugin} ${e.command} rc=${e.rc}: ${JSON.stringify(e.stdout)}`);
+/** The DELs of the network's own chain (loopback runs beside it on CRI). */
+const chain = (execs: PluginExec[]) => execs.filter((e) => e.command === 'DEL' && !e.nested && e.plugin !== 'loopback');
+
+checkLeaks();
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'cnits-runtimes-'));
+  rootfs = busyboxRootfs(join(work, 'busybox.tar'));
+});
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+  console.log(
+    `time spent in plugins, per phase (sum of top-level plugin execs through the logging shim; same operations both ways):\n` +
+      `${comparisonTable(phases, IMPLS)}\n` +
+      `wall time: ${IMPLS.map((i) => `${i} ${((wall[i] ?? 0) / 1000).toFixed(1)} s`).join(', ')}; whole file ${((Date.now() - fileStart) / 1000).toFixed(1)} s`,
+  );
+});
+
+describe.each(IMPLS)('%s plugins', (impl) => {
+  let lab: Lab;
+  let started = 0;
+
+  /** Plugin execs since the last call; also recorded under `phase` for the comparison. */
+  const phase = (label: string): PluginExec[] => {
+    const execs = readExecs(lab.plugins.logDir);
+    clearLog(lab.plugins.logDir);
+    const t = pluginTime(execs);
+    phases.set(label, { ...phases.get(label), [impl]: t });
+    console.log(`[${impl}] ${label}: ${t.ms.toFixed(0)} ms in plugins over ${t.execs} execs\n${breakdown(t)}`);
+    return execs;
+  };
+
+  beforeAll(async () => {
+    started = Date.now();
+    let ours: string | undefined;
+    if (impl === 'ts') {
+      ours = join(work, 'ours');
+      const installed = installOurs(ours);
+      console.log(`[ts] pnpm cni install --dest ${ours}: ${installed.join(', ')}`);
+    }
+    lab = await openLab(impl, rootfs, ours);
+    if (impl === 'ts') {
+      const mine = Object.keys(lab.plugins.real).filter((n) => !lab.plugins.fromGo.includes(n));
+      console.log(`[ts] ours: ${mine.join(', ')}; from the Go oracle (not ours yet): ${lab.plugins.fromGo.join(', ') || 'none'}`);
+    }
+  }, 600_000);
+
+  afterAll(async () => {
+    const errors = lab ? await lab.close() : [];
+    wall[impl] = Date.now() - started;
+    if (lab) {
+      // Everything the world held is gone: its temp dir, lab namespace and cgroups.
+      expect(existsSync(lab.world.dir), 'world directory').toBe(false);
+      expect(existsSync(lab.world.netnsPath), 'lab namespace').toBe(false);
+      expect(must('find', ['/sys/fs/cgroup/', '-maxdepth', '2', '-name', lab.world.cgroupParent.slice(1)]).trim(), 'cgroups').toBe('');
+    }
+    expect(errors).toEqual([]);
+  }, 120_000);
+
+  describe('podman, macvlan network', () => {
+    let baseline: ReturnType<typeof labRules>;
+    let m1ip = '';
+    const keys: string[] = [];
+
+    it('creates a macvlan network on a master link in the lab namespace', () => {
+      const { world, podman } = lab;
+      // no dummy module on this kernel: a veth pair serves as the master
+      must('ip', ['-n', world.netns, 'link', 'add', 'mvmaster', 'type', 'veth', 'peer', 'name', 'mvpeer']);
+      must('ip', ['-n', world.netns, 'link', 'set', 'mvmaster', 'up']);
+      must('ip', ['-n', world.netns, 'link', 'set', 'mvpeer', 'up']);
+      podman.must(['network', 'create', '-d', 'macvlan', '-o', 'parent=mvmaster', '--subnet', `${MV_SUBNET}.0/24`, MV_NET]);
+      const conf = JSON.parse(readFileSync(podman.conflistPath(MV_NET), 'utf8'));
+      expect(conf.plugins.map((p: { type: string }) => p.type)).toEqual(['macvlan']);
+      expect(conf.plugins[0].ipam.type).toBe('host-local');
+      baseline = labRules(world);
+      phase('podman macvlan: network create');
+    });
+
+    it('runs two containers, one with a static --ip, and they ping each other', () => {
+      const { world, podman } = lab;
+      podman.start('m1', MV_NET);
+      podman.start('m2', MV_NET, ['--ip', `${MV_SUBNET}.50`]);
+      const execs = phase('podman macvlan: 2x run -d');
+      expect(failedExecs(execs)).toEqual([]);
+      // podman passes a static --ip as IP= in CNI_ARGS
+      const adds = execs.filter((e) => e.plugin === 'macvlan' && e.command === 'ADD');
+      expect(adds).toHaveLength(2);
+      expect(adds.some((e) => e.env.CNI_ARGS?.split(';').includes(`IP=${MV_SUBNET}.50`))).toBe(true);
+
+      m1ip = podman.ip('m1', MV_NET);
+      expect(m1ip).toMatch(new RegExp(`^${MV_SUBNET.replaceAll('.', '\\.')}\\.\\d+$`));
+      expect(podman.ip('m2', MV_NET)).toBe(`${MV_SUBNET}.50`);
+      expect(podman.must(['exec', 'm2', 'ip', '-4', 'addr', 'show', 'eth0'])).toContain(`inet ${MV_SUBNET}.50/24`);
+      expect(podman.must(['exec', 'm1', 'ip', 'route'])).toContain(`default via ${MV_SUBNET}.1`);
+      const ping = podman.run(['exec', 'm1', 'ping', '-c', '1', '-W', '2', `${MV_SUBNET}.50`]);
+      expect(ping.status, ping.stdout + ping.stderr).toBe(0);
+      const back = podman.run(['exec', 'm2', 'ping', '-c', '1', '-W', '2', m1ip]);
+      expect(back.status, back.stdout + back.stderr).toBe(0);
+      expect(leases(world, MV_NET).toSorted()).toEqual([m1ip, `${MV_SUBNET}.50`].toSorted());
+      expect(labLinks(world).filter((l) => l.endsWith(' macvlan'))).toEqual([]); // they live in the containers
+      keys.push(podman.sandboxKey('m1'), podman.sandboxKey('m2'));
+      phase('podman macvlan: inspect, exec');
+    });
+
+    it('podman rm leaves no macvlan, lease, cached result, rule or netns behind', () => {
+      const { world, podman } = lab;
+      podman.must(['rm', '-f', '-t', '0', 'm1', 'm2']);
+      const execs = phase('podman macvlan: rm -f (2 containers)');
+      expect(failedExecs(execs)).toEqual([]);
+      const dels = execs.filter((e) => e.plugin === 'macvlan' && e.command === 'DEL');
+      expect(dels).toHaveLength(2);
+      expect(dels.every((e) => e.env.CNI_NETNS?.startsWith('/run/netns/'))).toBe(true);
+      expect(labLinks(world).filter((l) => !l.startsWith('lo') && !l.startsWith('mvmaster') && !l.startsWith('mvpeer'))).toEqual([]);
+      expect(leases(world, MV_NET)).toEqual([]);
+      expect(cachedResults(world, MV_NET)).toEqual([]);
+      expect(labRules(world)).toEqual(baseline);
+      for (const k of keys) expect(existsSync(world.inside(k)), k).toBe(false);
+      podman.must(['network', 'rm', MV_NET]);
+      phase('podman macvlan: network rm');
+    });
+  });
+
+  describe('podman, bridge network', () => {
+    let baseline: ReturnType<typeof labRules>;
+    let c1ip = '';
+    const keys: string[] = [];
+
+    it('creates a bridge network; the conflist drops portmap and firewall (not ours yet)', () => {
+      const { world, podman } = lab;
+      podman.must(['network', 'create', '--driver', 'bridge', '--subnet', `${BR_SUBNET}.0/24`, '--gateway', `${BR_SUBNET}.1`, BR_NET]);
+      const file = podman.conflistPath(BR_NET);
+      const removed = dropPlugins(file, ['portmap', 'firewall']);
+      console.log(
+        `[${impl}] NOTE: podman's bridge conflist lists portmap and firewall, which cni-ts does not have yet; ` +
+          `this suite removed ${removed.join(' and ')} from ${BR_NET}.conflist, podman accepts it without them`,
+      );
+      expect(removed).toEqual(['portmap', 'firewall']);
+      const conf = JSON.parse(readFileSync(file, 'utf8'));
+      expect(conf.cniVersion).toBe('0.4.0');
+      expect(conf.plugins.map((p: { type: string }) => p.type)).toEqual(['bridge', 'tuning']);
+      baseline = labRules(world);
+      phase('podman bridge: network create');
+    });
+
+    it('runs two containers, one with a static --ip, and they ping each other and the gateway', () => {
+      const { world, podman } = lab;
+      podman.start('c1', BR_NET);
+      podman.start('c2', BR_NET, ['--ip', `${BR_SUBNET}.77`]);
+      const execs = phase('podman bridge: 2x run -d');
+      expect(failedExecs(execs)).toEqual([]);
+      // every podman process VERSION-probes every plugin of every conflist with dummy values
+      const probes = execs.filter((e) => e.command === 'VERSION');
+      expect(probes.length).toBeGreaterThan(0);
+      expect(probes.every((e) => e.env.CNI_NETNS === 'dummy')).toBe(true);
+      const adds = execs.filter((e) => e.command === 'ADD' && !e.nested).map((e) => e.plugin);
+      expect(adds).toEqual(['bridge', 'tuning', 'bridge', 'tuning']);
+
+      c1ip = podman.ip('c1', BR_NET);
+      expect(c1ip).toMatch(new RegExp(`^${BR_SUBNET.replaceAll('.', '\\.')}\\.\\d+$`));
+      expect(podman.ip('c2', BR_NET)).toBe(`${BR_SUBNET}.77`);
+      expect(podman.must(['exec', 'c1', 'ip', 'route'])).toContain(`default via ${BR_SUBNET}.1`);
+      for (const [from, to] of [
+        ['c1', `${BR_SUBNET}.77`],
+        ['c2', c1ip],
+        ['c1', `${BR_SUBNET}.1`],
+      ] as const) {
+        const r = podman.run(['exec', from, 'ping', '-c', '1', '-W', '2', to]);
+        expect(r.status, `${from} -> ${to}: ${r.stdout}${r.stderr}`).toBe(0);
+      }
+      const links = labLinks(world);
+      expect(links).toContain('cni-podman1 bridge');
+      expect(links.filter((l) => l.endsWith(' veth') && !l.startsWith('mv'))).toHaveLength(2);
+      expect(leases(world, BR_NET).toSorted()).toEqual([c1ip, `${BR_SUBNET}.77`].toSorted());
+      // ipMasq: the lab's rules changed while the containers run
+      expect(labRules(world)).not.toEqual(baseline);
+      keys.push(podman.sandboxKey('c1'), podman.sandboxKey('c2'));
+      phase('podman bridge: inspect, exec');
+    });
+
+    it('podman rm leaves no veth, lease, cached result, rule or netns behind; network rm drops the bridge', () => {
+      const { world, podman } = lab;
+      podman.must(['rm', '-f', '-t', '0', 'c1', 'c2']);
+      const execs = phase('podman bridge: rm -f (2 containers)');
+      expect(failedExecs(execs)).toEqual([]);
+      expect(execs.filter((e) => e.command === 'DEL' && !e.nested).map((e) => e.plugin)).toEqual(['tuning', 'bridge', 'tuning', 'bridge']);
+      expect(labLinks(world).filter((l) => l.endsWith(' veth') && !l.startsWith('mv'))).toEqual([]);
+      expect(leases(world, BR_NET)).toEqual([]);
+      expect(cachedResults(world, BR_NET)).toEqual([]);
+      expect(labRules(world)).toEqual(baseline);
+      for (const k of keys) expect(existsSync(world.inside(k)), k).toBe(false);
+      podman.must(['network', 'rm', BR_NET]);
+      expect(labLinks(world)).not.toContain('cni-podman1 bridge');
+      expect(filesIn(world, '/run/netns')).toEqual([world.netns]);
+      phase('podman bridge: network rm');
+    });
+  });
+
+  describe('containerd CRI', () => {
+    let ctd: Containerd;
+    let baseline: ReturnType<typeof labRules>;
+    const pods: Array<{ id: string; ip: string; pid: number }> = [];
+
+    it('starts containerd with a bridge conflist; NetworkReady', async () => {
+      const { world } = lab;
+      ctd = await lab.containerd();
+      const conflist = {
+        cniVersion: '1.0.0',
+        name: CRI_NET,
+        plugins: [
+          {
+            type: 'bridge',
+            bridge: 'cribr0',
+            isGateway: true,
+            ipMasq: true,
+            hairpinMode: true,
+            ipam: { type: 'host-local', ranges: [[{ subnet: `${CRI_SUBNET}.0/24` }]], routes: [{ dst: '0.0.0.0/0' }] },
+          },
+          { type: 'tuning', mtu: 1400 },
+        ],
+      };
+      writeFileSync(join(ctd.confDir, '10-cri.conflist'), JSON.stringify(conflist));
+      // the CRI plugin watches conf_dir
+      const deadline = Date.now() + 15_000;
+      let ready = false;
+      while (!ready && Date.now() < deadline) {
+        ready = (await ctd.cri.status()).NetworkReady?.status ?? false;
+        if (!ready) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(ready).toBe(true);
+      expect((await ctd.cri.version()).runtimeName).toBe('containerd');
+      baseline = labRules(world);
+      phase('containerd: start');
+    });
+
+    it('RunPodSandbox runs loopback and the conflist; pods get addresses and reach each other', async () => {
+      const { world } = lab;
+      for (const name of ['p1', 'p2']) {
+        const id = await ctd.cri.runPodSandbox({ name, uid: `uid-${name}`, namespace: 'default', cgroupParent: world.cgroupParent });
+        const st = await ctd.cri.podSandboxStatus(id, true);
+        const info = JSON.parse(st.info.info ?? '{}') as { pid?: number };
+        pods.push({ id, ip: st.ip, pid: info.pid ?? 0 });
+      }
+      const execs = phase('containerd: 2x RunPodSandbox');
+      expect(failedExecs(execs)).toEqual([]);
+      // loopback runs on every sandbox, with cniVersion 0.3.1, beside the network's chain
+      const lo = execs.filter((e) => e.plugin === 'loopback' && e.command === 'ADD');
+      expect(lo).toHaveLength(2);
+      expect(lo.every((e) => e.env.CNI_IFNAME === 'lo' && (e.stdin as { cniVersion?: string }).cniVersion === '0.3.1')).toBe(true);
+      expect(execs.filter((e) => e.command === 'ADD' && !e.nested && e.plugin !== 'loopback').map((e) => e.plugin)).toEqual(['bridge', 'tuning', 'bridge', 'tuning']);
+
+      const [p1, p2] = pods as [(typeof pods)[0], (typeof pods)[0]];
+      for (const p of pods) {
+        expect(p.ip).toMatch(new RegExp(`^${CRI_SUBNET.replaceAll('.', '\\.')}\\.\\d+$`));
+        expect(p.pid).toBeGreaterThan(0);
+        const inPod = (args: string[]) => world.must('nsenter', [`--net=/proc/${p.pid}/ns/net`, ...args]);
+        expect(inPod(['ip', '-o', 'link', 'show', 'lo'])).toMatch(/<LOOPBACK,UP/);
+        expect(inPod(['ip', '-o', 'link', 'show', 'eth0'])).toContain('mtu 1400');
+      }
+      for (const [from, to] of [
+        [p1, p2.ip],
+        [p2, p1.ip],
+        [p1, `${CRI_SUBNET}.1`],
+      ] as const) {
+        const r = world.exec('nsenter', [`--net=/proc/${from.pid}/ns/net`, 'ping', '-c', '1', '-W', '2', to]);
+        expect(r.status, `${from.ip} -> ${to}: ${r.stdout}${r.stderr}`).toBe(0);
+      }
+      expect(leases(world, CRI_NET).toSorted()).toEqual(pods.map((p) => p.ip).toSorted());
+      phase('containerd: status, exec');
+    });
+
+    it('StopPodSandbox runs DEL with the netns, RemovePodSandbox runs it again with an empty netns', async () => {
+      const { world } = lab;
+      const stops: PluginExec[] = [];
+      const removes: PluginExec[] = [];
+      for (const p of pods) {
+        await ctd.cri.stopPodSandbox(p.id);
+        stops.push(...readExecs(lab.plugins.logDir));
+        clearLog(lab.plugins.logDir);
+      }
+      expect(leases(world, CRI_NET)).toEqual([]);
+      for (const p of pods) {
+        await ctd.cri.removePodSandbox(p.id);
+        removes.push(...readExecs(lab.plugins.logDir));
+        clearLog(lab.plugins.logDir);
+      }
+      for (const [label, execs] of [
+        ['containerd: 2x StopPodSandbox', stops],
+        ['containerd: 2x RemovePodSandbox', removes],
+      ] as const) {
+        const t = pluginTime(execs);
+        phases.set(label, { ...phases.get(label), [impl]: t });
+        console.log(`[${impl}] ${label}: ${t.ms.toFixed(0)} ms in plugins over ${t.execs} execs\n${breakdown(t)}`);
+        expect(failedExecs(execs)).toEqual([]);
+      }
+      expect(chain(stops).map((e) => e.plugin)).toEqual(['tuning', 'bridge', 'tuning', 'bridge']);
+      expect(chain(stops).every((e) => (e.env.CNI_NETNS ?? '') !== '')).toBe(true);
+      expect(chain(removes).map((e) => e.plugin)).toEqual(['tuning', 'bridge', 'tuning', 'bridge']);
+      expect(chain(removes).every((e) => (e.env.CNI_NETNS ?? 'unset') === '')).toBe(true);
+
+      expect(await ctd.cri.listPodSandbox()).toEqual([]);
+      expect(labLinks(world).filter((l) => l.endsWith(' veth') && !l.startsWith('mv'))).toEqual([]);
+      expect(leases(world, CRI_NET)).toEqual([]);
+      expect(cachedResults(world, CRI_NET)).toEqual([]);
+      expect(labRules(world)).toEqual(baseline);
+      expect(filesIn(world, '/run/netns')).toEqual([world.netns]);
+    });
+  });
+});
