@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '../..');
 const vitest = join(root, 'node_modules/vitest/vitest.mjs');
-const all = ['unit', 'e2e', 'kernel'];
+const all = ['unit', 'e2e', 'kernel', 'runtimes'];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const suites = wanted.length ? wanted : all;
 const isRoot = process.getuid?.() === 0;
