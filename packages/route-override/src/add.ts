@@ -6,7 +6,7 @@ import { type CniRequest, type Result100, type Route } from '@cni-ts/cni';
 import { isNotFound, type Link, type RouteSpec, withNetns } from '@cni-ts/netlink';
 import { type RouteOverrideConf, loadConf, requirePrevResult } from './config';
 import { gatewayFor } from './gateway';
-import { addRoute, deleteRoute, describeSpec, type KRoute, routesOn, specOf } from './kernel';
+import { addRoute, deleteRoute, describeSpec, kernelText, type KRoute, routesOn, specOf } from './kernel';
 import { isDefault, netKey, sameIP } from './net';
 import { type Changes, recordChanges, stateFile } from './state';
 import { resolveTargets } from './targets';
@@ -61,7 +61,7 @@ function apply(req: CniRequest, conf: RouteOverrideConf, res: Result100, changes
     try {
       if (!deleteRoute(spec)) continue;
     } catch (err) {
-      throw new Error(`failed to delete route '${describeSpec(spec)}': ${(err as Error).message}`, { cause: err });
+      throw new Error(`failed to delete route '${describeSpec(spec)}': ${kernelText(err)}`, { cause: err });
     }
     changes.deleted.push(spec);
     undo.steps.push([`add back route '${describeSpec(spec)}'`, () => addRoute(spec)]);
@@ -90,7 +90,7 @@ function apply(req: CniRequest, conf: RouteOverrideConf, res: Result100, changes
     try {
       added = addRoute(spec);
     } catch (err) {
-      throw new Error(`failed to add route '${describeSpec(spec)}': ${(err as Error).message}`, { cause: err });
+      throw new Error(`failed to add route '${describeSpec(spec)}': ${kernelText(err)}`, { cause: err });
     }
     if (added) {
       changes.added.push(spec);

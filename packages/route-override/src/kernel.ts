@@ -1,7 +1,7 @@
 // The container's routes as route-override sees them: the main-table routes of the target
 // interfaces, and the conversions between a kernel route, a request to delete it, and a
 // request to add it back.
-import { isExist, isNotFound, type Link, linkByIndex, routeAdd, routeDel, routeList, type Route, type RouteSpec } from '@cni-ts/netlink';
+import { isExist, isNotFound, NetlinkError, SyscallError, type Link, linkByIndex, routeAdd, routeDel, routeList, type Route, type RouteSpec } from '@cni-ts/netlink';
 import { kernelKey, type NetKey } from './net';
 
 export interface KRoute extends Route {
@@ -102,4 +102,13 @@ export function describeSpec(s: RouteSpec): string {
   if (s.table !== undefined && s.table !== 254) parts.push(`table ${s.table}`);
   if (s.priority !== undefined) parts.push(`metric ${s.priority}`);
   return parts.join(' ');
+}
+
+/** A kernel error as a plugin message shows it: the errno text and the kernel's extended ack. */
+export function kernelText(err: unknown): string {
+  if (err instanceof SyscallError) {
+    const extack = err instanceof NetlinkError && err.extack ? `: ${err.extack}` : '';
+    return `${err.strerror}${extack}`;
+  }
+  return (err as Error).message;
 }
