@@ -1,0 +1,177 @@
+// The pod annotations Multus reads: `k8s.v1.cni.cncf.io/networks` and
+// `v1.multus-cni.io/default-network`, in the comma form (`ns/name@ifname, ...`) or as a JSON
+// list of selection elements (upstream parsePodNetworkAnnotation).
+import * as z from 'zod';
+import { canonicalIP, goField, goJsonParse, parseCIDR, parseIP, parseWithSchema } from '@cni-ts/cni';
+import { bandwidthEntrySchema, portMapEntrySchema, type BandwidthEntry, type PortMapEntry } from './config';
+import { parseGoMAC } from './mac';
+
+export const NETWORKS_ANNOTATION = 'k8s.v1.cni.cncf.io/networks';
+export const DEFAULT_NETWORK_ANNOTATION = 'v1.multus-cni.io/default-network';
+export const NETWORK_STATUS_ANNOTATION = 'k8s.v1.cni.cncf.io/network-status';
+export const RESOURCE_NAME_ANNOTATION = 'k8s.v1.cni.cncf.io/resourceName';
+
+/** One attachment request (upstream types.NetworkSelectionElement). */
+export interface NetworkSelectionElement {
+  name: string;
+  namespace?: string;
+  ipRequest?: string[];
+  macRequest?: string;
+  infinibandGUIDRequest?: string;
+  interfaceRequest?: string;
+  portMappingsRequest?: PortMapEntry[];
+  bandwidthRequest?: BandwidthEntry;
+  deviceID?: string;
+  cniArgs?: Record<string, unknown>;
+  /** Canonical gateway IPs; present (maybe empty) when the key was given. */
+  gatewayRequest?: string[];
+}
+
+const E = 'NetworkSelectionElement';
+const str = () => goField(z.string(), E, 'string');
+
+const ipText = z.string().transform((s, ctx) => {
+  const ip = canonicalIP(s);
+  if (ip === undefined) {
+    ctx.addIssue({ code: 'custom', message: `invalid IP address: ${s}` });
+    return z.NEVER;
+  }
+  return ip;
+});
+
+const elementSchema = z.object({
+  name: str().optional(),
+  namespace: str().optional(),
+  ips: goField(z.array(z.string().nullable()), E, '[]string').optional(),
+  mac: str().optional(),
+  'infiniband-guid': str().optional(),
+  interface: str().optional(),
+  interfaceRequest: str().optional(),
+  portMappings: goField(z.array(portMapEntrySchema.nullable()), E, '[]*types.PortMapEntry').optional(),
+  bandwidth: goField(bandwidthEntrySchema, E, 'types.BandwidthEntry').optional(),
+  deviceID: str().optional(),
+  'cni-args': goField(z.record(z.string(), z.unknown()), E, 'map[string]interface {}').optional(),
+  'default-route': goField(z.array(ipText.nullable()), E, '[]net.IP').optional(),
+});
+
+const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const IFNAMSIZ = 16;
+
+export class AnnotationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AnnotationError';
+  }
+}
+
+/** parsePodNetworkObjectName: `[<ns>/]<name>[@<ifname>]`. */
+export function parseNetworkObjectName(item: string): { namespace: string; name: string; ifname: string } {
+  const F = 'parsePodNetworkObjectName';
+  const slash = item.split('/');
+  let namespace = '';
+  let rest: string;
+  if (slash.length === 2) {
+    namespace = slash[0]!.trim();
+    rest = slash[1]!;
+  } else if (slash.length === 1) {
+    rest = slash[0]!;
+  } else {
+    throw new AnnotationError(`${F}: Invalid network object (failed at '/')`);
+  }
+  const at = rest.split('@');
+  const name = at[0]!.trim();
+  let ifname = '';
+  if (at.length === 2) ifname = at[1]!.trim();
+  else if (at.length !== 1) throw new AnnotationError(`${F}: Invalid network object (failed at '@')`);
+  for (const part of [namespace, name]) {
+    if (part.length > 0 && !DNS1123.test(part)) {
+      throw new AnnotationError(
+        `${F}: Failed to parse: one or more items did not match comma-delimited format (must consist of lower case alphanumeric characters). Must start and end with an alphanumeric character), mismatch @ '${part}'`,
+      );
+    }
+  }
+  if (ifname.length > 0 && (Buffer.byteLength(ifname) > IFNAMSIZ - 1 || /[ \t\n\v\f\r/]/.test(ifname))) {
+    throw new AnnotationError(`${F}: Failed to parse interface name: must be less than 15 chars and not contain '/' or spaces. interface name '${ifname}'`);
+  }
+  return { namespace, name, ifname };
+}
+
+function fromJson(text: string): NetworkSelectionElement[] {
+  const fail = (m: string) => new AnnotationError(`parsePodNetworkAnnotation: failed to parse pod Network Attachment Selection Annotation JSON format: ${m}`);
+  let value: unknown;
+  try {
+    value = goJsonParse(text);
+  } catch (err) {
+    throw fail((err as Error).message);
+  }
+  if (value === null) return [];
+  if (!Array.isArray(value)) {
+    throw fail(`json: cannot unmarshal ${typeof value === 'object' ? 'object' : typeof value === 'boolean' ? 'bool' : typeof value} into Go value of type []*types.NetworkSelectionElement`);
+  }
+  return value.map((raw, i) => {
+    if (raw === null) return { name: '' };
+    let el: z.output<typeof elementSchema>;
+    try {
+      el = parseWithSchema(elementSchema, raw);
+    } catch (err) {
+      void i;
+      throw fail((err as { msg?: string; message: string }).msg ?? (err as Error).message);
+    }
+    const out: NetworkSelectionElement = { name: el.name ?? '' };
+    if (el.namespace) out.namespace = el.namespace;
+    if (el.ips) out.ipRequest = el.ips.map((s) => s ?? '');
+    if (el.mac) out.macRequest = el.mac;
+    if (el['infiniband-guid']) out.infinibandGUIDRequest = el['infiniband-guid'];
+    if (el.interface) out.interfaceRequest = el.interface;
+    else if (el.interfaceRequest) out.interfaceRequest = el.interfaceRequest; // pre-3.2 key
+    if (el.portMappings) out.portMappingsRequest = el.portMappings.filter((p): p is PortMapEntry => p !== null);
+    if (el.bandwidth) out.bandwidthRequest = el.bandwidth;
+    if (el.deviceID) out.deviceID = el.deviceID;
+    if (el['cni-args']) out.cniArgs = el['cni-args'];
+    if (el['default-route']) out.gatewayRequest = el['default-route'].filter((g): g is string => g !== null);
+    return out;
+  });
+}
+
+/** An IP request: a CIDR when it has '/', else a bare IP. */
+export function validIPRequest(ip: string): boolean {
+  return ip.includes('/') ? parseCIDR(ip) !== undefined : parseIP(ip) !== undefined;
+}
+
+/**
+ * parsePodNetworkAnnotation: JSON when the text has any of `[`, `{` or `"`, else the comma form.
+ * Entries without a namespace get `defaultNamespace`; MACs, GUIDs and IPs are validated.
+ */
+export function parseNetworkAnnotation(text: string, defaultNamespace: string): NetworkSelectionElement[] {
+  if (text === '') throw new AnnotationError('parsePodNetworkAnnotation: pod annotation does not have "network" as key');
+  let networks: NetworkSelectionElement[];
+  if (/[[{"]/.test(text)) {
+    networks = fromJson(text);
+  } else {
+    networks = text.split(',').map((raw) => {
+      let parsed;
+      try {
+        parsed = parseNetworkObjectName(raw.trim());
+      } catch (err) {
+        throw new AnnotationError(`parsePodNetworkAnnotation: ${(err as Error).message}`);
+      }
+      const el: NetworkSelectionElement = { name: parsed.name, namespace: parsed.namespace };
+      if (parsed.ifname) el.interfaceRequest = parsed.ifname;
+      return el;
+    });
+  }
+  for (const n of networks) {
+    if (!n.namespace) n.namespace = defaultNamespace;
+    if (n.macRequest && !parseGoMAC(n.macRequest)) {
+      throw new AnnotationError(`parsePodNetworkAnnotation: failed to mac: address ${n.macRequest}: invalid MAC address`);
+    }
+    if (n.infinibandGUIDRequest && !parseGoMAC(n.infinibandGUIDRequest)) {
+      throw new AnnotationError(`parsePodNetworkAnnotation: failed to validate infiniband GUID: address ${n.infinibandGUIDRequest}: invalid MAC address`);
+    }
+    for (const ip of n.ipRequest ?? []) {
+      if (validIPRequest(ip)) continue;
+      throw new AnnotationError(ip.includes('/') ? `failed to parse CIDR ${JSON.stringify(ip)}: invalid CIDR address: ${ip}` : `failed to parse IP address ${JSON.stringify(ip)}`);
+    }
+  }
+  return networks;
+}

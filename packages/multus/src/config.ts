@@ -1,0 +1,158 @@
+// The Multus configuration (upstream pkg/types NetConf + LoadNetConf): Go's decoding rules over
+// the defaults, then the checks and the delegates of the 2017 `delegates` form.
+import * as z from 'zod';
+import { createResult, ErrCode, goField, goJsonParse, goMarshal, parseWithSchema, sortKeysDeep, toJsonSchema } from '@cni-ts/cni';
+import { loadDelegateNetConf, type DelegateNetConf } from './delegate';
+
+const S = 'NetConf';
+const str = (struct = S) => goField(z.string(), struct, 'string');
+const bool = (struct = S) => goField(z.boolean(), struct, 'bool');
+const int = (struct: string) => goField(z.number().int(), struct, 'int');
+const strings = (struct = S) => goField(z.array(z.string().nullable().transform((s) => s ?? '')), struct, '[]string');
+
+export const portMapEntrySchema = z.object({
+  hostPort: int('PortMapEntry'),
+  containerPort: int('PortMapEntry'),
+  protocol: str('PortMapEntry').optional(),
+  hostIP: str('PortMapEntry').optional(),
+});
+
+export const bandwidthEntrySchema = z.object({
+  ingressRate: int('BandwidthEntry').optional(),
+  ingressBurst: int('BandwidthEntry').optional(),
+  egressRate: int('BandwidthEntry').optional(),
+  egressBurst: int('BandwidthEntry').optional(),
+});
+
+/** The runtimeConfig keys Multus reads; every other key the runtime sends is dropped (as upstream). */
+export const runtimeConfigSchema = z.object({
+  portMappings: goField(z.array(portMapEntrySchema.nullable()), 'RuntimeConfig', '[]*types.PortMapEntry').optional(),
+  bandwidth: goField(bandwidthEntrySchema, 'RuntimeConfig', 'types.BandwidthEntry').optional(),
+  ips: strings('RuntimeConfig').optional(),
+  mac: str('RuntimeConfig').optional(),
+  infinibandGUID: str('RuntimeConfig').optional(),
+  deviceID: str('RuntimeConfig').optional(),
+  CNIDeviceInfoFile: str('RuntimeConfig').optional(),
+});
+
+export const logOptionsSchema = z.object({
+  maxAge: int('LogOptions').optional(),
+  maxSize: int('LogOptions').optional(),
+  maxBackups: int('LogOptions').optional(),
+  compress: bool('LogOptions').optional(),
+});
+
+export const netConfSchema = z
+  .object({
+    cniVersion: str().optional().describe('CNI spec version of this config'),
+    name: str().optional().describe('network name'),
+    type: str().optional().describe('"multus"'),
+    capabilities: goField(z.record(z.string(), z.boolean()), S, 'map[string]bool').optional().describe('read by the runtime only'),
+    ipam: goField(z.looseObject({ type: str('IPAM').optional() }), S, 'types.IPAM').optional(),
+    dns: goField(z.looseObject({}), S, 'types.DNS').optional(),
+    prevResult: goField(z.record(z.string(), z.unknown()), S, 'map[string]interface {}').optional(),
+    confDir: str().default('/etc/cni/multus/net.d').describe('configs of NADs with an empty spec and of clusterNetwork names'),
+    cniDir: str().default('/var/lib/cni/multus').describe('delegate cache and the libcni result cache (<cniDir>/results)'),
+    binDir: str().default('/opt/cni/bin').describe('searched before the CNI_PATH directories'),
+    delegates: goField(z.array(goField(z.record(z.string(), z.unknown()).nullable(), S, 'map[string]interface {}')), S, '[]map[string]interface {}')
+      .optional()
+      .describe('default-network configs inline; delegates[0] is the master plugin (ignored with clusterNetwork)'),
+    clusterNetwork: str().default('').describe('the default network: a NAD name, a CNI network name, a directory or a file'),
+    defaultNetworks: strings().optional().describe('networks added to every pod outside systemNamespaces (with clusterNetwork)'),
+    kubeconfig: str().default('').describe('kubeconfig path; empty uses the in-cluster config when KUBERNETES_SERVICE_HOST/PORT are set'),
+    logFile: str().default(''),
+    logLevel: str().default('').describe('panic (default), error, verbose or debug'),
+    logToStderr: bool().default(true),
+    logOptions: goField(logOptionsSchema, S, 'logging.LogOptions').optional().describe('rotation (ignored by the one-shot plugin, as upstream)'),
+    runtimeConfig: goField(runtimeConfigSchema, S, 'types.RuntimeConfig').optional(),
+    readinessindicatorfile: str().default('').describe('wait up to 45 s for this file before ADD, STATUS and GC'),
+    namespaceIsolation: bool().default(false).describe('pods may use NADs of their own namespace and of globalNamespaces only'),
+    globalNamespaces: str().default('').describe('comma list; replaces the default "default"'),
+    auxiliaryCNIChainName: str().default('').describe('an extra chain {passthru + <dir(clusterNetwork)>/<name>/*.conf}'),
+    systemNamespaces: strings().default(['kube-system']),
+    multusNamespace: str().default('kube-system').describe('namespace of clusterNetwork/defaultNetworks NADs and of the default-network annotation'),
+    retryDeleteOnError: bool().default(false).describe('keep the delegate cache when a delegate DEL fails'),
+  })
+  .describe('Multus: a meta plugin attaching the cluster network and the networks of the pod annotations');
+
+export type RawNetConf = z.output<typeof netConfSchema>;
+export type RuntimeConfig = z.output<typeof runtimeConfigSchema>;
+export type PortMapEntry = z.output<typeof portMapEntrySchema>;
+export type BandwidthEntry = z.output<typeof bandwidthEntrySchema>;
+
+/** The loaded configuration: the decoded NetConf plus the derived fields of LoadNetConf. */
+export interface NetConf extends RawNetConf {
+  /** globalNamespaces split and trimmed, or ["default"]. */
+  nonIsolatedNamespaces: string[];
+  /** Delegates of the `delegates` form (empty with clusterNetwork; filled by resolution). */
+  delegateList: DelegateNetConf[];
+  /** The stdin bytes. */
+  raw: Uint8Array;
+}
+
+/** JSON Schema (draft 2020-12) of the config as a user writes it. */
+export function jsonSchema(): Record<string, unknown> {
+  return toJsonSchema(netConfSchema);
+}
+
+/** An error Go's LoadNetConf returns: untyped (code 999 at the skeleton), text as upstream. */
+export class LoadNetConfError extends Error {
+  readonly code = ErrCode.internal;
+  readonly field: string;
+  constructor(message: string, field = '') {
+    super(message);
+    this.field = field;
+    this.name = 'LoadNetConfError';
+  }
+}
+
+/** LoadNetConf: defaults, stdin over them, the checks, the inline delegates. */
+export function loadNetConf(bytes: Uint8Array): NetConf {
+  let value: unknown;
+  try {
+    value = goJsonParse(bytes);
+  } catch (err) {
+    throw new LoadNetConfError(`LoadNetConf: failed to load netconf: ${(err as Error).message}`);
+  }
+  let conf: RawNetConf;
+  try {
+    conf = parseWithSchema(netConfSchema, value ?? {});
+  } catch (err) {
+    const e = err as { msg?: string; message: string };
+    throw new LoadNetConfError(`LoadNetConf: failed to load netconf: ${e.msg ?? e.message}`);
+  }
+  if (conf.prevResult) {
+    // Parsed and then never used upstream; only a broken one matters (it fails the load).
+    checkPrevResult(conf.prevResult, conf.cniVersion ?? '');
+  }
+  const delegatesRaw = conf.delegates ?? [];
+  if (delegatesRaw.length === 0 && conf.clusterNetwork === '') {
+    throw new LoadNetConfError('LoadNetConf: at least one delegate/clusterNetwork must be specified', 'delegates');
+  }
+  const nonIsolatedNamespaces = conf.globalNamespaces !== '' ? conf.globalNamespaces.split(',').map((s) => s.trim()) : ['default'];
+  const delegateList: DelegateNetConf[] = [];
+  if (conf.clusterNetwork === '') {
+    delegatesRaw.forEach((d, idx) => {
+      try {
+        delegateList.push(loadDelegateNetConf(goMarshalMap(d), undefined, '', ''));
+      } catch (err) {
+        throw new LoadNetConfError(`LoadNetConf: failed to load delegate ${idx} config: ${(err as Error).message}`, `delegates[${idx}]`);
+      }
+    });
+    delegateList[0]!.masterPlugin = true;
+  }
+  return { ...conf, nonIsolatedNamespaces, delegateList, raw: bytes };
+}
+
+/** json.Marshal of a decoded map[string]interface{}: compact, keys sorted. */
+function goMarshalMap(v: unknown): Uint8Array {
+  return new TextEncoder().encode(goMarshal(sortKeysDeep(v ?? null)));
+}
+
+function checkPrevResult(prev: Record<string, unknown>, cniVersion: string): void {
+  try {
+    createResult(cniVersion, prev);
+  } catch (err) {
+    throw new LoadNetConfError(`LoadNetConf: could not parse prevResult: ${(err as Error).message}`, 'prevResult');
+  }
+}

@@ -1,0 +1,19 @@
+// @cni-ts/multus: Multus CNI (thin mode) as a cni-ts plugin.
+export { multus, createMultus, DEFAULT_OPTIONS, type MultusOptions } from './plugin';
+export { netConfSchema, jsonSchema, loadNetConf, LoadNetConfError, type NetConf, type RawNetConf, type RuntimeConfig } from './config';
+export {
+  parseNetworkAnnotation,
+  parseNetworkObjectName,
+  AnnotationError,
+  NETWORKS_ANNOTATION,
+  DEFAULT_NETWORK_ANNOTATION,
+  NETWORK_STATUS_ANNOTATION,
+  RESOURCE_NAME_ANNOTATION,
+  type NetworkSelectionElement,
+} from './annotations';
+export { createNetworkStatuses, formatNetworkStatus, normalizeDeviceInfo, type NetworkStatus, type DeviceInfo } from './status';
+export { loadDelegateNetConf, loadDelegateNetConfFromConfList, type DelegateNetConf } from './delegate';
+export { readScratch, saveDelegates, delegateJson, scratchPath } from './cache';
+export { delegateArgs, ifnameFor, runtimeFor, type K8sArgs } from './runtime';
+export { checkpointResourceMap, DEFAULT_CHECKPOINT_FILE } from './resources';
+export { loadKubeClient, clientNodeImportMs, type KubeClient, type KubeObject } from './k8s/client';

@@ -1,0 +1,166 @@
+// Pod reads and writes: GetPod (with its retry budget), the network-status write (GET + PUT of
+// pods/status, retried on conflict, the pod round-tripped as raw JSON), and events.
+import { NETWORK_STATUS_ANNOTATION } from '../annotations';
+import type { K8sArgs } from '../runtime';
+import type { KubeClient, KubeObject } from './client';
+import { isConflict, isNotFound, isRetriable, isUnauthorized } from './errors';
+
+export type Pod = KubeObject;
+
+const enc = encodeURIComponent;
+export const podPath = (ns: string, name: string) => `/api/v1/namespaces/${enc(ns)}/pods/${enc(name)}`;
+
+/** Upstream's poll budget for GetPod, and its interval. */
+export const GET_POD_BUDGET_MS = 2500;
+export const GET_POD_INTERVAL_MS = 250;
+/** Per-request deadline of a pod GET (upstream: 250 ms, which fails on any slow API server). */
+export const GET_POD_TIMEOUT_MS = 10_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** IsStaticPod: `kubernetes.io/config.source` present and not "api" (mirror pods have another UID). */
+export function isStaticPod(pod: Pod): boolean {
+  const src = pod.metadata?.annotations?.['kubernetes.io/config.source'];
+  return src !== undefined && src !== 'api';
+}
+
+export class PodNotFoundError extends Error {
+  constructor(cause: unknown) {
+    super(`pod not found during Multus GetPod: ${(cause as Error).message}`, { cause });
+    this.name = 'PodNotFoundError';
+  }
+}
+
+/** A hint for the classic expired-token failure (multus-cni#852). */
+export function unauthorizedHint(err: unknown, kubeconfig: string): string {
+  if (!isUnauthorized(err)) return '';
+  return ` (the API server rejected the credentials of ${kubeconfig || 'the in-cluster service account'}; an expired service-account token? use a kubeconfig with "token-file" or refresh it)`;
+}
+
+export interface GetPodOptions {
+  budgetMs?: number;
+  intervalMs?: number;
+  timeoutMs?: number;
+}
+
+/**
+ * GetPod: GETs retried on transient failures every 250 ms for 2.5 s, then one last GET.
+ * NotFound throws PodNotFoundError; a UID mismatch on a non-static pod throws (ADD) or yields
+ * undefined (DEL: StatefulSets reuse names).
+ */
+export async function getPod(client: KubeClient, k: K8sArgs, isDel: boolean, opts: GetPodOptions = {}): Promise<Pod | undefined> {
+  const ns = k.K8S_POD_NAMESPACE ?? '';
+  const name = k.K8S_POD_NAME ?? '';
+  const budget = opts.budgetMs ?? GET_POD_BUDGET_MS;
+  const deadline = Date.now() + budget;
+  const timeoutMs = opts.timeoutMs ?? GET_POD_TIMEOUT_MS;
+  let pod: Pod | undefined;
+  let lastErr: unknown;
+  for (;;) {
+    try {
+      pod = await client.request('GET', podPath(ns, name), undefined, { timeoutMs });
+      break;
+    } catch (err) {
+      lastErr = err;
+      if (isNotFound(err)) throw new PodNotFoundError(err);
+      if (!isRetriable(err) || Date.now() + (opts.intervalMs ?? GET_POD_INTERVAL_MS) >= deadline) break;
+      await sleep(opts.intervalMs ?? GET_POD_INTERVAL_MS);
+    }
+  }
+  if (!pod) {
+    // The final live query, as upstream.
+    try {
+      pod = await client.request('GET', podPath(ns, name), undefined, { timeoutMs });
+    } catch (err) {
+      if (isNotFound(err)) throw new PodNotFoundError(err);
+      throw new Error(`error waiting for pod: ${(err as Error).message}`, { cause: err ?? lastErr });
+    }
+  }
+  const uid = k.K8S_POD_UID ?? '';
+  if (uid && pod.metadata?.uid !== uid && !isStaticPod(pod)) {
+    if (isDel) return undefined;
+    throw new Error(`expected pod UID "${uid}" but got "${pod.metadata?.uid ?? ''}" from Kube API`);
+  }
+  return pod;
+}
+
+/** retry.DefaultRetry: 5 steps, 10 ms apart (jitter 0.1). */
+const CONFLICT_STEPS = 5;
+const CONFLICT_DELAY_MS = 10;
+
+/**
+ * SetNetworkStatus: GET the pod, check its UID, set the annotation, PUT pods/status; again on
+ * a resourceVersion conflict. The pod is written back exactly as read apart from that one
+ * annotation, so fields this code does not know (resourceClaimStatuses...) survive.
+ */
+export async function setNetworkStatus(client: KubeClient, k: K8sArgs, value: string): Promise<void> {
+  const ns = k.K8S_POD_NAMESPACE ?? '';
+  const name = k.K8S_POD_NAME ?? '';
+  const uid = k.K8S_POD_UID ?? '';
+  for (let step = 1; ; step++) {
+    let pod: Pod;
+    try {
+      pod = await client.request('GET', podPath(ns, name));
+    } catch (err) {
+      throw new Error(`SetPodNetworkStatusAnnotation: failed to query the pod ${name} in out of cluster comm: ${(err as Error).message}`, { cause: err });
+    }
+    if (uid && pod.metadata?.uid !== uid && !isStaticPod(pod)) {
+      throw new Error(`SetNetworkStatus: expected pod ${ns}/${name} UID "${uid}" but got "${pod.metadata?.uid ?? ''}" from Kube API`);
+    }
+    const metadata = { ...(pod.metadata ?? {}) };
+    metadata.annotations = { ...(metadata.annotations ?? {}), [NETWORK_STATUS_ANNOTATION]: value };
+    try {
+      await client.request('PUT', `${podPath(ns, name)}/status`, { ...pod, metadata });
+      return;
+    } catch (err) {
+      if (isConflict(err) && step < CONFLICT_STEPS) {
+        await sleep(CONFLICT_DELAY_MS * (1 + Math.random() * 0.1));
+        continue;
+      }
+      throw new Error(`SetPodNetworkStatusAnnotation: failed to update the pod ${name} in out of cluster comm: SetNetworkStatus: failed to update the pod ${name} in out of cluster comm: status update failed for pod ${ns}/${name}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+}
+
+/** A core/v1 Event about the pod, as client-go's recorder makes it (component "multus"). */
+export function podEvent(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string, now = new Date()): KubeObject {
+  const m = pod.metadata ?? {};
+  const ts = now.toISOString().replace(/\.\d+Z$/, 'Z');
+  const nanos = BigInt(now.getTime()) * 1_000_000n;
+  return {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: `${m.name ?? ''}.${nanos.toString(16)}`, namespace: m.namespace },
+    involvedObject: { kind: 'Pod', namespace: m.namespace, name: m.name, uid: m.uid, apiVersion: 'v1', resourceVersion: m.resourceVersion },
+    reason,
+    message,
+    source: { component: 'multus' },
+    firstTimestamp: ts,
+    lastTimestamp: ts,
+    count: 1,
+    type,
+    eventTime: null,
+    reportingComponent: 'multus',
+    reportingInstance: '',
+  };
+}
+
+/** Events are best effort (upstream sends them asynchronously and may exit first). */
+export class EventSink {
+  readonly #pending: Promise<unknown>[] = [];
+  readonly client: KubeClient | undefined;
+  constructor(client: KubeClient | undefined) {
+    this.client = client;
+  }
+
+  emit(pod: Pod | undefined, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    if (!this.client || !pod) return;
+    const ns = pod.metadata?.namespace ?? '';
+    this.#pending.push(this.client.request('POST', `/api/v1/namespaces/${enc(ns)}/events`, podEvent(pod, type, reason, message), { timeoutMs: 2000 }).catch(() => undefined));
+  }
+
+  /** Waits for the events sent so far (each has its own short deadline). */
+  async flush(): Promise<void> {
+    await Promise.allSettled(this.#pending.splice(0));
+  }
+}
