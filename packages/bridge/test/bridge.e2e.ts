@@ -1,7 +1,8 @@
 // bridge end to end on the host kernel: the plugin runs with the test's "host" namespace as
 // its own (ip netns exec), IPAM is our host-local found through CNI_PATH, and every check reads
 // the kernel with ip/bridge/iptables/nft. Nothing here touches the real root namespace.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addrs, checkLeaks, iptablesSave, link, links, must, nftRuleset, ping, routes, run, sysctl, testEnv, type TestNetns } from '@cni-ts/testkit';
 import { cni, dataDir, ipamFiles, tsPlugin, type Impl } from '../../plugin-kit/test/plugin-harness';
@@ -394,5 +395,24 @@ describe('bridge: CHECK, STATUS, failures', () => {
     expect(call(n.conf({ vlanTrunk: [{ minID: 5 }] }))).toEqual({ code: 999, msg: 'minID and maxID should be configured simultaneously, maxID is missing', details: 'vlanTrunk[0]' });
     expect(call(n.conf({ args: { cni: { mac: 5 } } }))).toMatchObject({ msg: 'failed to load netconf: json: cannot unmarshal number into Go struct field BridgeArgs.args.cni.mac of type string' });
     expect(link(n.host.name, 'mybr0')).toBeUndefined();
+  });
+});
+
+describe('bridge: README', () => {
+  it('the example configuration works as described', () => {
+    const readme = readFileSync(join(import.meta.dirname, '../README.md'), 'utf8');
+    const example = JSON.parse(/```json\n([\s\S]*?)\n```/.exec(readme)![1]!) as Record<string, unknown> & { ipam: Record<string, unknown> };
+    const env = testEnv();
+    const dir = ipamDir();
+    const conf = { ...example, ipam: { ...example.ipam, dataDir: dir } };
+    const n = { ...env, dir, conf: () => conf };
+    const r = add(n, env.container, conf);
+    expect(r.ips).toEqual([{ interface: 2, address: '192.168.12.10/24', gateway: '192.168.12.1' }]);
+    expect(r.routes).toEqual([{ dst: '0.0.0.0/0' }]);
+    expect(addrs(env.host.name, 'mybr0').filter((a) => a.family === 'inet').map((a) => a.local)).toEqual(['192.168.12.1']);
+    expect(routes(env.container.name).find((x) => x.dst === 'default')?.gateway).toBe('192.168.12.1');
+    expect(natCni(env.host.name)).toHaveLength(4);
+    del(n, env.container, conf);
+    expect(natCni(env.host.name)).toEqual([]);
   });
 });
