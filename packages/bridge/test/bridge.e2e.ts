@@ -221,6 +221,21 @@ describe('bridge: masquerade', () => {
     expect(hostVeths(n.host.name)).toEqual([]);
   });
 
+  it('dual stack ipMasq (iptables): ip6tables gets the IPv6 rules with ff00::/8; DEL removes both families', () => {
+    const n = net('masq6net');
+    const conf = n.conf({ isGateway: true, ipMasq: true }, { subnet: undefined, ranges: [[{ subnet: '10.29.0.0/24' }], [{ subnet: 'fd00:29::/64' }]] });
+    add(n, n.container, conf);
+    const v6 = natCni(n.host.name, 6);
+    expect(v6.find((l) => l.includes('MASQUERADE'))).toMatch(/^-A CNI-[0-9a-f]{24} ! -d ff00::\/8 -m comment --comment .* -j MASQUERADE$/);
+    expect(v6.find((l) => l.startsWith('-A POSTROUTING'))).toMatch(/^-A POSTROUTING -s fd00:29::2\/128 /);
+    expect(natCni(n.host.name, 4)).toHaveLength(4);
+    // Without a namespace the addresses are unknown: both families are swept.
+    del(n, '', conf, n.container.name);
+    expect(natCni(n.host.name, 4)).toEqual([]);
+    expect(natCni(n.host.name, 6)).toEqual([]);
+    del(n, n.container, conf);
+  });
+
   it('DEL after the container namespace is gone still removes the rules', () => {
     const n = net('masqnet', '10.25.0.0/24');
     const pod = n.extra('gone');
