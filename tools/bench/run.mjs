@@ -26,9 +26,9 @@ function options(argv) {
   const { values } = parseArgs({
     args: argv,
     options: {
-      runs: { type: 'string', default: '20' },
+      runs: { type: 'string', default: '15' },
       'rss-runs': { type: 'string', default: '3' },
-      warmup: { type: 'string', default: '2' },
+      warmup: { type: 'string', default: '1' },
       only: { type: 'string' },
       'no-build': { type: 'boolean' },
       'no-write': { type: 'boolean' },
@@ -94,7 +94,7 @@ function runCase(c, ctx, opts, rows) {
     const cell = (row, impl) => {
       if (!rows.has(row)) rows.set(row, new Map());
       const byImpl = rows.get(row);
-      if (!byImpl.has(impl)) byImpl.set(impl, { ms: [], rss: [] });
+      if (!byImpl.has(impl)) byImpl.set(impl, { ms: [], cpu: [], rss: [] });
       return byImpl.get(impl);
     };
     for (const p of plans) for (const s of p.steps) cell(s.row, p.impl);
@@ -116,7 +116,10 @@ function runCase(c, ctx, opts, rows) {
             plan.failed = true;
             break;
           }
-          if (mode === 'time' && i >= 0) cell(step.row, plan.impl).ms.push(r.ms);
+          if (mode === 'time' && i >= 0) {
+            cell(step.row, plan.impl).ms.push(r.ms);
+            cell(step.row, plan.impl).cpu.push(r.cpuMs);
+          }
           if (mode === 'rss') cell(step.row, plan.impl).rss.push(Math.max(...wrapped.map((w) => w.read())));
         }
       }
@@ -181,7 +184,7 @@ async function main() {
     `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`pnpm bench\` on ${cpu}, ${cpus().length} cores, Linux ${release()}.`,
     `Node ${process.versions.node} (the one embedded in the binary); Go oracle: Debian containernetworking-plugins ${goVersion()} (${GO_DIR}).`,
     `Wall time: median (p10–p90) over ${opts.runs} runs${custom.length ? ` (${custom.join(', ')})` : ''} after warm-up runs, ` +
-      `implementations interleaved; wall clock from posix_spawn to wait4. Peak RSS: median ru_maxrss (GNU time) of ${opts.rssRuns} runs, the largest process of a batch.`,
+      `implementations interleaved; wall clock from posix_spawn to wait4, CPU time from wait4 (steadier than wall time on a busy machine). Peak RSS: median ru_maxrss (GNU time) of ${opts.rssRuns} runs, the largest process of a batch.`,
     '`cni-ts`: `pnpm cni install` (hard links to the single-executable binary); `cni-ts launcher`: `--mode launcher`; ' +
       '`cni-ts skeleton`: the binary with the early VERSION answer switched off. – : not measured (plugin not there yet).',
   ];

@@ -11,6 +11,7 @@ const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${
 
 const get = (byImpl, i) => byImpl.get(i);
 const wall = (byImpl, i) => (get(byImpl, i)?.ms.length ? summary(get(byImpl, i).ms) : null);
+const cpu = (byImpl, i) => (get(byImpl, i)?.cpu?.length ? summary(get(byImpl, i).cpu).median : NaN);
 const rss = (byImpl, i) => (get(byImpl, i)?.rss.length ? summary(get(byImpl, i).rss).median / 1024 : NaN);
 
 function table(head, body) {
@@ -20,11 +21,11 @@ function table(head, body) {
 }
 
 /**
- * @param {Map<string, Map<string, {ms: number[], rss: number[], error?: string}>>} rows
+ * @param {Map<string, Map<string, {ms: number[], cpu?: number[], rss: number[], error?: string}>>} rows
  *   row -> implementation -> samples
  * @param {string[]} impls column order; those starting with `cni-ts` are ours, `Go` is the reference
- * @returns {string} two tables: wall time (median, p10–p90) and peak RSS (median), each with
- *   ratios of ours to Go
+ * @returns {string} three tables: wall time (median, p10–p90), CPU time and peak RSS (medians),
+ *   each with ratios of ours to Go
  */
 export function renderTable(rows, impls) {
   const ours = impls.filter((i) => i.startsWith('cni-ts'));
@@ -41,6 +42,11 @@ export function renderTable(rows, impls) {
       ...ours.map((i) => ratio(wall(byImpl, i)?.median ?? NaN, go)),
     ];
   });
+  const cpuBody = [...rows].map(([row, byImpl]) => [
+    row,
+    ...impls.map((i) => (Number.isFinite(cpu(byImpl, i)) ? ms(cpu(byImpl, i)) : '–')),
+    ...ours.map((i) => ratio(cpu(byImpl, i), cpu(byImpl, 'Go'))),
+  ]);
   const rssBody = [...rows].map(([row, byImpl]) => [
     row,
     ...impls.map((i) => fmt(rss(byImpl, i), 1)),
@@ -51,6 +57,10 @@ export function renderTable(rows, impls) {
     'Wall time, ms: median (p10–p90)',
     '',
     table(['case', ...impls, ...ratios], wallBody),
+    '',
+    'CPU time (user + system, all processes of a step), ms: median',
+    '',
+    table(['case', ...impls, ...ratios], cpuBody),
     '',
     'Peak RSS, MiB: median',
     '',

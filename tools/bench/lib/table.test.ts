@@ -14,8 +14,8 @@ describe('bench table', () => {
     [
       'VERSION loopback',
       new Map([
-        ['cni-ts', { ms: [30, 32, 34], rss: [40 * 1024] }],
-        ['Go', { ms: [2, 3, 4], rss: [4 * 1024] }],
+        ['cni-ts', { ms: [30, 32, 34], cpu: [20, 21, 22], rss: [40 * 1024] }],
+        ['Go', { ms: [2, 3, 4], cpu: [1, 2, 3], rss: [4 * 1024] }],
       ]),
     ],
     ['loopback ADD', new Map([['cni-ts', { ms: [], rss: [], error: 'exit 1' }]])],
@@ -28,6 +28,7 @@ describe('bench table', () => {
     expect(lines[2]).toBe('| case | cni-ts | Go | cni-ts ÷ Go |');
     expect(t).toContain('| VERSION loopback | 32.0 (30.4–33.6) | 3.00 (2.20–3.80) | 10.7× |');
     expect(t).toContain('| loopback ADD | error: exit 1 | – | – |');
+    expect(t).toContain('| VERSION loopback | 21.0 | 2.00 | 10.5× |');
     expect(t).toContain('Peak RSS, MiB: median');
     expect(t).toContain('| VERSION loopback | 40.0 | 4.0 | 10.0× |');
     expect(t).toContain('| loopback ADD | – | – | – |');
