@@ -1,5 +1,9 @@
 import { defineConfig } from 'tsdown';
 import { baseConfig } from '../../tsdown.config.ts';
 
-// Two entries: the barrel, and the skeleton alone ('@cni-ts/cni/skel') for plugin binaries.
-export default defineConfig({ ...baseConfig, entry: { index: 'src/index.ts', skel: 'src/skel/index.ts' } });
+// Entries: the barrel, the skeleton alone ('@cni-ts/cni/skel') for plugin binaries, and the
+// light subsets command modules import ('@cni-ts/cni/ip', '@cni-ts/cni/schema').
+export default defineConfig({
+  ...baseConfig,
+  entry: { index: 'src/index.ts', skel: 'src/skel/index.ts', ip: 'src/ip.ts', schema: 'src/schema/index.ts' },
+});

@@ -28,6 +28,23 @@ export {
   type IP,
   type IPNet,
 } from './ip';
+export {
+  addrCmp,
+  addrEqual,
+  addrNetContains,
+  formatAddr,
+  formatAddrNet,
+  fromAddr,
+  lastAddr,
+  networkAddr,
+  nextAddr,
+  parseAddr,
+  parseAddrNet,
+  toAddr,
+  type Addr,
+  type AddrNet,
+  type AddrPrefix,
+} from './ip';
 
 export { GoJsonSyntaxError, goJsonParse } from './gojson/parse';
 export { goMarshal, goMarshalIndent, goString, sortKeysDeep } from './gojson/encode';
@@ -105,6 +122,8 @@ export { selectListVersion } from './config/list';
 
 export { goNormalize } from './schema/normalize';
 export { goCIDR, goInt, goIP, goUint } from './schema/net';
+export { goCIDRAddr, goIPAddr } from './schema/net';
+export { goRoute } from './schema/route';
 export {
   decodeWithSchema,
   formatPath,
@@ -152,4 +171,5 @@ export {
 } from './invoke/delegate';
 export { ipamAdd, ipamCheck, ipamDel, ipamGC, ipamStatus } from './ipam';
 export { goField, goFields, goTypeErrorText, type GoField } from './schema/go-types';
+export { goNullAs } from './schema/go-types';
 export { SchemaDecodeError } from './schema/errors';

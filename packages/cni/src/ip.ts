@@ -98,7 +98,8 @@ export function parseCIDR(s: string): IPNet | undefined {
   const addr = s.slice(0, slash);
   const mask = s.slice(slash + 1);
   const ip = parseIP(addr);
-  if (!ip || !/^[0-9]+$/.test(mask) || mask.length > 8) return undefined;
+  // Go's dtoi: decimal digits, leading zeros allowed ("/0024"); too large a number fails below.
+  if (!ip || !/^[0-9]+$/.test(mask)) return undefined;
   const maskBits = addr.includes(':') ? 128 : 32;
   const prefix = Number(mask);
   if (prefix > maskBits) return undefined;
@@ -174,4 +175,108 @@ export function ipFamily(s: string): 4 | 6 | undefined {
   const ip = parseIP(s.includes('/') ? s.slice(0, s.indexOf('/')) : s);
   if (!ip) return undefined;
   return isIPv4(ip) ? 4 : 6;
+}
+
+// The same addresses as numbers, for range arithmetic (host-local's ranges, static's gateways).
+
+/** An address as an integer of its family's width: IPv4 and IPv4-mapped are 32 bits (Go's To4). */
+export interface Addr {
+  readonly bits: 32 | 128;
+  readonly n: bigint;
+}
+
+/** A parsed CIDR over Addr: the address as written (host bits kept), the mask as written. */
+export interface AddrNet {
+  readonly ip: Addr;
+  readonly prefix: number;
+  /** 32 for a CIDR written in IPv4 form, 128 otherwise (an IPv4-mapped address has 128). */
+  readonly maskBits: 32 | 128;
+}
+
+/** A prefix over Addr; without maskBits the mask has the address's own width. */
+export interface AddrPrefix {
+  readonly ip: Addr;
+  readonly prefix: number;
+  readonly maskBits?: 32 | 128;
+}
+
+export function toAddr(ip: IP): Addr {
+  const v4 = isIPv4(ip);
+  let n = 0n;
+  for (let i = v4 ? 12 : 0; i < 16; i++) n = (n << 8n) | BigInt(ip[i]!);
+  return { bits: v4 ? 32 : 128, n };
+}
+
+export function fromAddr(a: Addr): IP {
+  const ip = a.bits === 32 ? Uint8Array.from(V4_PREFIX.concat([0, 0, 0, 0])) : new Uint8Array(16);
+  let n = a.n;
+  for (let i = 15; i >= (a.bits === 32 ? 12 : 0); i--) {
+    ip[i] = Number(n & 0xffn);
+    n >>= 8n;
+  }
+  return ip;
+}
+
+/** net.ParseIP as an Addr. */
+export function parseAddr(s: string): Addr | undefined {
+  const ip = parseIP(s);
+  return ip ? toAddr(ip) : undefined;
+}
+
+/** net.ParseCIDR as an AddrNet (host bits kept). */
+export function parseAddrNet(s: string): AddrNet | undefined {
+  const n = parseCIDR(s);
+  return n ? { ip: toAddr(n.ip), prefix: n.prefix, maskBits: n.maskBits } : undefined;
+}
+
+/** net.IP.String(). */
+export function formatAddr(a: Addr): string {
+  return formatIP(fromAddr(a));
+}
+
+/** The prefix length in the address's own width (a 128-bit mask on IPv4 keeps its last 32 bits). */
+function ownPrefix(p: AddrPrefix): number {
+  return p.ip.bits === 32 && p.maskBits === 128 ? Math.max(0, p.prefix - 96) : p.prefix;
+}
+
+/** net.IPNet.String() of an unmasked CIDR. */
+export function formatAddrNet(p: AddrPrefix): string {
+  return `${formatAddr(p.ip)}/${ownPrefix(p)}`;
+}
+
+export function addrEqual(a: Addr | undefined, b: Addr | undefined): boolean {
+  return a !== undefined && b !== undefined && a.bits === b.bits && a.n === b.n;
+}
+
+/** Go's ip.Cmp of the plugins: -2 when the families differ. */
+export function addrCmp(a: Addr, b: Addr): -2 | -1 | 0 | 1 {
+  if (a.bits !== b.bits) return -2;
+  return a.n < b.n ? -1 : a.n > b.n ? 1 : 0;
+}
+
+function hostMask(bits: number, prefix: number): bigint {
+  return (1n << BigInt(bits - prefix)) - 1n;
+}
+
+/** The address with the host bits of `prefix` cleared. */
+export function networkAddr(a: Addr, prefix: number): Addr {
+  return { bits: a.bits, n: a.n & ~hostMask(a.bits, prefix) };
+}
+
+/** The address with the host bits of `prefix` set (the last address of the prefix). */
+export function lastAddr(a: Addr, prefix: number): Addr {
+  return { bits: a.bits, n: a.n | hostMask(a.bits, prefix) };
+}
+
+/** Go's ip.NextIP: the following address, wrapping to zero after the last one. */
+export function nextAddr(a: Addr): Addr {
+  const max = (1n << BigInt(a.bits)) - 1n;
+  return { bits: a.bits, n: a.n === max ? 0n : a.n + 1n };
+}
+
+/** net.IPNet.Contains. */
+export function addrNetContains(p: AddrPrefix, a: Addr): boolean {
+  if (a.bits !== p.ip.bits) return false;
+  const prefix = ownPrefix(p);
+  return networkAddr(a, prefix).n === networkAddr(p.ip, prefix).n;
 }

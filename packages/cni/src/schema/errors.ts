@@ -25,7 +25,7 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /** One issue as text. Go-annotated fields give Go's text; custom issues keep their message. */
-function issueText(issue: Issue, input: unknown, schema?: z.ZodType): string {
+function issueText(issue: Issue, input: unknown, schema?: z.ZodType, withPath = true): string {
   const path = formatPath(issue.path);
   const got = valueAt(input, issue.path);
   if (issue.code === 'invalid_type' && got !== undefined && schema) {
@@ -48,7 +48,7 @@ function issueText(issue: Issue, input: unknown, schema?: z.ZodType): string {
     default:
       msg = issue.message;
   }
-  return path ? `${path}: ${msg}` : msg;
+  return path && withPath ? `${path}: ${msg}` : msg;
 }
 
 /**
@@ -56,9 +56,9 @@ function issueText(issue: Issue, input: unknown, schema?: z.ZodType): string {
  * `ipam.ranges[0].subnet: invalid CIDR address: x`, `mtu: expected number, got string`, or
  * Go's own `json: cannot unmarshal ...` text where the schema is annotated with goField().
  */
-export function formatZodError(error: z.ZodError, input?: unknown, schema?: z.ZodType): string {
+export function formatZodError(error: z.ZodError, input?: unknown, schema?: z.ZodType, opts: { pathInMessage?: boolean } = {}): string {
   const [first] = error.issues;
-  return first ? issueText(first, input, schema) : error.message;
+  return first ? issueText(first, input, schema, opts.pathInMessage ?? true) : error.message;
 }
 
 /** A decoding failure: message as formatZodError, `field` the path of the offending value. */
@@ -78,11 +78,13 @@ export interface SchemaErrorOptions {
   prefix?: string;
   /** Put the field path into `details` (as host-local and static do). */
   detailsPath?: boolean;
+  /** Start the text with the field path (default true); false keeps Go's bare text. */
+  pathInMessage?: boolean;
 }
 
 /** A CniError for a zod failure: `<prefix>: <text>`, code 7 unless told. */
 export function schemaError(error: z.ZodError, input?: unknown, opts: SchemaErrorOptions = {}, schema?: z.ZodType): CniError {
-  const text = formatZodError(error, input, schema);
+  const text = formatZodError(error, input, schema, opts);
   const details = opts.detailsPath ? formatPath(error.issues[0]?.path ?? []) : '';
   return new CniError(opts.code ?? ErrCode.invalidNetworkConfig, opts.prefix ? `${opts.prefix}: ${text}` : text, details, { cause: error });
 }
@@ -98,12 +100,16 @@ export function parseWithSchema<S extends z.ZodType>(schema: S, value: unknown, 
   return r.data;
 }
 
-/** Like parseWithSchema but throws a plain SchemaDecodeError (for texts Go returns untyped). */
-export function decodeWithSchema<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+/**
+ * Like parseWithSchema but throws a plain SchemaDecodeError (for texts Go returns untyped);
+ * `pathInMessage: false` leaves the path to the error's `field` only.
+ */
+export function decodeWithSchema<S extends z.ZodType>(schema: S, value: unknown, opts: { pathInMessage?: boolean } = {}): z.output<S> {
   const input = goNormalize(schema, value);
   const r = schema.safeParse(input);
   if (!r.success) {
-    throw new SchemaDecodeError(formatZodError(r.error, input, schema), formatPath(r.error.issues[0]?.path ?? []), { cause: r.error });
+    const text = formatZodError(r.error, input, schema, opts);
+    throw new SchemaDecodeError(text, formatPath(r.error.issues[0]?.path ?? []), { cause: r.error });
   }
   return r.data;
 }

@@ -1,21 +1,27 @@
 // Go type names attached to schemas, so a value of the wrong JSON type fails with Go's text:
 // `json: cannot unmarshal number into Go struct field PluginConf.type of type string`.
 import * as z from 'zod';
-import { core, defOf } from './normalize';
+import { core, defOf } from './zod-def';
 
 export interface GoField {
   /** The Go struct holding the field, as Go names it in errors (`PluginConf`, `IPAM`, `Range`). */
   struct: string;
   /** The field's Go type (`string`, `map[string]bool`, `[]allocator.RangeSet`). */
   type: string;
+  /**
+   * What a JSON null decodes to, when not "left unset": `''` for a type whose UnmarshalJSON
+   * reads null as an empty string (types.IPNet), `{}` or `[]` for the zero value of a struct or
+   * slice element of an array.
+   */
+  nullAs?: unknown;
 }
 
 /** Schemas annotated with their Go field (see goField). */
 export const goFields = z.registry<GoField>();
 
 /** Annotates a schema with the Go struct and type it decodes into; returns the same schema. */
-export function goField<S extends z.ZodType>(schema: S, struct: string, type: string): S {
-  goFields.add(schema, { struct, type });
+export function goField<S extends z.ZodType>(schema: S, struct: string, type: string, opts: { nullAs?: unknown } = {}): S {
+  goFields.add(schema, opts.nullAs === undefined ? { struct, type } : { struct, type, nullAs: opts.nullAs });
   return schema;
 }
 
@@ -30,6 +36,11 @@ function annotation(schema: unknown): GoField | undefined {
     cur = def.innerType ?? (def.type === 'pipe' ? def.in : undefined);
   }
   return undefined;
+}
+
+/** What a JSON null decodes to for `schema` (goField's nullAs), or undefined. */
+export function goNullAs(schema: unknown): unknown {
+  return annotation(schema)?.nullAs;
 }
 
 /**

@@ -2,46 +2,16 @@
 // by the schema: an object key matches a schema field exactly or, failing that, case-
 // insensitively ("IPAM", "HostPort"); when several keys match one field the last one wins
 // (Go assigns them in document order); a null for a known field is dropped (Go leaves the
-// field untouched). Unknown keys are kept for loose schemas and stripped by zod otherwise.
+// field untouched) unless the field is annotated with what null decodes to (goField's nullAs:
+// types with their own UnmarshalJSON), which also applies to null array elements (Go's zero
+// value of the element). Unknown keys are kept for loose schemas and stripped by zod otherwise.
 // Deliberate difference: Go merges two objects given for the same struct field; here the last
 // object replaces the earlier one (see docs/compat.md).
 import type * as z from 'zod';
+import { goNullAs } from './go-types';
+import { core, type Def } from './zod-def';
 
-export type Def = { type: string } & Record<string, unknown>;
-
-export function defOf(schema: unknown): Def | undefined {
-  // zod 4 keeps a schema's definition under `_zod.def`; walking it is the supported way.
-  // oxlint-disable-next-line no-underscore-dangle
-  return (schema as { _zod?: { def?: Def } } | undefined)?._zod?.def;
-}
-
-/** Unwraps optional/default/nullable/pipe/lazy... down to the schema that shapes the value. */
-export function core(schema: unknown): Def | undefined {
-  let def = defOf(schema);
-  for (let guard = 0; def && guard < 64; guard++) {
-    switch (def.type) {
-      case 'optional':
-      case 'nullable':
-      case 'default':
-      case 'prefault':
-      case 'nonoptional':
-      case 'readonly':
-      case 'catch':
-      case 'success':
-        def = defOf(def.innerType);
-        continue;
-      case 'pipe':
-        // A transform first (z.preprocess) tells nothing about the shape; use the output side.
-        def = defOf(defOf(def.in)?.type === 'transform' ? def.out : def.in);
-        continue;
-      case 'lazy':
-        def = defOf((def.getter as () => unknown)());
-        continue;
-    }
-    return def;
-  }
-  return def;
-}
+export { core, defOf, type Def } from './zod-def';
 
 /** The object shapes a schema accepts (several for unions and intersections). */
 function shapesOf(def: Def | undefined): Record<string, unknown>[] {
@@ -83,7 +53,13 @@ function normalizeObject(def: Def, value: Record<string, unknown>): Record<strin
       out[k] = v;
       continue;
     }
-    if (v === null) continue;
+    if (v === null) {
+      const zero = nullValue(fields.get(field));
+      if (zero === undefined) continue;
+      delete out[field];
+      out[field] = zero;
+      continue;
+    }
     // Re-inserting moves the key to the end so the last document key keeps winning.
     delete out[field];
     out[field] = normalizeWith(fields.get(field), v);
@@ -91,11 +67,17 @@ function normalizeObject(def: Def, value: Record<string, unknown>): Record<strin
   return out;
 }
 
+/** What a JSON null decodes to for `schema` (a fresh copy), or undefined when it stays unset. */
+function nullValue(schema: unknown): unknown {
+  const zero = goNullAs(schema);
+  return zero === undefined ? undefined : normalizeWith(schema, zero);
+}
+
 function normalizeWith(schema: unknown, value: unknown): unknown {
   const def = core(schema);
   if (!def || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
-    if (def.type === 'array') return value.map((e) => normalizeWith(def.element, e));
+    if (def.type === 'array') return value.map((e) => (e === null ? (nullValue(def.element) ?? null) : normalizeWith(def.element, e)));
     if (def.type === 'tuple') return value.map((e, i) => normalizeWith((def.items as unknown[])[i] ?? def.rest, e));
     return value;
   }
