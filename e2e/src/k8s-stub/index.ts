@@ -1,0 +1,5 @@
+// The stand-in Kubernetes API server for tests, and the helpers around it.
+export { K8sStub, startStub, statusObject, type Fault, type KubeObject, type RecordedRequest, type StubOptions } from './server';
+export { kubeconfigText, writeKubeconfig, type KubeconfigOptions } from './kubeconfig';
+export { relayIntoNetns, type Relay } from './relay';
+export { nadObject, podObject, type NadSpec, type PodSpec } from './objects';
