@@ -39,5 +39,5 @@ export function collectVlanTrunk(trunk: readonly (TrunkEntry | undefined)[] | un
       ids.add(id);
     }
   }
-  return [...ids].sort((a, b) => a - b);
+  return [...ids].toSorted((a, b) => a - b);
 }

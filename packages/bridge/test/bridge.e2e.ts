@@ -4,7 +4,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addrs, checkLeaks, iptablesSave, link, links, must, nftRuleset, ping, routes, run, sysctl, testEnv, type TestNetns } from '@cni-ts/testkit';
+import { addrs, checkLeaks, iptablesSave, link, links, must, nftRuleset, ping, routes, sysctl, testEnv, type TestNetns } from '@cni-ts/testkit';
 import { cni, dataDir, ipamFiles, tsPlugin, type Impl } from '../../plugin-kit/test/plugin-harness';
 
 checkLeaks();
