@@ -1,0 +1,53 @@
+// Bundles the `cni-ts` CLI (packages/chain/src/cli.ts) from the workspace sources into one ESM
+// file plus a chunk per plugin (loaded only when a list uses it), for a fast start: sources are
+// resolved with the `source` condition, so the bundle never lags behind them; koffi (native)
+// stays outside, handed to @cni-ts/netlink through the global it looks up first (the same
+// hook the single-executable binary uses), loaded from its absolute path on first use.
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadRolldown, resolveKoffi } from './workspace.mjs';
+
+function koffiGlobal(koffiPath) {
+  return `import { createRequire as __cniTsRequire } from 'node:module';
+{
+  const key = Symbol.for('cni-ts.koffi');
+  Object.defineProperty(globalThis, key, {
+    configurable: true,
+    get() {
+      const koffi = __cniTsRequire(import.meta.url)(${JSON.stringify(koffiPath)});
+      Object.defineProperty(globalThis, key, { value: koffi, configurable: true });
+      return koffi;
+    },
+  });
+}
+`;
+}
+
+/** Writes <outDir>/cli.mjs (and chunks); returns its path. */
+export async function bundleCli(root, outDir) {
+  const { rolldown } = await loadRolldown(root);
+  const koffi = resolveKoffi(root);
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  const build = await rolldown({
+    input: { cli: join(root, 'packages/chain/src/cli.ts') },
+    platform: 'node',
+    cwd: root,
+    resolve: { conditionNames: ['source', 'node', 'import', 'default'] },
+    external: ['koffi'],
+    transform: { target: 'node24' },
+    logLevel: 'warn',
+  });
+  try {
+    await build.write({
+      dir: outDir,
+      format: 'esm',
+      entryFileNames: '[name].mjs',
+      chunkFileNames: 'chunks/[name]-[hash].mjs',
+      banner: (chunk) => (chunk.isEntry ? koffiGlobal(koffi) : ''),
+    });
+  } finally {
+    await build.close();
+  }
+  return join(outDir, 'cli.mjs');
+}
