@@ -18,6 +18,19 @@ export const OUR_PLUGINS: Readonly<Record<string, string>> = Object.freeze({
   tuning: '@cni-ts/tuning',
 });
 
+// Literal specifiers, so bundlers split each plugin into a chunk loaded on first use.
+const IMPORTS: Readonly<Record<string, () => Promise<Record<string, unknown>>>> = {
+  bridge: () => import('@cni-ts/bridge'),
+  'host-device': () => import('@cni-ts/host-device'),
+  'host-local': () => import('@cni-ts/host-local'),
+  ipvlan: () => import('@cni-ts/ipvlan'),
+  loopback: () => import('@cni-ts/loopback'),
+  macvlan: () => import('@cni-ts/macvlan'),
+  'route-override': () => import('@cni-ts/route-override'),
+  static: () => import('@cni-ts/static'),
+  tuning: () => import('@cni-ts/tuning'),
+};
+
 function isPlugin(v: unknown, type: string): v is Plugin {
   const p = v as Partial<Plugin> | null;
   return !!p && typeof p === 'object' && p.type === type && typeof p.add === 'function' && typeof p.del === 'function';
@@ -31,17 +44,14 @@ export function ourPluginLoadError(type: string): string | undefined {
   return loadErrors.get(type);
 }
 
-// A variable specifier: bundlers and tsc leave it alone, so a package still being written
-// (no src yet) costs a failed import and an exec, never a broken build.
-const importPackage = (specifier: string): Promise<Record<string, unknown>> => import(specifier);
-
 /** Imports our package for `type` and finds its Plugin export; undefined when there is none. */
 export function loadOurPlugin(type: string): Promise<Plugin | undefined> {
   let p = attempted.get(type);
   if (!p) {
     const spec = Object.hasOwn(OUR_PLUGINS, type) ? OUR_PLUGINS[type] : undefined;
-    p = spec
-      ? importPackage(spec).then(
+    const load = Object.hasOwn(IMPORTS, type) ? IMPORTS[type] : undefined;
+    p = spec && load
+      ? load().then(
           (mod) => {
             const plugin = Object.values(mod).find((v): v is Plugin => isPlugin(v, type));
             if (!plugin) loadErrors.set(type, `${spec} exports no plugin of type ${JSON.stringify(type)}`);
