@@ -1,5 +1,5 @@
-// ADD: write the sysctls, back up and change the link attributes, pass prevResult on (with the
-// new MAC). A failure part-way puts back everything this call changed before it returns.
+// ADD: back up what will change (link attributes as upstream; sysctls too, a cni-ts addition),
+// write the sysctls, change the link attributes, pass prevResult on (with the new MAC). A failure part-way puts back everything this call changed before it returns.
 import { type CniRequest, type Result, toCurrentResult } from '@cni-ts/cni';
 import { findLink, withNetns } from '@cni-ts/netlink';
 import { type Backup, backupFile, putBackup, readBackup, removeBackup, snapshot, writeBackup } from './backup';
@@ -28,25 +28,32 @@ class Undo {
 function apply(req: CniRequest, p: ReturnType<typeof prepareAdd>, undo: Undo): void {
   const { conf, sysctls } = p;
   const ifname = req.ifname;
-  // Fail on a missing link before any sysctl is written.
+  // Everything is read before anything is written: a missing link fails here, untouched.
   const link = changesLink(conf) ? findLink(ifname) : undefined;
   if (changesLink(conf) && !link) throw new Error(`failed to get ${JSON.stringify(ifname)}: Link not found`);
-  for (const [, file, value] of sysctls) {
-    let old: string | undefined;
+  const saved: Backup = link ? snapshot(link, conf) : {};
+  const originals: Record<string, string> = {};
+  for (const [, file] of sysctls) {
     try {
-      old = readSysctl(file);
+      originals[file] ??= readSysctl(file);
     } catch {
-      // write-only or missing: the write below reports it
+      // write-only or missing: not restorable; a missing one fails the write below
     }
+  }
+  if (Object.keys(originals).length > 0) saved.sysctl = originals;
+
+  if (link || saved.sysctl) {
+    const file = backupFile(conf.dataDir, req.containerId, ifname);
+    const previous = readBackupQuiet(file);
+    writeBackup(file, saved);
+    undo.push(`restore ${file}`, () => (previous ? putBackup(file, previous) : removeBackup(file)));
+  }
+  for (const [, file, value] of sysctls) {
+    const old = originals[file];
     writeSysctl(file, value);
     if (old !== undefined) undo.push(`restore ${file}`, () => writeSysctl(file, old));
   }
   if (!link) return;
-  const file = backupFile(conf.dataDir, req.containerId, ifname);
-  const previous = readBackupQuiet(file);
-  const saved: Backup = snapshot(link, conf);
-  writeBackup(file, saved);
-  undo.push(`restore ${file}`, () => (previous ? putBackup(file, previous) : removeBackup(file)));
   undo.push(`restore the attributes of ${JSON.stringify(ifname)}`, () => {
     const errors = restoreLink(ifname, saved);
     if (errors.length) throw new Error(errors.join('; '));

@@ -33,6 +33,16 @@ describe('backup files', () => {
     expect(readBackup(f)).toEqual({ mtu: 1500, allmulti: false });
   });
 
+  it('carry the sysctl originals last (upstream ignores the key), merged with old values winning', () => {
+    expect(encodeBackup({ mtu: 1500, sysctl: { '/proc/sys/net/core/somaxconn': '4096' } })).toBe(
+      '{\n "mtu": 1500,\n "sysctl": {\n  "/proc/sys/net/core/somaxconn": "4096"\n }\n}',
+    );
+    const f = backupFile(dir, 'c3', 'eth0');
+    writeBackup(f, { sysctl: { a: '1', b: '2' } });
+    writeBackup(f, { sysctl: { a: '9', c: '3' }, mtu: 1500 });
+    expect(readBackup(f)).toEqual({ mtu: 1500, sysctl: { a: '1', b: '2', c: '3' } });
+  });
+
   it('read as nothing when absent', () => {
     expect(readBackup(join(dir, 'none.json'))).toBeUndefined();
   });

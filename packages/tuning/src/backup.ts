@@ -1,6 +1,7 @@
-// The backup of link attributes that ADD changes, restored by DEL: upstream's file
-// <dataDir>/<containerID>_<ifname>.json, byte for byte (json.MarshalIndent with one space, keys
-// in configToRestore order, only the attributes being changed).
+// The backup of what ADD changes, restored by DEL: upstream's file
+// <dataDir>/<containerID>_<ifname>.json, byte for byte for link attributes (json.MarshalIndent
+// with one space, keys in configToRestore order, only the attributes being changed). cni-ts adds
+// a last key, `sysctl` (file -> original value), which upstream's decoder ignores.
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { goMarshalIndent } from '@cni-ts/cni';
@@ -13,6 +14,8 @@ export interface Backup {
   mtu?: number;
   allmulti?: boolean;
   txQLen?: number;
+  /** /proc/sys file -> its value before ADD (cni-ts; upstream never restores sysctls). */
+  sysctl?: Record<string, string>;
 }
 
 export function backupFile(dataDir: string, containerId: string, ifname: string): string {
@@ -39,6 +42,7 @@ export function encodeBackup(b: Backup): string {
       mtu: b.mtu || undefined,
       allmulti: b.allmulti,
       txQLen: b.txQLen,
+      sysctl: b.sysctl && Object.keys(b.sysctl).length > 0 ? b.sysctl : undefined,
     },
     ' ',
   );
@@ -70,6 +74,11 @@ export function readBackup(file: string): Backup | undefined {
   if (mtu) b.mtu = mtu;
   if (allmulti !== undefined) b.allmulti = allmulti;
   if (txQLen !== undefined) b.txQLen = txQLen;
+  const sysctl = o.sysctl;
+  if (sysctl && typeof sysctl === 'object' && !Array.isArray(sysctl)) {
+    const entries = Object.entries(sysctl).filter((e): e is [string, string] => typeof e[1] === 'string');
+    if (entries.length) b.sysctl = Object.fromEntries(entries);
+  }
   return b;
 }
 
@@ -82,7 +91,7 @@ export function writeBackup(file: string, b: Backup): Backup {
   let merged = b;
   try {
     const old = readBackup(file);
-    if (old) merged = { ...b, ...old };
+    if (old) merged = { ...b, ...old, ...((b.sysctl || old.sysctl) && { sysctl: { ...b.sysctl, ...old.sysctl } }) };
   } catch {
     // an unreadable old backup is replaced
   }

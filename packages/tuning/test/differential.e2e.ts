@@ -22,6 +22,8 @@
 //  13. errors of the kernel name the operation on ours (`failed to set MTU of "eth0" to 99999:
 //      invalid argument`); the oracle returns the bare errno text.
 //  14. the backup directory is created 0700 by us, 0600 (sic) by the oracle.
+//  16. DEL puts back the sysctls ADD wrote (kept under a `sysctl` key of the backup file, which
+//      upstream's decoder ignores); upstream never restores sysctls. Normalised in backup files.
 //  15. a repeated ADD of the same attachment: the oracle overwrites the backup with the values
 //      the first ADD set, so DEL restores those; we keep the first originals.
 // (prevResult decoding errors come from @cni-ts/cni, which follows the newest CNI library:
@@ -78,9 +80,24 @@ function normal(r: Out): unknown {
   return { exit: r.code, ...copy };
 }
 
+/**
+ * A backup file without our `sysctl` key (difference 16), in Go's one-space layout; undefined
+ * when nothing else is in it (upstream writes no file for sysctls alone).
+ */
+function backupText(text: string): string | undefined {
+  const o = JSON.parse(text) as Record<string, unknown>;
+  if (!('sysctl' in o)) return text;
+  delete o.sysctl;
+  return Object.keys(o).length ? JSON.stringify(o, null, 1) : undefined;
+}
+
 function state(s: Side, ifname = 'eth0') {
   const l = link(s.ctr.name, ifname);
-  const files = Object.fromEntries(readdirSync(s.dataDir).map((f) => [f, readFileSync(join(s.dataDir, f), 'utf8')]));
+  const files = Object.fromEntries(
+    readdirSync(s.dataDir)
+      .map((f) => [f, backupText(readFileSync(join(s.dataDir, f), 'utf8'))])
+      .filter(([, t]) => t !== undefined),
+  );
   const sysctls = Object.fromEntries(SYSCTLS.map((k) => [k, must('ip', ['netns', 'exec', s.ctr.name, 'cat', `/proc/sys/${k}`]).trim()]));
   return {
     link: l && { mtu: l.mtu, mac: l.address, promiscuity: l.promiscuity, allmulti: l.flags.includes('ALLMULTI'), txqlen: l.txqlen },
@@ -89,7 +106,8 @@ function state(s: Side, ifname = 'eth0') {
   };
 }
 
-type Step = { command: string; conf: (dataDir: string) => unknown; more?: Partial<Call> };
+/** `restoresSysctls`: a DEL after which our sysctls are the originals again (difference 16). */
+type Step = { command: string; conf: (dataDir: string) => unknown; more?: Partial<Call>; restoresSysctls?: boolean };
 
 const prev = { cniVersion: '1.0.0', interfaces: [{ name: 'eth0', mac: MAC0, sandbox: '/var/run/netns/x' }], ips: [{ address: '10.1.0.2/24', gateway: '10.1.0.1', interface: 0 }] };
 const conf = (extra: Record<string, unknown>, cniVersion = '1.0.0', prevResult: unknown = prev) => (dataDir: string) => ({
@@ -101,6 +119,7 @@ const conf = (extra: Record<string, unknown>, cniVersion = '1.0.0', prevResult: 
   ...(prevResult !== null && { prevResult }),
 });
 const step = (command: string, c: Step['conf'], more: Partial<Call> = {}): Step => ({ command, conf: c, more });
+const delRestoring = (c: Step['conf'], more: Partial<Call> = {}): Step => ({ command: 'DEL', conf: c, more, restoresSysctls: true });
 
 /** Runs the steps on both sides; returns per side the outputs and the state after each step. */
 function both(steps: Step[], ifname = 'eth0') {
@@ -109,7 +128,8 @@ function both(steps: Step[], ifname = 'eth0') {
     const states: unknown[] = [];
     for (const st of steps) {
       outputs.push(normal(call(s.impl, s.host, { command: st.command, netns: s.ctr.path, ifname, ...st.more }, st.conf(s.dataDir))));
-      states.push(state(s, ifname));
+      const st0 = state(s, ifname);
+      states.push(st.restoresSysctls ? { ...st0, sysctls: '(16)' } : st0);
     }
     return { outputs, states };
   }) as [{ outputs: unknown[]; states: unknown[] }, { outputs: unknown[]; states: unknown[] }];
@@ -124,7 +144,7 @@ describe('tuning vs Go oracle', () => {
   it('sysctls, every link attribute, the backup file, CHECK, DEL restoring the originals', () => {
     const full = conf({ sysctl: { 'net.core.somaxconn': '512', 'net.ipv4.conf.IFNAME.forwarding': '1' }, mac: '02:aa:bb:cc:dd:ee', mtu: 1400, promisc: true, allmulti: true });
     const checked = conf({ sysctl: { 'net.core.somaxconn': '512' }, mac: '02:aa:bb:cc:dd:ee', mtu: 1400, promisc: true, allmulti: true });
-    const r = both([step('ADD', full), step('CHECK', checked), step('DEL', full), step('DEL', full)]);
+    const r = both([step('ADD', full), step('CHECK', checked), delRestoring(full), delRestoring(full)]);
     expectSame(r);
     expect(r[0].outputs[0]).toMatchObject({ exit: 0, interfaces: [{ mac: '02:aa:bb:cc:dd:ee' }] });
     expect(r[0].outputs[1]).toEqual({ exit: 0, stdout: '' });
@@ -141,7 +161,7 @@ describe('tuning vs Go oracle', () => {
       step('ADD', conf({ mac: '02:00:00:00:00:02', runtimeConfig: { mac: '02:00:00:00:00:04' } }), { containerId: 'ctr3', args: 'MAC=02:00:00:00:00:03' }),
       step('DEL', conf({}), { containerId: 'ctr3' }),
       step('DEL', conf({}), { containerId: 'ctr2' }),
-      step('DEL', conf({})),
+      delRestoring(conf({})),
     ]);
     expectSame(r);
   });
@@ -277,6 +297,25 @@ describe('tuning vs Go oracle', () => {
     }
     expect(state(go).link!.mtu).toBe(1400);
     expect(state(mine).link!.mtu).toBe(1500);
+  });
+
+  it('16: DEL puts the sysctls back on ours, not on the oracle', () => {
+    const [go, mine] = sides();
+    const c = conf({ sysctl: { 'net.core.somaxconn': '512', 'net.ipv4.conf.IFNAME.forwarding': '1' } });
+    const before = state(mine).sysctls;
+    for (const s of [go, mine]) {
+      expect(call(s.impl, s.host, { command: 'ADD', netns: s.ctr.path }, c(s.dataDir)).code).toBe(0);
+    }
+    expect(readdirSync(go.dataDir)).toEqual([]);
+    expect(readFileSync(join(mine.dataDir, 'ctr1_eth0.json'), 'utf8')).toBe(
+      `{\n "sysctl": {\n  "/proc/sys/net/core/somaxconn": "${before['net/core/somaxconn']}",\n  "/proc/sys/net/ipv4/conf/eth0/forwarding": "0"\n }\n}`,
+    );
+    for (const s of [go, mine]) {
+      expect(call(s.impl, s.host, { command: 'DEL', netns: s.ctr.path }, c(s.dataDir)).code).toBe(0);
+    }
+    expect(state(go).sysctls['net/core/somaxconn']).toBe('512');
+    expect(state(mine).sysctls).toEqual(before);
+    expect(readdirSync(mine.dataDir)).toEqual([]);
   });
 
   it('11, 12: CHECK of promisc not configured, allmulti message', () => {

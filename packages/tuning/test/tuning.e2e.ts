@@ -76,6 +76,23 @@ describe('tuning (ours)', () => {
     expect(run(env, 'CHECK', conf({ sysctl: { 'net.core.somaxconn': '512', 'net.ipv4.conf.IFNAME.forwarding': '1' } })).code).toBe(0);
   });
 
+  it('DEL puts back the sysctls ADD wrote, unless another writer changed them since (cni-ts)', () => {
+    const env = setup();
+    const dataDir = tmp();
+    const ns = env.container.name;
+    const before = [sysctl(ns, 'net/core/somaxconn'), sysctl(ns, 'net/ipv4/conf/eth0/forwarding'), sysctl(ns, 'net/ipv4/conf/all/log_martians')];
+    const c = conf({ sysctl: { 'net.core.somaxconn': '512', 'net.ipv4.conf.IFNAME.forwarding': '1', 'net.ipv4.conf.all.log_martians': '1' } }, dataDir);
+    expect(run(env, 'ADD', c).code).toBe(0);
+    must('ip', ['netns', 'exec', ns, 'sh', '-c', 'echo 1000 > /proc/sys/net/core/somaxconn']);
+    expect(run(env, 'DEL', c).code).toBe(0);
+    expect([sysctl(ns, 'net/core/somaxconn'), sysctl(ns, 'net/ipv4/conf/eth0/forwarding'), sysctl(ns, 'net/ipv4/conf/all/log_martians')]).toEqual([
+      '1000',
+      before[1],
+      before[2],
+    ]);
+    expect(readdirSync(dataDir)).toEqual([]);
+  });
+
   it('interface-scoped sysctls on a dotted (VLAN-style) interface name', () => {
     const env = setup('eth0.100');
     const c = { ...conf({ sysctl: { 'net.ipv4.conf.IFNAME.forwarding': '1', 'net/ipv6/conf/eth0.100/accept_ra': '0', 'net.ipv4.conf.eth0/100.rp_filter': '2' } }), prevResult: prev('eth0.100') };
