@@ -18,7 +18,7 @@ describe('bench table', () => {
         ['Go', { ms: [2, 3, 4], cpu: [1, 2, 3], rss: [4 * 1024] }],
       ]),
     ],
-    ['loopback ADD', new Map([['cni-ts', { ms: [], rss: [], error: 'exit 1' }]])],
+    ['loopback ADD', new Map([['cni-ts', { ms: [] as number[], cpu: [] as number[], rss: [] as number[], error: 'exit 1' }]])],
   ]);
 
   it('shows medians with p10–p90 and ratios to Go, then peak RSS', () => {

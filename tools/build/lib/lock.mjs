@@ -15,7 +15,11 @@ const alive = (pid) => {
 
 const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
-/** Takes `<dir>/.build-lock`, waiting up to `timeoutMs`; returns the release function. */
+/**
+ * Takes `<dir>/.build-lock`, waiting up to `timeoutMs`; returns the release function.
+ * @param {string} dir
+ * @param {{timeoutMs?: number, onWait?: (ownerPid: number) => void}} [opts]
+ */
 export function lockDir(dir, { timeoutMs = 600_000, onWait = () => {} } = {}) {
   mkdirSync(dir, { recursive: true });
   const lock = join(dir, '.build-lock');

@@ -2,7 +2,7 @@
 // that package to get its native module, and the build aliases it to this file. In the
 // single-executable binary the `.node` file is an SEA asset, extracted and dlopened on first use;
 // when the bundle runs under a plain `node` (build-time probes), the copy in node_modules is used.
-import { dlopen, extract } from './native-asset.ts';
+import { dlopen, loadNative } from './native-asset.ts';
 
 // oxlint-disable-next-line no-underscore-dangle -- a build-time constant, replaced by the bundler
 declare const __CNI_TS_KOFFI__: { asset: string; stem: string; sha256: string; devPath: string };
@@ -20,5 +20,5 @@ export function loadKoffiNative(): unknown {
   const meta = __CNI_TS_KOFFI__;
   if (!isSea()) return dlopen(meta.devPath);
   const raw: ArrayBuffer = require('node:sea').getRawAsset(meta.asset);
-  return dlopen(extract({ stem: meta.stem, sha256: meta.sha256, bytes: new Uint8Array(raw) }));
+  return loadNative({ stem: meta.stem, sha256: meta.sha256, bytes: new Uint8Array(raw) });
 }

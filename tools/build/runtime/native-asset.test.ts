@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, s
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cacheDirs, ensurePrivateDir, extractTo } from './native-asset.ts';
+import { cacheDirs, ensurePrivateDir, extractTo, loadNative } from './native-asset.ts';
 
 const euid = process.geteuid!();
 const asset = { stem: 'thing-1.0', sha256: 'ab'.repeat(32), bytes: new Uint8Array([1, 2, 3, 4]) };
@@ -14,9 +14,22 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('native asset extraction', () => {
-  it('prefers /run for root and a per-user tmp directory otherwise', () => {
-    expect(cacheDirs(0, '/tmp')).toEqual(['/run/cni-ts', '/tmp/cni-ts-0']);
-    expect(cacheDirs(1000, '/tmp')).toEqual(['/tmp/cni-ts-1000']);
+  it('prefers /run, then beside the binary, for root and a per-user tmp directory otherwise', () => {
+    expect(cacheDirs(0, '/tmp', '/opt/cni/bin')).toEqual(['/run/cni-ts', '/opt/cni/bin/.cni-ts', '/tmp/cni-ts-0']);
+    expect(cacheDirs(1000, '/tmp', '/opt/cni/bin')).toEqual(['/tmp/cni-ts-1000']);
+  });
+
+  it('moves on to the next directory when loading fails there (noexec mounts)', () => {
+    const tried: string[] = [];
+    const loaded = loadNative(asset, 0, (file: string) => {
+      tried.push(file);
+      if (file.startsWith('/run/')) throw new Error('failed to map segment from shared object');
+      return { file };
+    });
+    expect(tried[0]).toMatch(/^\/run\/cni-ts\//);
+    expect(tried).toHaveLength(2);
+    expect(loaded).toEqual({ file: tried[1] });
+    rmSync(tried[1]!, { force: true });
   });
 
   it('writes the file once, named by its hash, and reuses it', () => {

@@ -3,7 +3,7 @@
 // hand us the bytes, so the first run after an install writes the file; later runs find it,
 // check it byte for byte against the embedded copy, and load it.
 import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** os.tmpdir() without loading node:os (~1.5 ms on a cold start). */
 const tmpdir = () => (process.env.TMPDIR || '/tmp').replace(/(.)\/+$/, '$1');
@@ -17,11 +17,12 @@ export interface NativeAsset {
 
 /**
  * Where the extracted copy may live, best first. /run is a tmpfs that only root can write, so a
- * stale copy never survives a reboot; the tmpdir fallback is per user and checked for ownership.
+ * stale copy never survives a reboot. Beside the binary comes next (its filesystem can execute
+ * files, which a noexec /run or /tmp cannot), then a per-user tmp directory.
  */
-export function cacheDirs(euid: number, tmp = tmpdir()): string[] {
+export function cacheDirs(euid: number, tmp = tmpdir(), exeDir = dirname(process.execPath)): string[] {
   const perUser = join(tmp, `cni-ts-${euid}`);
-  return euid === 0 ? ['/run/cni-ts', perUser] : [perUser];
+  return euid === 0 ? ['/run/cni-ts', join(exeDir, '.cni-ts'), perUser] : [perUser];
 }
 
 /**
@@ -69,23 +70,26 @@ export function extractTo(dir: string, asset: NativeAsset): string {
   return file;
 }
 
-/** Extracts `asset` into the first usable cache directory; every failure is reported. */
-export function extract(asset: NativeAsset, euid = process.geteuid?.() ?? 0): string {
-  const errors: string[] = [];
-  for (const dir of cacheDirs(euid)) {
-    try {
-      ensurePrivateDir(dir, euid);
-      return extractTo(dir, asset);
-    } catch (err) {
-      errors.push(`${dir}: ${(err as Error).message}`);
-    }
-  }
-  throw new Error(`cannot extract native module ${asset.stem}: ${errors.join('; ')}`);
-}
-
 /** process.dlopen as a function returning the addon's exports. */
 export function dlopen(file: string): unknown {
   const mod = { exports: {} as unknown };
   process.dlopen(mod, file);
   return mod.exports;
+}
+
+/**
+ * Extracts `asset` into the first cache directory where that works and the copy loads (a noexec
+ * mount refuses dlopen), and returns the addon's exports. Every failure is reported.
+ */
+export function loadNative(asset: NativeAsset, euid = process.geteuid?.() ?? 0, load = dlopen): unknown {
+  const errors: string[] = [];
+  for (const dir of cacheDirs(euid)) {
+    try {
+      ensurePrivateDir(dir, euid);
+      return load(extractTo(dir, asset));
+    } catch (err) {
+      errors.push(`${dir}: ${(err as Error).message}`);
+    }
+  }
+  throw new Error(`cannot load native module ${asset.stem}: ${errors.join('; ')}`);
 }
