@@ -101,7 +101,7 @@ function bridgeVlans(ns: string, names: Names) {
 /** A call's output as compared: JSON with names and MACs normalised; `dns: {}` dropped (CNI 1.1.2 prints it). */
 function output(r: Out, names: Names): unknown {
   if (!r.json) return { exit: r.code, stdout: r.stdout };
-  const j = JSON.parse(names.text(JSON.stringify(r.json)).replace(/"\/run\/netns\/cnits-[^"]*"/g, '"SANDBOX"')) as Record<string, unknown>;
+  const j = JSON.parse(names.text(JSON.stringify(r.json)).replace(/\/run\/netns\/cnits-[0-9a-z-]*/g, 'SANDBOX')) as Record<string, unknown>;
   if (j.dns && Object.keys(j.dns as object).length === 0) delete j.dns;
   if ('code' in j) {
     // 1.1.1's hairpin/promisc text ends with a dot; ours carry `details` naming the field.
@@ -270,6 +270,32 @@ describe('bridge vs Go oracle (1.1.1)', () => {
     const outs = (impl: Impl) => {
       const env = testEnv();
       return confs.map((c) => output(cni(impl, env.host.name, { command: 'ADD', containerId: CID, netns: env.container.path }, { cniVersion: '1.0.0', name: 'n', type: 'bridge', bridge: 'errbr0', ...c }), new Names()));
+    };
+    expect(outs(ours)).toEqual(outs(go));
+  });
+
+  it('a missing netns and CHECK failures: the same code and text', () => {
+    const outs = (impl: Impl) => {
+      const env = testEnv();
+      const dir = dataDir('bdiff-chk');
+      dirs.push(dir);
+      const conf = base()(dir);
+      const names = new Names();
+      const call = (command: 'ADD' | 'CHECK' | 'DEL', c: unknown, netns = env.container.path) => output(cni(impl, env.host.name, { command, containerId: CID, netns }, c), names);
+      const res: unknown[] = [call('ADD', conf, '/nonexistent/netns'), call('CHECK', conf, '/nonexistent/netns')];
+      const r = cni(impl, env.host.name, { command: 'ADD', containerId: CID, netns: env.container.path }, conf).json as { interfaces: { name: string; mac: string; sandbox?: string }[] };
+      const prev = (f: (x: typeof r) => unknown) => ({ ...conf, prevResult: f(structuredClone(r)) });
+      res.push(
+        call('CHECK', prev((x) => ({ ...x, interfaces: x.interfaces.map((i) => (i.name === 'diffbr0' ? { ...i, mac: '02:00:00:00:00:01' } : i)) }))),
+        call('CHECK', prev((x) => ({ ...x, interfaces: x.interfaces.filter((i) => i.name !== 'diffbr0') }))),
+        call('CHECK', prev((x) => ({ ...x, interfaces: x.interfaces.map((i) => (i.sandbox ? { ...i, sandbox: '/other' } : i)) }))),
+        call('CHECK', prev((x) => ({ ...x, interfaces: x.interfaces.map((i) => (i.sandbox ? { ...i, mac: '02:00:00:00:00:01' } : i)) }))),
+        call('CHECK', prev((x) => ({ ...x, interfaces: x.interfaces.filter((i) => !/^veth/.test(i.name)) }))),
+        call('CHECK', prev((x) => ({ ...x, ips: [{ address: '10.31.0.99/24', gateway: '10.31.0.1', interface: 2 }] }))),
+        call('CHECK', { ...conf, promiscMode: true, prevResult: r }),
+      );
+      call('DEL', conf);
+      return res;
     };
     expect(outs(ours)).toEqual(outs(go));
   });
