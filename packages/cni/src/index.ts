@@ -8,6 +8,7 @@ export {
   CURRENT_VERSION,
   LEGACY_VERSIONS,
   parseVersion,
+  versionAtLeast,
   versionGt,
   versionGte,
   versionsStartingFrom,

@@ -63,6 +63,18 @@ export function versionGte(version: string, other: string): boolean {
   return compare(version, other) >= 0;
 }
 
+/**
+ * versionGte with an unparsable version read as false: the plugins' `ok, _ :=
+ * version.GreaterThanOrEqualTo(v, min)`.
+ */
+export function versionAtLeast(version: string, min: string): boolean {
+  try {
+    return versionGte(version, min);
+  } catch {
+    return false;
+  }
+}
+
 /** version.GreaterThan. */
 export function versionGt(version: string, other: string): boolean {
   return compare(version, other) > 0;

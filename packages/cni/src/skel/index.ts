@@ -8,5 +8,5 @@ export { CNI_TS_VERSION } from './version-string';
 export type { Command, CniRequest, MaybePromise, Plugin } from '../plugin';
 export { CniError, ErrCode, errorText, isCniError, toCniError, type CniErrorJson } from '../errors';
 export { ALL_VERSIONS, CURRENT_VERSION, LEGACY_VERSIONS, versionsStartingFrom } from '../version';
-export { versionGte } from '../version';
+export { versionAtLeast, versionGte } from '../version';
 export type { Result, Result100 } from '../result/types';
