@@ -1,11 +1,11 @@
+import { type Addr, formatAddr } from '@cni-ts/cni/ip';
+import type { Route } from '@cni-ts/cni';
 import { type Allocation, allocate } from './allocator';
 import { loadIPAMConfig, type StoreConfig } from './config';
 import { type DNS, readResolvConf } from './dns';
-import { formatIP, type IP } from './ip';
 import { withStoreLock } from './lock';
 import { rangeSetContains } from './rangeset';
 import type { IpamRequest } from './request';
-import { renderRoute, type ResultRoute } from './routes';
 import { DiskStore } from './store';
 import { goFsError } from './_goerr';
 
@@ -13,7 +13,7 @@ import { goFsError } from './_goerr';
 export interface IpamResult {
   cniVersion: string;
   ips?: { address: string; gateway?: string }[];
-  routes?: ResultRoute[];
+  routes?: Route[];
   dns: DNS;
 }
 
@@ -47,23 +47,23 @@ export async function cmdAdd(req: IpamRequest): Promise<IpamResult> {
   const allocations = await withStoreLock(store.lockPath, () => allocateAll(store, conf, req));
   const result: IpamResult = {
     cniVersion: '1.1.0',
-    ips: allocations.map((a) => ({ address: `${formatIP(a.ip)}/${a.prefix}`, gateway: formatIP(a.gateway) })),
+    ips: allocations.map((a) => ({ address: `${formatAddr(a.ip)}/${a.prefix}`, gateway: formatAddr(a.gateway) })),
     dns,
   };
-  if (conf.routes.length > 0) result.routes = conf.routes.map(renderRoute);
+  if (conf.routes.length > 0) result.routes = conf.routes;
   return result;
 }
 
 function allocateAll(store: DiskStore, conf: ReturnType<typeof loadIPAMConfig>, req: IpamRequest): Allocation[] {
   // Upstream keys requested addresses by their text, so a repeated address counts once.
-  const pending = new Map<string, IP>();
-  for (const ip of conf.requestedIPs) if (!pending.has(formatIP(ip))) pending.set(formatIP(ip), ip);
+  const pending = new Map<string, Addr>();
+  for (const ip of conf.requestedIPs) if (!pending.has(formatAddr(ip))) pending.set(formatAddr(ip), ip);
   const done: Allocation[] = [];
   const rollback = () => {
     if (done.length > 0) store.releaseByID(req.containerId, req.ifname);
   };
   for (const [idx, set] of conf.ranges.entries()) {
-    let requested: IP | undefined;
+    let requested: Addr | undefined;
     // Upstream takes a random one when several requested addresses fit one set; we take the first.
     for (const [key, ip] of pending) {
       if (rangeSetContains(set, ip)) {

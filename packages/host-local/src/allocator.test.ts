@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { allocate } from './allocator';
-import { formatIP, parseCIDR, parseIP } from './ip';
+import { formatAddr as formatIP, parseAddrNet as parseCIDR, parseAddr as parseIP } from '@cni-ts/cni/ip';
 import { candidates } from './iter';
 import { canonicalizeRangeSet, type RangeSet } from './rangeset';
 import { DiskStore } from './store';

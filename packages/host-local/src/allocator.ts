@@ -1,4 +1,4 @@
-import { formatIP, type IP } from './ip';
+import { type Addr, formatAddr } from '@cni-ts/cni/ip';
 import { candidates } from './iter';
 import { isGateway, type Range } from './range';
 import { notInRangeSet, rangeFor, type RangeSet, rangeSetString } from './rangeset';
@@ -6,9 +6,9 @@ import type { DiskStore } from './store';
 
 /** One allocated address: the IP with its subnet's prefix, and the range's gateway. */
 export interface Allocation {
-  ip: IP;
+  ip: Addr;
   prefix: number;
-  gateway: IP;
+  gateway: Addr;
   /** Index of the range set (the N of `last_reserved_ip.N`). */
   rangeId: number;
 }
@@ -18,7 +18,7 @@ export class AllocationError extends Error {
   override name = 'AllocationError';
 }
 
-function allocation(ip: IP, r: Range, rangeId: number): Allocation {
+function allocation(ip: Addr, r: Range, rangeId: number): Allocation {
   return { ip, prefix: r.subnet.prefix, gateway: r.gateway, rangeId };
 }
 
@@ -33,24 +33,24 @@ export function allocate(
   rangeId: number,
   id: string,
   ifname: string,
-  requested?: IP,
+  requested?: Addr,
 ): Allocation {
   if (requested) {
     const r = rangeFor(set, requested);
     if (!r) throw new AllocationError(notInRangeSet(set, requested));
     if (isGateway(r, requested)) {
-      throw new AllocationError(`requested ip ${formatIP(requested)} is subnet's gateway`);
+      throw new AllocationError(`requested ip ${formatAddr(requested)} is subnet's gateway`);
     }
     if (!store.reserve(id, ifname, requested, rangeId)) {
       throw new AllocationError(
-        `requested IP address ${formatIP(requested)} is not available in range set ${rangeSetString(set)}`,
+        `requested IP address ${formatAddr(requested)} is not available in range set ${rangeSetString(set)}`,
       );
     }
     return allocation(requested, r, rangeId);
   }
   for (const held of store.getByID(id, ifname)) {
     if (rangeFor(set, held)) {
-      throw new AllocationError(`${formatIP(held)} has been allocated to ${id}, duplicate allocation is not allowed`);
+      throw new AllocationError(`${formatAddr(held)} has been allocated to ${id}, duplicate allocation is not allowed`);
     }
   }
   for (const c of candidates(set, store.lastReservedIP(rangeId))) {

@@ -1,7 +1,7 @@
 import { cniArgs } from '@cni-ts/cni';
 import { describe, expect, it } from 'vitest';
 import { jsonSchema, loadIPAMConfig } from './config';
-import { formatIP } from './ip';
+import { formatAddr as formatIP } from '@cni-ts/cni/ip';
 import { rangeSetString } from './rangeset';
 
 const conf = (ipam: unknown, extra: Record<string, unknown> = {}) => ({ cniVersion: '1.0.0', name: 'n1', ipam, ...extra });

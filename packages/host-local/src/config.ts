@@ -1,26 +1,28 @@
-import type { ArgSpec, ArgsOf } from '@cni-ts/cni';
+import type { ArgSpec, CniArgs, Route } from '@cni-ts/cni';
+import { type Addr, parseAddr, parseAddrNet } from '@cni-ts/cni/ip';
+import { SchemaDecodeError as ConfigError, decodeWithSchema, goField, toJsonSchema } from '@cni-ts/cni/schema';
+import { versionAtLeast } from '@cni-ts/cni/skel';
 import { z } from 'zod';
-import { go, goDecode, GoDecodeError } from './_gojson';
-import { type IP, parseCIDR, parseIP } from './ip';
 import { type RangeInput, RangeError } from './range';
 import { canonicalizeRangeSet, type RangeSet, rangeSetsOverlap } from './rangeset';
-import { ipsSchema, rangeSetsSchema, rangeShape, type Route, routeSchema } from './schema';
+import { ipsSchema, rangeSetsSchema, rangeShape, routesSchema } from './schema';
+
+/** An invalid configuration: Go's message, and the path of the offending field in `field`. */
+export { ConfigError };
 
 /** The `ipam` object of host-local (the whole network config arrives on stdin). */
 export const ipamSchema = z
   .object({
-    type: go(z.string(), { struct: 'IPAMConfig', type: 'string' }).optional(),
+    type: goField(z.string(), 'IPAMConfig', 'string').optional(),
     ...rangeShape('IPAMConfig'),
     ranges: rangeSetsSchema('IPAMConfig')
       .optional()
       .describe('range sets: one address is allocated from each set, in order'),
-    routes: go(z.array(routeSchema), { struct: 'IPAMConfig', type: '[]*types.Route' })
-      .optional()
-      .describe('routes copied into the result'),
-    dataDir: go(z.string(), { struct: 'IPAMConfig', type: 'string' })
+    routes: routesSchema('IPAMConfig').optional().describe('routes copied into the result'),
+    dataDir: goField(z.string(), 'IPAMConfig', 'string')
       .optional()
       .describe('state directory (default /var/lib/cni/networks); state is kept in <dataDir>/<network name>'),
-    resolvConf: go(z.string(), { struct: 'IPAMConfig', type: 'string' })
+    resolvConf: goField(z.string(), 'IPAMConfig', 'string')
       .optional()
       .describe('a resolv.conf file whose nameserver/domain/search/options fill the result dns'),
   })
@@ -28,24 +30,23 @@ export const ipamSchema = z
 
 /** The fields of the network config host-local reads. */
 export const netConfSchema = z.object({
-  cniVersion: go(z.string(), { struct: 'Net', type: 'string' }).optional(),
-  name: go(z.string(), { struct: 'Net', type: 'string' }).optional(),
-  ipam: go(ipamSchema, { struct: 'Net', type: 'allocator.IPAMConfig' }).optional(),
-  runtimeConfig: go(
+  cniVersion: goField(z.string(), 'Net', 'string').optional(),
+  name: goField(z.string(), 'Net', 'string').optional(),
+  ipam: goField(ipamSchema, 'Net', 'allocator.IPAMConfig').optional(),
+  runtimeConfig: goField(
     z.object({
       ipRanges: rangeSetsSchema('').optional().describe('capability ipRanges: range sets placed before the configured ones'),
       ips: ipsSchema('').optional().describe('capability ips: addresses to allocate'),
     }),
-    {
-      struct: 'Net',
-      type: 'struct { IPRanges []allocator.RangeSet "json:\\"ipRanges,omitempty\\""; IPs []*ip.IP "json:\\"ips,omitempty\\"" }',
-    },
+    'Net',
+    'struct { IPRanges []allocator.RangeSet "json:\\"ipRanges,omitempty\\""; IPs []*ip.IP "json:\\"ips,omitempty\\"" }',
   ).optional(),
-  args: go(
+  args: goField(
     z.object({
-      cni: go(z.object({ ips: ipsSchema('IPAMArgs').optional() }), { struct: '', type: '*allocator.IPAMArgs' }).optional(),
+      cni: goField(z.object({ ips: ipsSchema('IPAMArgs').optional() }), '', '*allocator.IPAMArgs').optional(),
     }),
-    { struct: 'Net', type: '*struct { A *allocator.IPAMArgs "json:\\"cni\\"" }' },
+    'Net',
+    '*struct { A *allocator.IPAMArgs "json:\\"cni\\"" }',
   ).optional(),
 });
 
@@ -53,18 +54,7 @@ export type NetConfInput = z.input<typeof netConfSchema>;
 
 /** JSON Schema of the network config fields host-local reads (input side). */
 export function jsonSchema(): unknown {
-  return z.toJSONSchema(netConfSchema, { io: 'input', unrepresentable: 'any' });
-}
-
-/** An invalid configuration: Go's message, and the path of the offending field. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-  constructor(
-    message: string,
-    readonly field = '',
-  ) {
-    super(message);
-  }
+  return toJsonSchema(netConfSchema);
 }
 
 /** A range set after the merge, with where it came from (for error details). */
@@ -81,33 +71,19 @@ export interface IPAMConfig {
   dataDir: string;
   resolvConf: string;
   /** Requested addresses: CNI_ARGS IP, then args.cni.ips, then runtimeConfig.ips. */
-  requestedIPs: IP[];
+  requestedIPs: Addr[];
 }
-
-
-/** Go `types.LoadArgs`, as the skeleton provides it (`req.args.load`). */
-export type LoadArgs = <S extends ArgSpec>(spec: S) => ArgsOf<S>;
 
 /** host-local's `IPAMEnvArgs { CommonArgs; IP ip.IP }`: `IP` takes an address or a CIDR. */
 export const ENV_ARGS = {
-  IP: (v: string): IP | undefined => {
+  IP: (v: string): Addr | undefined => {
     if (v === '') return undefined;
-    const ip = v.includes('/') ? parseCIDR(v)?.ip : parseIP(v);
+    const ip = v.includes('/') ? parseAddrNet(v)?.ip : parseAddr(v);
     if (!ip) throw new Error(`invalid IP address ${v}`);
     return ip;
   },
 } satisfies ArgSpec;
 
-function versionAtLeast(v: string, min: [number, number, number]): boolean {
-  const parts = (v || '0.1.0').split('.').map((p) => Number.parseInt(p, 10));
-  if (parts.length > 3 || parts.some((p) => Number.isNaN(p))) return false;
-  for (let i = 0; i < 3; i++) {
-    const a = parts[i] ?? 0;
-    const b = min[i] as number;
-    if (a !== b) return a > b;
-  }
-  return true;
-}
 
 /** Where the network keeps its state, for commands that need nothing else (GC, STATUS). */
 export interface StoreConfig {
@@ -115,15 +91,14 @@ export interface StoreConfig {
   dataDir: string;
 }
 
+/** Go's json.Unmarshal of the config; texts without the path (it goes to `field`). */
+function decodeNetConf(stdin: unknown): z.output<typeof netConfSchema> {
+  return decodeWithSchema(netConfSchema, stdin, { pathInMessage: false });
+}
+
 /** Decodes only what locating the store needs; ranges may be absent (they can come from runtimeConfig). */
 export function loadStoreConfig(stdin: unknown): StoreConfig {
-  let n: z.output<typeof netConfSchema>;
-  try {
-    n = goDecode(netConfSchema, stdin);
-  } catch (err) {
-    if (err instanceof GoDecodeError) throw new ConfigError(err.message, err.field);
-    throw err;
-  }
+  const n = decodeNetConf(stdin);
   if (!n.ipam) throw new ConfigError("IPAM config missing 'ipam' key", 'ipam');
   return { name: n.name ?? '', dataDir: n.ipam.dataDir ?? '' };
 }
@@ -131,20 +106,15 @@ export function loadStoreConfig(stdin: unknown): StoreConfig {
 /**
  * Upstream `LoadIPAMConfig`: decodes the network config, gathers the requested addresses and the
  * range sets (runtimeConfig.ipRanges first, then the legacy top-level range, then `ranges`), and
- * validates them with upstream's messages in upstream's order.
+ * validates them with upstream's messages in upstream's order. `loadArgs` is Go's
+ * `types.LoadArgs` over CNI_ARGS, as the skeleton provides it (`req.args.load`).
  */
-export function loadIPAMConfig(stdin: unknown, loadArgs?: LoadArgs): IPAMConfig {
-  let n: z.output<typeof netConfSchema>;
-  try {
-    n = goDecode(netConfSchema, stdin);
-  } catch (err) {
-    if (err instanceof GoDecodeError) throw new ConfigError(err.message, err.field);
-    throw err;
-  }
+export function loadIPAMConfig(stdin: unknown, loadArgs?: CniArgs['load']): IPAMConfig {
+  const n = decodeNetConf(stdin);
   const ipam = n.ipam;
   if (!ipam) throw new ConfigError("IPAM config missing 'ipam' key", 'ipam');
 
-  let env: { IP?: IP } = {};
+  let env: { IP?: Addr } = {};
   if (loadArgs) {
     try {
       env = loadArgs(ENV_ARGS);
@@ -152,7 +122,7 @@ export function loadIPAMConfig(stdin: unknown, loadArgs?: LoadArgs): IPAMConfig 
       throw new ConfigError((err as Error).message, 'CNI_ARGS');
     }
   }
-  const requested: (IP | null)[] = [];
+  const requested: (Addr | null)[] = [];
   const ipFields: string[] = [];
   if (env.IP) {
     requested.push(env.IP);
@@ -167,7 +137,7 @@ export function loadIPAMConfig(stdin: unknown, loadArgs?: LoadArgs): IPAMConfig 
     ipFields.push(`runtimeConfig.ips[${i}]`);
   }
   const nil = requested.findIndex((ip) => ip === null);
-  if (nil >= 0) throw new ConfigError('cannot understand ip: IP <nil> not v4 nor v6', ipFields[nil]);
+  if (nil >= 0) throw new ConfigError('cannot understand ip: IP <nil> not v4 nor v6', ipFields[nil] ?? '');
 
   const sources: { inputs: RangeInput[]; field: string }[] = [];
   for (const [i, set] of (n.runtimeConfig?.ipRanges ?? []).entries()) {
@@ -199,7 +169,7 @@ export function loadIPAMConfig(stdin: unknown, loadArgs?: LoadArgs): IPAMConfig 
     else v6++;
   }
   const cniVersion = n.cniVersion ?? '';
-  if ((v4 > 1 || v6 > 1) && !versionAtLeast(cniVersion, [0, 3, 0])) {
+  if ((v4 > 1 || v6 > 1) && !versionAtLeast(cniVersion, '0.3.0')) {
     throw new ConfigError(`CNI version ${cniVersion} does not support more than 1 address per family`, 'cniVersion');
   }
   for (let i = 0; i < ranges.length - 1; i++) {
@@ -216,6 +186,6 @@ export function loadIPAMConfig(stdin: unknown, loadArgs?: LoadArgs): IPAMConfig 
     routes: ipam.routes ?? [],
     dataDir: ipam.dataDir ?? '',
     resolvConf: ipam.resolvConf ?? '',
-    requestedIPs: requested as IP[],
+    requestedIPs: requested as Addr[],
   };
 }

@@ -1,16 +1,17 @@
+import { parseAddr } from '@cni-ts/cni/ip';
+import { decodeWithSchema, goField } from '@cni-ts/cni/schema';
 import { z } from 'zod';
-import { go, goDecode, GoDecodeError } from './_gojson';
 import { openStore } from './add';
-import { ConfigError, loadStoreConfig } from './config';
-import { parseIP } from './ip';
+import { loadStoreConfig } from './config';
 import { withStoreLock } from './lock';
 import { goTrimSpace, LINE_BREAK } from './store';
 
 const attachment = z.object({
-  containerID: go(z.string(), { struct: 'GCAttachment', type: 'string' }).optional(),
-  ifname: go(z.string(), { struct: 'GCAttachment', type: 'string' }).optional(),
+  containerID: goField(z.string(), 'GCAttachment', 'string').optional(),
+  ifname: goField(z.string(), 'GCAttachment', 'string').optional(),
 });
-const attachments = go(z.array(attachment), { struct: 'NetConf', type: '[]types.GCAttachment' });
+// A null element is Go's zero GCAttachment.
+const attachments = goField(z.array(goField(attachment, 'NetConf', 'types.GCAttachment', { nullAs: {} })), 'NetConf', '[]types.GCAttachment');
 
 /** The GC fields of the config (libcni sends both keys; the second is the spec's old name). */
 export const gcSchema = z.object({
@@ -28,13 +29,7 @@ export interface GcAttachment {
  * (then nothing is known to be stale). A JSON null counts as an empty list, as libcni sends it.
  */
 export function validAttachments(config: unknown): GcAttachment[] | undefined {
-  let n: z.output<typeof gcSchema>;
-  try {
-    n = goDecode(gcSchema, config);
-  } catch (err) {
-    if (err instanceof GoDecodeError) throw new ConfigError(err.message, err.field);
-    throw err;
-  }
+  const n = decodeWithSchema(gcSchema, config, { pathInMessage: false });
   const obj = (config ?? {}) as Record<string, unknown>;
   const has = (k: string) => Object.keys(obj).some((key) => key.toLowerCase() === k);
   const list = n['cni.dev/valid-attachments'] ?? n['cni.dev/attachments'];
@@ -58,7 +53,7 @@ export async function cmdGc(req: { config: unknown }): Promise<string[]> {
   return withStoreLock(store.lockPath, () => {
     const released: string[] = [];
     for (const e of store.topEntries()) {
-      if (!parseIP(e.name)) continue;
+      if (!parseAddr(e.name)) continue;
       const live = e.key.includes(LINE_BREAK) ? keys.has(e.key) : ids.has(e.key) && e.key !== '';
       if (!live && store.remove(e)) released.push(e.name);
     }

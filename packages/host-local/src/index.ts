@@ -11,6 +11,13 @@ export { candidates } from './iter';
 export { allocate, AllocationError, type Allocation } from './allocator';
 export { canonicalizeRange, type Range, type RangeInput } from './range';
 export { canonicalizeRangeSet, rangeSetString, type RangeSet } from './rangeset';
-export { formatIP, parseCIDR, parseIP, type CIDR, type IP } from './ip';
+// host-local's former address module, now cni's (Go's net.IP rules as numbers).
+export {
+  formatAddr as formatIP,
+  parseAddrNet as parseCIDR,
+  parseAddr as parseIP,
+  type AddrNet as CIDR,
+  type Addr as IP,
+} from '@cni-ts/cni/ip';
 export { parseResolvConf } from './dns';
 export type { IpamRequest } from './request';

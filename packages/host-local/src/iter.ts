@@ -1,9 +1,9 @@
-import { type IP, ipEqual, nextIP } from './ip';
+import { type Addr, addrEqual, nextAddr } from '@cni-ts/cni/ip';
 import type { Range } from './range';
 import type { RangeSet } from './rangeset';
 
 export interface Candidate {
-  ip: IP;
+  ip: Addr;
   range: Range;
 }
 
@@ -13,10 +13,10 @@ export interface Candidate {
  * next range's start after a range's end and wrapping to the first range; skip each range's
  * gateway; stop on coming back to the first address produced.
  */
-export function* candidates(set: RangeSet, last?: IP): Generator<Candidate> {
+export function* candidates(set: RangeSet, last?: Addr): Generator<Candidate> {
   let idx = 0;
-  let cur: IP | undefined;
-  let startIP: IP | undefined;
+  let cur: Addr | undefined;
+  let startIP: Addr | undefined;
   if (last) {
     const i = set.findIndex((r) => rangeHas(r, last));
     if (i >= 0) {
@@ -29,24 +29,24 @@ export function* candidates(set: RangeSet, last?: IP): Generator<Candidate> {
     if (cur === undefined) {
       cur = r.rangeStart;
       startIP = cur;
-      if (ipEqual(cur, r.gateway)) continue;
+      if (addrEqual(cur, r.gateway)) continue;
       yield { ip: cur, range: r };
       continue;
     }
-    if (ipEqual(cur, r.rangeEnd)) {
+    if (addrEqual(cur, r.rangeEnd)) {
       idx = (idx + 1) % set.length;
       r = set[idx] as Range;
       cur = r.rangeStart;
     } else {
-      cur = nextIP(cur);
+      cur = nextAddr(cur);
     }
     if (startIP === undefined) startIP = cur;
-    else if (ipEqual(cur, startIP)) return;
-    if (ipEqual(cur, r.gateway)) continue;
+    else if (addrEqual(cur, startIP)) return;
+    if (addrEqual(cur, r.gateway)) continue;
     yield { ip: cur, range: r };
   }
 }
 
-function rangeHas(r: Range, ip: IP): boolean {
+function rangeHas(r: Range, ip: Addr): boolean {
   return ip.bits === r.rangeStart.bits && ip.n >= r.rangeStart.n && ip.n <= r.rangeEnd.n;
 }

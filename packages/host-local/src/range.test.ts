@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatIP, parseCIDR, parseIP } from './ip';
+import { formatAddr as formatIP, parseAddrNet as parseCIDR, parseAddr as parseIP } from '@cni-ts/cni/ip';
 import { canonicalizeRange, type RangeInput, rangesOverlap, rangeString } from './range';
 import { canonicalizeRangeSet, rangeSetString } from './rangeset';
 

@@ -1,30 +1,30 @@
 import {
-  type CIDR,
-  formatCIDR,
-  formatIP,
-  type IP,
-  ipCmp,
-  ipEqual,
-  lastOf,
-  networkOf,
-  nextIP,
-  subnetContains,
-} from './ip';
+  type Addr,
+  addrCmp,
+  addrEqual,
+  type AddrNet,
+  addrNetContains,
+  formatAddr,
+  formatAddrNet,
+  lastAddr,
+  networkAddr,
+  nextAddr,
+} from '@cni-ts/cni/ip';
 
 /** One range object as configured; every field optional until canonicalised. */
 export interface RangeInput {
-  subnet?: CIDR;
-  rangeStart?: IP;
-  rangeEnd?: IP;
-  gateway?: IP;
+  subnet?: AddrNet;
+  rangeStart?: Addr;
+  rangeEnd?: Addr;
+  gateway?: Addr;
 }
 
 /** A canonical range: every address of the subnet's family, `rangeStart <= rangeEnd`. */
 export interface Range {
-  readonly subnet: { readonly ip: IP; readonly prefix: number };
-  readonly rangeStart: IP;
-  readonly rangeEnd: IP;
-  readonly gateway: IP;
+  readonly subnet: { readonly ip: Addr; readonly prefix: number };
+  readonly rangeStart: Addr;
+  readonly rangeEnd: Addr;
+  readonly gateway: Addr;
 }
 
 /** Errors of range validation carry the message upstream prints. */
@@ -42,13 +42,13 @@ export class RangeError extends Error {
 
 /** Upstream `Range.Contains`; start/end are ignored while unset (during canonicalisation). */
 export function rangeContains(
-  r: { subnet: { ip: IP; prefix: number }; rangeStart?: IP; rangeEnd?: IP },
-  ip: IP,
+  r: { subnet: { ip: Addr; prefix: number }; rangeStart?: Addr; rangeEnd?: Addr },
+  ip: Addr,
 ): boolean {
-  if (!subnetContains(r.subnet, ip)) return false;
-  if (r.rangeStart && ipCmp(ip, r.rangeStart) < 0) return false;
+  if (!addrNetContains(r.subnet, ip)) return false;
+  if (r.rangeStart && addrCmp(ip, r.rangeStart) < 0) return false;
   // Cmp is -2 across families, which never counts as "after the end".
-  if (r.rangeEnd && ipCmp(ip, r.rangeEnd) === 1) return false;
+  if (r.rangeEnd && addrCmp(ip, r.rangeEnd) === 1) return false;
   return true;
 }
 
@@ -62,30 +62,30 @@ export function canonicalizeRange(input: RangeInput): Range {
   const sn = input.subnet;
   if (!sn) throw new RangeError('IP <nil> not v4 nor v6', 'subnet');
   if (sn.prefix > sn.maskBits - 2) {
-    throw new RangeError(`Network ${formatCIDR(sn)} too small to allocate from`, 'subnet');
+    throw new RangeError(`Network ${formatAddrNet(sn)} too small to allocate from`, 'subnet');
   }
   if (sn.ip.bits !== sn.maskBits) throw new RangeError('IPNet IP and Mask version mismatch', 'subnet');
-  const network = networkOf(sn.ip, sn.prefix);
+  const network = networkAddr(sn.ip, sn.prefix);
   if (network.n !== sn.ip.n) {
     throw new RangeError(
-      `Network has host bits set. For a subnet mask of length ${sn.prefix} the network address is ${formatIP(network)}`,
+      `Network has host bits set. For a subnet mask of length ${sn.prefix} the network address is ${formatAddr(network)}`,
       'subnet',
     );
   }
   const subnet = { ip: network, prefix: sn.prefix };
-  const gateway = input.gateway ?? nextIP(network);
+  const gateway = input.gateway ?? nextAddr(network);
   const partial = { subnet, rangeStart: input.rangeStart, rangeEnd: input.rangeEnd };
   if (input.rangeStart && !rangeContains(partial, input.rangeStart)) {
-    throw new RangeError(`RangeStart ${formatIP(input.rangeStart)} not in network ${formatCIDR(subnet)}`, 'rangeStart');
+    throw new RangeError(`RangeStart ${formatAddr(input.rangeStart)} not in network ${formatAddrNet(subnet)}`, 'rangeStart');
   }
-  const rangeStart = input.rangeStart ?? nextIP(network);
+  const rangeStart = input.rangeStart ?? nextAddr(network);
   partial.rangeStart = rangeStart;
   if (input.rangeEnd && !rangeContains(partial, input.rangeEnd)) {
-    throw new RangeError(`RangeEnd ${formatIP(input.rangeEnd)} not in network ${formatCIDR(subnet)}`, 'rangeEnd');
+    throw new RangeError(`RangeEnd ${formatAddr(input.rangeEnd)} not in network ${formatAddrNet(subnet)}`, 'rangeEnd');
   }
   let rangeEnd = input.rangeEnd;
   if (!rangeEnd) {
-    const last = lastOf(network, sn.prefix);
+    const last = lastAddr(network, sn.prefix);
     rangeEnd = last.bits === 32 ? { bits: 32, n: last.n - 1n } : last;
   }
   return { subnet, rangeStart, rangeEnd, gateway };
@@ -103,9 +103,9 @@ export function rangesOverlap(a: Range, b: Range): boolean {
 }
 
 export function rangeString(r: Range): string {
-  return `${formatIP(r.rangeStart)}-${formatIP(r.rangeEnd)}`;
+  return `${formatAddr(r.rangeStart)}-${formatAddr(r.rangeEnd)}`;
 }
 
-export function isGateway(r: Range, ip: IP): boolean {
-  return ipEqual(r.gateway, ip);
+export function isGateway(r: Range, ip: Addr): boolean {
+  return addrEqual(r.gateway, ip);
 }

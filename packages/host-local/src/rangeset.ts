@@ -1,4 +1,4 @@
-import { formatIP, type IP } from './ip';
+import { type Addr, formatAddr } from '@cni-ts/cni/ip';
 import { canonicalizeRange, type Range, RangeError, type RangeInput, rangeContains, rangesOverlap, rangeString } from './range';
 
 /** Ranges of one family that together yield one address per ADD. */
@@ -33,11 +33,11 @@ export function canonicalizeRangeSet(inputs: readonly RangeInput[]): RangeSet {
   return set;
 }
 
-export function rangeFor(set: RangeSet, ip: IP): Range | undefined {
+export function rangeFor(set: RangeSet, ip: Addr): Range | undefined {
   return set.find((r) => rangeContains(r, ip));
 }
 
-export function rangeSetContains(set: RangeSet, ip: IP): boolean {
+export function rangeSetContains(set: RangeSet, ip: Addr): boolean {
   return rangeFor(set, ip) !== undefined;
 }
 
@@ -50,6 +50,6 @@ export function rangeSetString(set: RangeSet): string {
   return set.map(rangeString).join(',');
 }
 
-export function notInRangeSet(set: RangeSet, ip: IP): string {
-  return `${formatIP(ip)} not in range set ${rangeSetString(set)}`;
+export function notInRangeSet(set: RangeSet, ip: Addr): string {
+  return `${formatAddr(ip)} not in range set ${rangeSetString(set)}`;
 }

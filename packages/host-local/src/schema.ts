@@ -1,29 +1,21 @@
+import { type Addr, parseAddr, parseAddrNet } from '@cni-ts/cni/ip';
+import { goCIDRAddr, goField, goIPAddr, goRoute } from '@cni-ts/cni/schema';
 import { z } from 'zod';
-import { go } from './_gojson';
-import { type CIDR, type IP, parseCIDR, parseIP } from './ip';
 
 /**
- * zod schemas of the fields host-local reads, with Go's decoding rules: what Go's types accept
- * (net.IP, types.IPNet, pkg/ip.IP), and the messages Go prints when they do not.
+ * zod schemas of the fields host-local reads, with Go's decoding rules (cni's goField and
+ * goNormalize): what Go's types accept (net.IP, types.IPNet, pkg/ip.IP), and the messages Go
+ * prints when they do not.
  */
 
 /** Go `net.IP` text: empty means unset. */
 export function netIP(struct: string) {
-  return go(z.string(), { struct, type: 'net.IP' }).transform((s, ctx): IP | undefined => {
-    if (s === '') return undefined;
-    const ip = parseIP(s);
-    if (!ip) ctx.addIssue({ code: 'custom', message: `invalid IP address: ${s}` });
-    return ip;
-  });
+  return goField(goIPAddr(), struct, 'net.IP');
 }
 
 /** CNI `types.IPNet`: CIDR text, host bits kept; `null` and `""` are errors. */
 export function ipNet(struct: string) {
-  return go(z.string(), { struct, type: 'string', nullAs: '' }).transform((s, ctx): CIDR | undefined => {
-    const c = parseCIDR(s);
-    if (!c) ctx.addIssue({ code: 'custom', message: `invalid CIDR address: ${s}` });
-    return c;
-  });
+  return goField(goCIDRAddr(), struct, 'string', { nullAs: '' });
 }
 
 /**
@@ -31,32 +23,18 @@ export function ipNet(struct: string) {
  * address", which the caller rejects. Go panics on a `null` entry; we treat it as empty.
  */
 export function pkgIP(struct: string) {
-  return go(z.string(), { struct, type: '*ip.IP', nullAs: '' }).transform((s, ctx): IP | null => {
+  return goField(z.string(), struct, '*ip.IP', { nullAs: '' }).transform((s, ctx): Addr | null => {
     if (s === '') return null;
-    const ip = s.includes('/') ? parseCIDR(s)?.ip : parseIP(s);
+    const ip = s.includes('/') ? parseAddrNet(s)?.ip : parseAddr(s);
     if (!ip) ctx.addIssue({ code: 'custom', message: `invalid IP address ${s}` });
     return ip ?? null;
   });
 }
 
-function goInt(struct: string, type = 'int') {
-  return go(z.number().int(), { struct, type });
+/** `routes` of the config: CNI `types.Route`s, output as the result prints them. */
+export function routesSchema(struct: string) {
+  return goField(z.array(goField(goRoute(), struct, 'types.route', { nullAs: {} })), struct, '[]*types.Route');
 }
-
-/** CNI `types.Route` (cni v1.3 fields); dst and gw are parsed and printed back the Go way. */
-export const routeSchema = z
-  .object({
-    dst: ipNet('route').optional(),
-    gw: netIP('route').optional(),
-    mtu: goInt('route').optional(),
-    advmss: goInt('route').optional(),
-    priority: goInt('route').optional(),
-    table: goInt('route', '*int').optional(),
-    scope: goInt('route', '*int').optional(),
-  })
-  .describe('a route: dst (CIDR), gw, and the CNI 1.1 mtu/advmss/priority/table/scope');
-
-export type Route = z.output<typeof routeSchema>;
 
 /** One range object (also the legacy top-level fields of `ipam`). */
 export function rangeShape(struct: string) {
@@ -70,17 +48,17 @@ export function rangeShape(struct: string) {
   };
 }
 
-export const rangeSchema = z.object(rangeShape('Range'));
+// A null range decodes to an empty one, a null range set to an empty set (Go's zero values).
+export const rangeSchema = goField(z.object(rangeShape('Range')), 'Range', 'allocator.Range', { nullAs: {} });
 
-export const rangeSetSchema = go(z.array(go(rangeSchema, { struct: 'Range', type: 'allocator.Range' })), {
-  struct: 'IPAMConfig',
-  type: 'allocator.RangeSet',
-}).describe('ranges of one family; one address is allocated per set');
+export const rangeSetSchema = goField(z.array(rangeSchema), 'IPAMConfig', 'allocator.RangeSet', { nullAs: [] }).describe(
+  'ranges of one family; one address is allocated per set',
+);
 
 export function rangeSetsSchema(struct: string) {
-  return go(z.array(rangeSetSchema), { struct, type: '[]allocator.RangeSet' });
+  return goField(z.array(rangeSetSchema), struct, '[]allocator.RangeSet');
 }
 
 export function ipsSchema(struct: string) {
-  return go(z.array(pkgIP(struct)), { struct, type: '[]*ip.IP' });
+  return goField(z.array(pkgIP(struct)), struct, '[]*ip.IP');
 }

@@ -1,6 +1,6 @@
+import { type Addr, formatAddr, parseAddr } from '@cni-ts/cni/ip';
 import { type Dirent, closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatIP, type IP, parseIP } from './ip';
 
 /** Upstream's default `dataDir`. */
 export const DEFAULT_DATA_DIR = '/var/lib/cni/networks';
@@ -59,8 +59,8 @@ export class DiskStore {
    * Reserves `ip` for the attachment; false when another attachment holds it. On success the
    * address is also recorded as the last one reserved in range set `rangeId`.
    */
-  reserve(id: string, ifname: string, ip: IP, rangeId: number): boolean {
-    const path = join(this.dir, formatIP(ip));
+  reserve(id: string, ifname: string, ip: Addr, rangeId: number): boolean {
+    const path = join(this.dir, formatAddr(ip));
     let fd: number;
     try {
       // 'wx+' = O_RDWR|O_CREAT|O_EXCL, as upstream.
@@ -77,12 +77,12 @@ export class DiskStore {
       throw err;
     }
     closeSync(fd);
-    writeFileSync(join(this.dir, LAST_IP_PREFIX + rangeId), formatIP(ip), { mode: FILE_MODE });
+    writeFileSync(join(this.dir, LAST_IP_PREFIX + rangeId), formatAddr(ip), { mode: FILE_MODE });
     return true;
   }
 
   /** The address recorded by the last reserve in range set `rangeId`, if it parses. */
-  lastReservedIP(rangeId: number): IP | undefined {
+  lastReservedIP(rangeId: number): Addr | undefined {
     let text: string;
     try {
       text = readFileSync(join(this.dir, LAST_IP_PREFIX + rangeId), 'utf8');
@@ -90,7 +90,7 @@ export class DiskStore {
       return undefined;
     }
     // net.ParseIP of the whole content: a trailing newline makes it unparsable, like upstream.
-    return parseIP(text);
+    return parseAddr(text);
   }
 
   /** Every regular file below the directory, recursively and in lexical order (Go filepath.Walk). */
@@ -114,13 +114,13 @@ export class DiskStore {
   }
 
   /** Addresses held by the attachment (or by a bare-id legacy file of the container). */
-  getByID(id: string, ifname: string): IP[] {
+  getByID(id: string, ifname: string): Addr[] {
     const match = reservationKey(id, ifname);
     const old = goTrimSpace(id);
-    const ips: IP[] = [];
+    const ips: Addr[] = [];
     for (const e of this.entries()) {
       if (e.key !== match && e.key !== old) continue;
-      const ip = parseIP(e.name);
+      const ip = parseAddr(e.name);
       if (ip) ips.push(ip);
     }
     return ips;
