@@ -32,13 +32,17 @@ export interface PodStatus {
   info: Record<string, string>;
 }
 
+// (no parameter properties here or below: Node's type stripping must be able to load this file)
 export class CriError extends Error {
-  constructor(
-    readonly method: string,
-    readonly code: number,
-    readonly details: string,
-  ) {
+  readonly method: string;
+  readonly code: number;
+  readonly details: string;
+
+  constructor(method: string, code: number, details: string) {
     super(`CRI ${method} failed: grpc status ${code}: ${details}`);
+    this.method = method;
+    this.code = code;
+    this.details = details;
   }
 }
 
@@ -66,11 +70,13 @@ function podConfig(w: ProtoWriter, c: PodConfig): void {
 
 export class CriClient {
   private session: ClientHttp2Session | undefined;
+  readonly socketPath: string;
+  readonly timeoutMs: number;
 
-  constructor(
-    readonly socketPath: string,
-    readonly timeoutMs = 120_000,
-  ) {}
+  constructor(socketPath: string, timeoutMs = 120_000) {
+    this.socketPath = socketPath;
+    this.timeoutMs = timeoutMs;
+  }
 
   private connect(): ClientHttp2Session {
     if (this.session && !this.session.closed && !this.session.destroyed) return this.session;

@@ -105,7 +105,38 @@ function alive(pid: number): boolean {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+const stalePid = (name: string): boolean => {
+  const m = /^cnits-(\d+)-(rt\d+|runtimes)/.exec(name);
+  return !!m && Number(m[1]) !== process.pid && !alive(Number(m[1]));
+};
+
+/**
+ * Removes what worlds of killed runs left: their processes and mounts died with them (pid
+ * namespace, parent-death signal) and testkit reaps their namespaces, but empty cgroups and temp
+ * directories stay. Only names of processes that no longer exist are touched.
+ */
+export function reapStaleWorlds(): string[] {
+  const reaped: string[] = [];
+  const errors: string[] = [];
+  for (const root of cgroupRoots()) {
+    for (const e of readdirSync(root)) {
+      if (!stalePid(e)) continue;
+      removeCgroupTree(join(root, e), errors);
+      reaped.push(join(root, e));
+    }
+  }
+  const mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
+  for (const e of readdirSync(tmpdir())) {
+    const dir = join(tmpdir(), e);
+    if (!stalePid(e) || mountinfo.includes(` ${dir}`)) continue;
+    rmSync(dir, { recursive: true, force: true });
+    reaped.push(dir);
+  }
+  return reaped;
+}
+
 export async function openWorld(tag: string): Promise<World> {
+  reapStaleWorlds();
   const netns = uniqueName(tag);
   const dir = mkdtempSync(join(tmpdir(), `${netns}-`));
   const cgroupParent = `/${netns}`;
