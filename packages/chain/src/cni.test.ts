@@ -48,7 +48,7 @@ function fakeExec(plugins: Record<string, (conf: Record<string, unknown>, env: E
 }
 
 const RT: RuntimeConf = { containerId: 'c1', netns: '/var/run/netns/x', ifName: 'eth0', args: [['IgnoreUnknown', '1'], ['K8S_POD_NAME', 'p']], capabilityArgs: { mac: 'aa:bb:cc:dd:ee:ff', portMappings: [{ hostPort: 1 }] } };
-const result = (v: string, ip: string) => JSON.stringify({ cniVersion: v, ips: [{ address: ip }] });
+const resultJson = (v: string, ip: string) => JSON.stringify({ cniVersion: v, ips: [{ address: ip }] });
 
 function list(doc: Record<string, unknown>) {
   return confListFromBytes(enc(JSON.stringify(doc)));
@@ -62,7 +62,7 @@ const NET = list({
 
 describe('ADD', () => {
   it('runs the plugins in order, passing each result on, and caches the last', async () => {
-    const exec = fakeExec({ a: () => result('1.0.0', '10.0.0.1/24'), b: () => result('1.0.0', '10.0.0.2/24'), c: () => result('1.0.0', '10.0.0.3/24') });
+    const exec = fakeExec({ a: () => resultJson('1.0.0', '10.0.0.1/24'), b: () => resultJson('1.0.0', '10.0.0.2/24'), c: () => resultJson('1.0.0', '10.0.0.3/24') });
     const cni = new CniConfig({ path: ['/fake'], cacheDir, exec, env: { KEEP: 'me' } });
     expect(await cni.addNetworkList(NET, RT)).toEqual({ cniVersion: '1.0.0', ips: [{ address: '10.0.0.3/24' }] });
     expect(exec.calls.map((c) => `${c.command} ${c.type}`)).toEqual(['ADD a', 'ADD b', 'ADD c']);
@@ -78,11 +78,11 @@ describe('ADD', () => {
 
   it('stops at the first failure with libcni text and the plugin code, writing no cache', async () => {
     const exec = fakeExec({
-      a: () => result('1.0.0', '10.0.0.1/24'),
+      a: () => resultJson('1.0.0', '10.0.0.1/24'),
       b: () => {
         throw new CniError(11, 'try again', 'busy');
       },
-      c: () => result('1.0.0', '10.0.0.3/24'),
+      c: () => resultJson('1.0.0', '10.0.0.3/24'),
     });
     const cni = new CniConfig({ path: ['/fake'], cacheDir, exec });
     await expect(cni.addNetworkList(NET, RT)).rejects.toMatchObject({ message: 'plugin type="b" failed (add): try again; busy', code: 11 });
@@ -223,9 +223,6 @@ describe('GC', () => {
   });
 
   it('joins every error and goes on', async () => {
-    const fail = (m: string) => () => {
-      throw new CniError(999, m);
-    };
     const cni = new CniConfig({ path: ['/fake'], cacheDir, exec: fakeExec({ a: fail('a broke'), b: fail('b broke') }) });
     writeCache(cacheDir, { cniVersion: '1.1.0' }, GCNET.bytes, 'dbnet', { containerId: 'one', netns: '', ifName: 'eth0' });
     await expect(cni.gcNetworkList(GCNET)).rejects.toThrow(
@@ -233,6 +230,12 @@ describe('GC', () => {
     );
   });
 });
+
+function fail(m: string) {
+  return () => {
+    throw new CniError(999, m);
+  };
+}
 
 describe('STATUS', () => {
   it('runs from 1.1.0 in order and returns the first error as is', async () => {

@@ -45,7 +45,7 @@ describe('DEL from a foreign cache entry', () => {
     // libcni 1.1.2's json.Marshal of cachedInfo, written by hand (not by our writer): the 0.4.0
     // result through a map (keys sorted), the conflist bytes as read, podman's CNI_ARGS.
     const sorted = (v: unknown): unknown =>
-      Array.isArray(v) ? v.map(sorted) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v;
+      Array.isArray(v) ? v.map(sorted) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).toSorted().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v;
     writeFileSync(
       t.cacheFile,
       `{"kind":"cniCacheV1","containerId":"${t.cid}","config":"${t.confBytes.toString('base64')}","ifName":"eth0","networkName":"${t.network}",` +

@@ -74,9 +74,9 @@ export function nsState(ns: string) {
         addrs: addrs(ns, l.ifname)
           .filter((a) => a.scope !== 'link')
           .map((a) => `${a.local}/${a.prefixlen}`)
-          .sort(),
+          .toSorted(),
       }))
-      .sort((a, b) => a.name.localeCompare(b.name)),
+      .toSorted((a, b) => a.name.localeCompare(b.name)),
     routes: routes(ns, 4).map(({ flags: _f, ...r }) => r),
   };
 }

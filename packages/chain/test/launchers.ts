@@ -11,11 +11,12 @@ export const TS_HOOKS = path.join(ROOT, 'packages/cni/test/ts-hooks.mjs');
 /** The argv prefix that runs a TypeScript file from source. */
 export const SOURCE_NODE = [NODE, '--conditions=source', '--disable-warning=ExperimentalWarning', '--experimental-transform-types', '--import', TS_HOOKS];
 
+const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+
 /** Writes `<dir>/<name>`, a launcher of `entry` (absolute path of a .ts main). */
 export function writeLauncher(dir: string, name: string, entry: string): string {
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, name);
-  const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
   writeFileSync(file, `#!/bin/sh\n# cni-ts ${name} plugin: source launcher for tests\nexec ${SOURCE_NODE.map(q).join(' ')} ${q(entry)} "$@"\n`);
   chmodSync(file, 0o755);
   return file;

@@ -98,11 +98,12 @@ describe('writeCache', () => {
   });
 });
 
+function put(name: string, content: string) {
+  mkdirSync(path.join(dir, 'results'), { recursive: true });
+  writeFileSync(path.join(dir, 'results', name), content);
+}
+
 describe('readCachedResult', () => {
-  const put = (name: string, content: string) => {
-    mkdirSync(path.join(dir, 'results'), { recursive: true });
-    writeFileSync(path.join(dir, 'results', name), content);
-  };
 
   it('converts to the list version and is undefined when nothing is cached', () => {
     writeCache(dir, RESULT, enc(CONFIG), 'dbnet', RT);

@@ -107,7 +107,7 @@ export function cachedAttachments(cacheDir: string, containerId = ''): NetworkAt
     throw err;
   }
   const out: NetworkAttachment[] = [];
-  for (const name of names.sort(byteOrder)) {
+  for (const name of names.toSorted(byteOrder)) {
     if (name.startsWith('.')) continue;
     if (containerId) {
       const part = `-${containerId}-`;

@@ -17,7 +17,7 @@ export function confFiles(dir: string, extensions: readonly string[]): string[] 
   return entries
     .filter((e) => !e.isDirectory() && extensions.includes(path.extname(e.name)))
     .map((e) => e.name)
-    .sort(byteOrder)
+    .toSorted(byteOrder)
     .map((name) => path.join(dir, name));
 }
 

@@ -30,7 +30,7 @@ export function injectConf(orig: PluginConfig, values: Record<string, unknown>):
     given.add(key);
   }
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(merged).sort(byteOrder)) out[key] = given.has(key) ? merged[key] : sortKeysDeep(merged[key]);
+  for (const key of Object.keys(merged).toSorted(byteOrder)) out[key] = given.has(key) ? merged[key] : sortKeysDeep(merged[key]);
   return pluginConfFromBytes(new TextEncoder().encode(goMarshal(out)));
 }
 
