@@ -2,110 +2,14 @@
 // MULTUS_E2E_KUBECONFIG): one ADD gives the pod eth0 from the cluster network (bridge) and
 // net1 from a NAD (macvlan); the network-status annotation lists both; DEL removes both and
 // frees every IP, also with the API server down and with the delegate cache lost.
-import { existsSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { addrs, checkLeaks, link, links, must, testEnv, type TestEnv } from '@cni-ts/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testCluster, type TestCluster } from './cluster';
-import { k8sArgs, multus, type Out } from './harness';
+import { link, links, checkLeaks } from '@cni-ts/testkit';
+import { describe, expect, it } from 'vitest';
+import { add, cluster, del, expectAttached, expectDetached, ok, reserved, setup, useCluster } from './scenario';
 
 checkLeaks();
-
-let cluster: TestCluster;
-const dirs: string[] = [];
-const tmp = (tag: string) => {
-  const d = mkdtempSync(path.join(tmpdir(), `cnits-multus-${tag}-`));
-  dirs.push(d);
-  return d;
-};
-
-beforeAll(async () => {
-  cluster = await testCluster();
-});
-afterAll(async () => {
-  await cluster?.close();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-interface Setup {
-  env: TestEnv;
-  conf: Record<string, unknown>;
-  cniDir: string;
-  ipamDirs: { cluster: string; macvlan: string };
-  podName: string;
-  uid: string;
-  args: string;
-}
-
-/** A host with master0 (macvlan's parent), the bridge cluster network as a file, a macvlan NAD and a pod selecting it. */
-async function setup(annotation?: (nad: string) => string, podExtra: Record<string, unknown> = {}): Promise<Setup> {
-  const env = testEnv();
-  env.hostLink('master0');
-  const confDir = tmp('conf');
-  const cniDir = tmp('cache');
-  const ipamDirs = { cluster: tmp('hl-cluster'), macvlan: tmp('hl-macvlan') };
-  const clusterFile = path.join(confDir, '10-cbr0.conflist');
-  writeFileSync(
-    clusterFile,
-    JSON.stringify({
-      cniVersion: '1.0.0',
-      name: 'cbr0',
-      plugins: [{ type: 'bridge', bridge: 'cni0', isGateway: true, isDefaultGateway: true, ipam: { type: 'host-local', subnet: '10.88.0.0/24', dataDir: ipamDirs.cluster } }],
-    }),
-  );
-  const nad = `macvlan-${Math.random().toString(36).slice(2, 7)}`;
-  await cluster.createNad({
-    name: nad,
-    config: { cniVersion: '1.0.0', type: 'macvlan', master: 'master0', mode: 'bridge', ipam: { type: 'host-local', subnet: '10.77.0.0/24', dataDir: ipamDirs.macvlan } },
-  });
-  const podName = `pod-${Math.random().toString(36).slice(2, 7)}`;
-  const pod = await cluster.createPod({ name: podName, annotations: { 'k8s.v1.cni.cncf.io/networks': annotation ? annotation(nad) : nad }, ...podExtra });
-  const uid = (pod.metadata as { uid: string }).uid;
-  const conf = {
-    cniVersion: '1.0.0',
-    name: 'multus-cni-network',
-    type: 'multus',
-    kubeconfig: await cluster.kubeconfigIn(env.host.name),
-    clusterNetwork: clusterFile,
-    confDir,
-    cniDir,
-    multusNamespace: cluster.namespace,
-  };
-  return { env, conf, cniDir, ipamDirs, podName, uid, args: k8sArgs(cluster.namespace, podName, uid) };
-}
-
-const reserved = (dir: string) =>
-  readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => /\d+\.\d+\.\d+\.\d+$/.test(path.basename(f)));
-
-function ok(r: Out) {
-  expect(r.code, r.stdout + r.stderr).toBe(0);
-  return r.json;
-}
-
-const add = (s: Setup, extra: Partial<Parameters<typeof multus>[1]> = {}, conf = s.conf) =>
-  multus(s.env.host.name, { command: 'ADD', netns: s.env.container.path, args: s.args, ...extra }, conf);
-const del = (s: Setup, extra: Partial<Parameters<typeof multus>[1]> = {}, conf = s.conf) =>
-  multus(s.env.host.name, { command: 'DEL', netns: s.env.container.path, args: s.args, ...extra }, conf);
-
-function expectAttached(s: Setup) {
-  const ctr = s.env.container.name;
-  expect(link(ctr, 'eth0')?.linkinfo?.info_kind).toBe('veth');
-  expect(link(ctr, 'net1')?.linkinfo?.info_kind).toBe('macvlan');
-  expect(addrs(ctr, 'eth0').map((a) => `${a.local}/${a.prefixlen}`)).toContain('10.88.0.2/24');
-  expect(addrs(ctr, 'net1').map((a) => `${a.local}/${a.prefixlen}`)).toContain('10.77.0.2/24');
-  expect(reserved(s.ipamDirs.cluster)).toHaveLength(1);
-  expect(reserved(s.ipamDirs.macvlan)).toHaveLength(1);
-}
-
-function expectDetached(s: Setup) {
-  const ctr = s.env.container.name;
-  expect(links(ctr).map((l) => l.ifname)).toEqual(['lo']);
-  expect(reserved(s.ipamDirs.cluster)).toEqual([]);
-  expect(reserved(s.ipamDirs.macvlan)).toEqual([]);
-  expect(existsSync(path.join(s.cniDir, 'ctr1'))).toBe(false);
-  expect(existsSync(path.join(s.cniDir, 'results')) ? readdirSync(path.join(s.cniDir, 'results')) : []).toEqual([]);
-}
+useCluster();
 
 describe('ADD and DEL with the cluster network and a NAD', () => {
   it('attaches eth0 (bridge) and net1 (macvlan) in one ADD, writes the network status, and DEL frees everything', async () => {
@@ -159,7 +63,7 @@ describe('ADD and DEL with the cluster network and a NAD', () => {
   });
 
   it('names interfaces as upstream: an explicit name does not shift the numbering', async () => {
-    const s = await setup((nad) => `${nad}@macvlan1, ${nad}`);
+    const s = await setup({ annotation: (nad) => `${nad}@macvlan1, ${nad}` });
     ok(await add(s));
     const names = links(s.env.container.name).map((l) => l.ifname).sort();
     expect(names).toEqual(['eth0', 'lo', 'macvlan1', 'net2']);
@@ -169,7 +73,7 @@ describe('ADD and DEL with the cluster network and a NAD', () => {
   });
 
   it('rolls back every attached network when a later one fails, and the failure names the network', async () => {
-    const s = await setup((nad) => `${nad}, ${nad}@eth0`);
+    const s = await setup({ annotation: (nad) => `${nad}, ${nad}@eth0` });
     const r = await add(s);
     expect(r.code).toBe(1);
     expect((r.json as { msg: string }).msg).toMatch(/error adding container to network ".*macvlan-.*": DelegateAdd: cannot set "macvlan" interface name to "eth0": validateIfName: interface name eth0 already exists/);
