@@ -271,6 +271,34 @@ describe('DEL', () => {
   });
 });
 
+describe('fixes (docs/compat.md)', () => {
+  it('a netns that cannot be opened is named in the error (upstream prints %!q(<nil>))', () => {
+    const env = setup();
+    expect(errorOf(add(env, conf(), { netns: '/run/netns/cnits-gone' })).msg).toBe(
+      'failed to open netns "/run/netns/cnits-gone": failed to Statfs "/run/netns/cnits-gone": no such file or directory',
+    );
+  });
+
+  it('DEL still deletes the link when IPAM DEL fails, and reports the IPAM error', () => {
+    const env = setup();
+    const c = conf();
+    ok(add(env, c));
+    const e = errorOf(del(env, c, { path: '/nonexistent' }));
+    expect(e.msg).toBe('failed to find plugin "host-local" in path [/nonexistent]');
+    expect(link(env.container.name, 'eth0')).toBeUndefined();
+    ok(del(env, c));
+  });
+
+  it('config errors name the field in details', () => {
+    const env = setup();
+    expect(errorOf(add(env, conf({ linkInContainer: 'yes' })))).toEqual({
+      code: 999,
+      msg: 'failed to load netconf: json: cannot unmarshal string into Go struct field NetConf.linkInContainer of type bool',
+      details: 'linkInContainer',
+    });
+  });
+});
+
 describe('rollback', () => {
   it('a failure after IPAM removes the link and releases the address (upstream leaks the link)', () => {
     const env = setup();

@@ -1,11 +1,12 @@
 // Go prints wrapped netlink and syscall errors as the bare errno text ("file exists"); our
 // netlink errors carry more context (operation, object, extended ACK) in their message. Plugins that reproduce upstream texts
 // ("failed to create macvlan: file exists") use errText() for the inner part.
-import { LinkNotFoundError, SyscallError } from '@cni-ts/netlink';
+import { LinkNotFoundError, NetnsNotExistError, SyscallError } from '@cni-ts/netlink';
 
 /** The text Go would print for `err` inside a wrapping message. */
 export function errText(err: unknown): string {
-  if (err instanceof LinkNotFoundError) return err.message;
+  // Both carry Go's own text (`Link not found`, `failed to Statfs "<path>": no such file or directory`).
+  if (err instanceof LinkNotFoundError || err instanceof NetnsNotExistError) return err.message;
   // vishvananda/netlink appends the kernel's extended ACK text only when asked
   // (EnableErrorMessageReporting), which the plugins never do: the bare errno text it is.
   if (err instanceof SyscallError) return err.strerror;
