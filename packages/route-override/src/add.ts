@@ -118,7 +118,7 @@ export function cmdAdd(req: CniRequest): Result100 {
     // upstream's way to say "no gateway": the zero address of the family
     for (const ip of res.ips ?? []) ip.gateway = ip.address.includes(':') ? '::' : '0.0.0.0';
   }
-  const changes: Changes = { network: conf.name, added: [], deleted: [] };
+  const changes: Changes = { network: conf.name, containerId: req.containerId, ifname: req.ifname, added: [], deleted: [] };
   const undo: Undo = { steps: [] };
   let routes: Route[];
   try {

@@ -9,4 +9,6 @@ export const routeOverride: Plugin = {
   add: async (req) => (await import('./add')).cmdAdd(req),
   check: async (req) => (await import('./check')).cmdCheck(req),
   del: async (req) => (await import('./del')).cmdDel(req),
+  gc: async (req) => (await import('./gc')).cmdGc(req),
+  status: () => undefined,
 };

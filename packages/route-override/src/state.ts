@@ -5,8 +5,10 @@ import { dirname, join } from 'node:path';
 import type { RouteSpec } from '@cni-ts/netlink';
 
 export interface Changes {
-  /** the network name, so a later GC can tell its records from other networks'. */
+  /** the attachment, so GC can tell its records from other networks' and stale from live. */
   network: string;
+  containerId: string;
+  ifname: string;
   added: RouteSpec[];
   deleted: RouteSpec[];
 }
@@ -24,7 +26,7 @@ export function readChanges(file: string): Changes | undefined {
     throw err;
   }
   const o = JSON.parse(text) as Partial<Changes>;
-  return { network: o.network ?? '', added: o.added ?? [], deleted: o.deleted ?? [] };
+  return { network: o.network ?? '', containerId: o.containerId ?? '', ifname: o.ifname ?? '', added: o.added ?? [], deleted: o.deleted ?? [] };
 }
 
 const same = (a: RouteSpec, b: RouteSpec) => JSON.stringify(a) === JSON.stringify(b);
@@ -37,7 +39,7 @@ export function recordChanges(file: string, c: Changes): void {
   const old = readChanges(file);
   const merged: Changes = old
     ? {
-        network: c.network,
+        ...c,
         added: [...old.added, ...c.added.filter((s) => !old.added.some((o) => same(o, s)))],
         deleted: [...old.deleted, ...c.deleted.filter((s) => !old.deleted.some((o) => same(o, s)))],
       }

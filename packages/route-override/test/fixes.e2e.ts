@@ -213,6 +213,24 @@ describe('route-override: fixes and edge cases', () => {
     expect(existsSync(join(env.dataDir, 'ctr1_eth0.json'))).toBe(false);
   });
 
+  it('GC (1.1.0) removes the records of attachments the runtime no longer lists, of this network only', () => {
+    const env = setup();
+    const mk = (name: string, dst: string) => ({ ...conf(env, { addroutes: [{ dst }] }), name, cniVersion: '1.1.0' });
+    ok(env, mk('ro', '192.168.9.0/24'), { containerId: 'keep' });
+    ok(env, mk('ro', '192.168.10.0/24'), { containerId: 'stale' });
+    ok(env, mk('other', '192.168.11.0/24'), { containerId: 'foreign' });
+    expect(readdirSync(env.dataDir).sort()).toEqual(['foreign_eth0.json', 'keep_eth0.json', 'stale_eth0.json']);
+    const gc = { ...conf(env, {}, null), cniVersion: '1.1.0', 'cni.dev/valid-attachments': [{ containerID: 'keep', ifname: 'eth0' }] };
+    const r = call(ts, env.host, { command: 'GC', netns: '', containerId: '', ifname: '' }, gc);
+    expect(r, r.stdout).toMatchObject({ code: 0, stdout: '' });
+    expect(readdirSync(env.dataDir).sort()).toEqual(['foreign_eth0.json', 'keep_eth0.json']);
+    // without the list GC does nothing
+    expect(call(ts, env.host, { command: 'GC', netns: '', containerId: '', ifname: '' }, { ...gc, 'cni.dev/valid-attachments': undefined }).code).toBe(0);
+    expect(readdirSync(env.dataDir)).toHaveLength(2);
+    for (const id of ['keep', 'foreign']) expect(run(env, 'DEL', mk(id === 'keep' ? 'ro' : 'other', '0.0.0.0/0'), { containerId: id }).code).toBe(0);
+    expect(readdirSync(env.dataDir)).toEqual([]);
+  });
+
   it('older result versions: 0.2.0 in, 0.2.0 out', () => {
     const env = setup();
     const prev = { cniVersion: '0.2.0', ip4: { ip: '10.0.0.2/24', gateway: '10.0.0.1', routes: [{ dst: '0.0.0.0/0' }, { dst: '30.0.0.0/24' }] } };
