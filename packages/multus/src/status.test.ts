@@ -67,6 +67,11 @@ describe('network-status', () => {
     ]);
   });
 
+  it('a default route without a gateway is left out of `gateway` (upstream writes "<nil>")', () => {
+    const s = createNetworkStatuses({ cniVersion: '1.0.0', interfaces: [{ name: 'net1', sandbox: '/ns' }], routes: [{ dst: '0.0.0.0/0' }, { dst: '::/0', gw: 'fd00::1' }] }, 'n', false);
+    expect(s[0]!.gateway).toEqual(['fd00::1']);
+  });
+
   it('no sandbox interface at all gives no entry (an old 0.2.0 result)', () => {
     expect(createNetworkStatuses({ cniVersion: '0.2.0', ip4: { ip: '10.0.0.2/24' } }, 'x', false)).toEqual([]);
   });
