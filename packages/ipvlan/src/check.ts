@@ -1,5 +1,6 @@
 // CHECK: the attachment of prevResult must still be there (texts capitalised as upstream's).
-// Unlike upstream, the master is resolved as ADD resolves it, so configs without `master` can pass.
+// Unlike upstream, a config without `master` can pass: the default-route interface is checked
+// when there is one (upstream looks up master "" and always fails).
 import { ipamCheck, type CniRequest, type Interface100 } from '@cni-ts/cni';
 import { linkByName, withNetns } from '@cni-ts/netlink';
 import {
@@ -40,7 +41,7 @@ function validateInterface(intf: Interface100, conf: LoadedConf): void {
 }
 
 export async function cmdCheck(req: CniRequest): Promise<void> {
-  const conf = loadConf(req);
+  const conf = loadConf(req, { check: true });
   const netns = openContainerNetns(req.netns);
   try {
     const ipam = ipamType(conf);
@@ -51,10 +52,12 @@ export async function cmdCheck(req: CniRequest): Promise<void> {
     if (intf.sandbox !== req.netns) {
       throw new Error(`Sandbox in prevResult ${intf.sandbox ?? ''} doesn't match configured netns: ${req.netns}`);
     }
-    try {
-      inMasterNetns(conf, req.netns, () => linkByName(conf.master));
-    } catch (err) {
-      throw new Error(`failed to lookup master ${JSON.stringify(conf.master)}: ${errText(err)}`, { cause: err });
+    if (conf.master !== '') {
+      try {
+        inMasterNetns(conf, req.netns, () => linkByName(conf.master));
+      } catch (err) {
+        throw new Error(`failed to lookup master ${JSON.stringify(conf.master)}: ${errText(err)}`, { cause: err });
+      }
     }
     withNetns(netns, () => {
       validateInterface(intf, conf);

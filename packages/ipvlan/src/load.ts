@@ -29,11 +29,21 @@ function parsePrev(n: NetConf, cniVersion: string): Result100 | undefined {
   }
 }
 
-export function loadConf(req: CniRequest): LoadedConf {
+/**
+ * For CHECK (`check`), prevResult is this attachment's own result, not a chained master's: an
+ * empty master is then the default-route interface when there is one, else "" (not checked).
+ */
+export function loadConf(req: CniRequest, { check = false }: { check?: boolean } = {}): LoadedConf {
   const n = decodeNetConf(req.config);
   const prev = parsePrev(n, req.cniVersion);
   let master = n.master ?? '';
-  if (master === '') {
+  if (master === '' && check) {
+    try {
+      master = inMasterNetns(n, req.netns, () => defaultRouteInterface());
+    } catch {
+      master = '';
+    }
+  } else if (master === '') {
     if (prev === undefined) {
       master = inMasterNetns(n, req.netns, () => defaultRouteInterface());
     } else {
