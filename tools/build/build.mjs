@@ -6,7 +6,8 @@
 // Usage: node tools/build/build.mjs [--out DIR] [--if-needed] [--minify] [--no-train] [--fixtures] [plugin...]
 // See tools/build/README.md for the design.
 import { createHash } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -44,19 +45,45 @@ const PROBES = [
   },
 ];
 
+/** spawnSync's result shape, without blocking: lets the per-plugin steps run side by side. */
+function run(cmd, args, { input, env, timeout = 60_000 } = {}) {
+  return new Promise((resolveRun) => {
+    const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'], timeout });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    child.on('error', (err) => resolveRun({ status: null, stdout, stderr: stderr + err.message }));
+    child.on('close', (status) => resolveRun({ status, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** Runs `fn` over `items`, at most `limit` at a time. */
+async function mapLimit(items, limit, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 /**
  * Runs the bundle (plain node, lib/train.cjs) as `name` with VERSION through its skeleton and
  * returns the answer if it never varies. The first probe also extends the code cache: `cacheIn`
  * in, `cacheOut` out.
  */
-function probeVersion(node, bundleFile, name, cacheIn, cacheOut) {
+async function probeVersion(node, bundleFile, name, cacheIn, cacheOut) {
   let answer;
   for (const [i, p] of PROBES.entries()) {
-    const r = spawnSync(node, [TRAIN, bundleFile, i === 0 ? cacheIn : '-', i === 0 ? cacheOut : '-', name], {
+    const r = await run(node, [TRAIN, bundleFile, i === 0 ? cacheIn : '-', i === 0 ? cacheOut : '-', name], {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...p.env, CNI_COMMAND: 'VERSION' },
       input: p.stdin,
-      encoding: 'utf8',
-      timeout: 30_000,
     });
     if (r.status !== 0 || r.stderr !== '' || r.stdout === '') return { ok: false, why: `exit ${r.status}, stderr ${JSON.stringify(r.stderr.slice(0, 300))}` };
     if (answer !== undefined && answer !== r.stdout) return { ok: false, why: 'the answer depends on the environment or stdin' };
@@ -127,11 +154,13 @@ async function buildLocked(o) {
   const koffi = { asset: KOFFI_ASSET, stem: `koffi-${k.version}`, sha256: sha256(koffiBytes), devPath: k.nativeFile, entry: k.entry };
 
   log(`bundling ${names.join(', ')}`);
-  const code = await bundle({ root, plugins, koffi, minify: !!o.minify });
-  // The bundle is exactly the code that ships, so it (with the builder's own code, the Node
-  // version and the native module) decides whether the binary is up to date.
+  // One bundle per plugin: a process compiles only the code of the plugin it runs (Multus alone
+  // brings a 17 MB Kubernetes client that a loopback ADD must not read).
+  const codes = await Promise.all(plugins.map((p) => bundle({ root, plugins: [p], koffi, minify: !!o.minify })));
+  // The bundles are exactly the code that ships, so they (with the builder's own code, the Node
+  // version and the native module) decide whether the binary is up to date.
   const fp = sha256(
-    [code, process.versions.node, koffi.sha256, o.train !== false && canSandbox(), ...BUILDER_FILES.map((f) => readFileSync(join(import.meta.dirname, f), 'utf8'))].join('\0'),
+    [...names, ...codes, process.versions.node, koffi.sha256, o.train !== false && canSandbox(), ...BUILDER_FILES.map((f) => readFileSync(join(import.meta.dirname, f), 'utf8'))].join('\0'),
   );
   const previous = readManifest(binDir);
   if (o.ifNeeded && previous?.fingerprint === fp && existsSync(join(binDir, BINARY))) {
@@ -139,42 +168,42 @@ async function buildLocked(o) {
     return previous;
   }
   rmSync(work, { recursive: true, force: true });
-  mkdirSync(work, { recursive: true });
+  mkdirSync(join(work, 'bundle'), { recursive: true });
+  mkdirSync(join(work, 'cache'), { recursive: true });
   mkdirSync(binDir, { recursive: true });
-  const bundleFile = join(work, ASSETS.bundle);
-  writeFileSync(bundleFile, wrapBundle(code));
 
-  // V8 code cache for the bundle: compiled, then extended by running each plugin's skeleton for
+  // Per plugin, a V8 code cache: compiled, then extended by running the plugin's skeleton for
   // VERSION (side-effect free), which also captures the answer the preamble will replay.
-  let cache = join(work, 'cache.0');
-  const compiled = spawnSync(node, [TRAIN, bundleFile, '-', cache, '-'], { encoding: 'utf8' });
-  if (compiled.status !== 0) throw new Error(`compiling the bundle failed: ${compiled.stderr}`);
   const versions = {};
-  for (const [i, name] of names.entries()) {
-    const next = join(work, `cache.${i + 1}`);
-    const r = probeVersion(node, bundleFile, name, cache, next);
-    if (r.ok) versions[name] = r.answer;
-    else log(`${name}: VERSION is not answered early (${r.why})`);
-    if (existsSync(next)) cache = next;
-  }
+  const jobs = await mapLimit(plugins, availableParallelism(), async (p, i) => {
+    const bundleFile = join(work, ASSETS.bundle(p.name));
+    writeFileSync(bundleFile, wrapBundle(codes[i]));
+    const compiled = join(work, `cache.${p.name}.0`);
+    const c = await run(node, [TRAIN, bundleFile, '-', compiled, p.name, '--compile-only']);
+    if (c.status !== 0) throw new Error(`${p.name}: compiling the bundle failed: ${c.stderr}`);
+    const next = join(work, `cache.${p.name}.1`);
+    const r = await probeVersion(node, bundleFile, p.name, compiled, next);
+    if (r.ok) versions[p.name] = r.answer;
+    else log(`${p.name}: VERSION is not answered early (${r.why})`);
+    return { name: p.name, bundleFile, cacheIn: existsSync(next) ? next : compiled, cacheOut: join(work, ASSETS.cache(p.name)) };
+  });
   // Then real requests, in a sandbox (lib/sandbox.mjs), when this build may create one.
-  const trainedFile = join(work, 'cache.trained');
-  const training = o.train === false ? { ok: false, why: 'switched off' } : trainInSandbox({ node, bundleFile, cacheIn: cache, cacheOut: trainedFile, names, workDir: work });
-  if (training.ok) {
-    cache = trainedFile;
-    log(`code cache trained on ${training.ran} requests (${training.failed} ended in an error, which trains the error path)`);
-  } else {
-    log(`code cache not trained on requests: ${training.why}`);
-  }
-  renameSync(cache, join(work, ASSETS.cache));
+  const training = o.train === false ? { ok: false, why: 'switched off' } : trainInSandbox({ node, plugins: jobs, workDir: work });
+  if (training.ok) log(`code caches trained on ${training.ran} requests (${training.failed} ended in an error, which trains the error path)`);
+  else log(`code caches not trained on requests: ${training.why}`);
+  for (const j of jobs) if (!existsSync(j.cacheOut)) renameSync(j.cacheIn, j.cacheOut);
   for (const f of readdirSync(work)) if (/^(cache|train)\.|^train-/.test(f)) rmSync(join(work, f), { force: true });
 
   const main = join(work, 'main.cjs');
-  writeFileSync(main, seaMain(names, versions));
+  writeFileSync(main, seaMain(names, Object.fromEntries(names.filter((n) => n in versions).map((n) => [n, versions[n]]))));
 
   log('making the single-executable binary');
   const exe = join(binDir, BINARY);
-  const assets = { [KOFFI_ASSET]: k.nativeFile, [ASSETS.bundle]: bundleFile, [ASSETS.cache]: join(work, ASSETS.cache) };
+  const assets = { [KOFFI_ASSET]: k.nativeFile };
+  for (const name of names) {
+    assets[ASSETS.bundle(name)] = join(work, ASSETS.bundle(name));
+    assets[ASSETS.cache(name)] = join(work, ASSETS.cache(name));
+  }
   await makeSea({ node, main, assets, workDir: work, output: exe });
   for (const name of names) relink(exe, join(binDir, name));
 
@@ -186,12 +215,15 @@ async function buildLocked(o) {
       throw new Error(`${name}: the binary's VERSION output differs from its skeleton's: ${JSON.stringify(r.stdout)} (exit ${r.status}) ${r.stderr}`);
     }
   }
-  const check = spawnSync(join(binDir, names[0]), [], {
-    env: { CNI_COMMAND: 'VERSION', CNI_TS_NO_EARLY_VERSION: '1', CNI_TS_CODE_CACHE_CHECK: '1' },
-    encoding: 'utf8',
-  });
-  const codeCache = /code cache (\w+)/.exec(check.stderr)?.[1] ?? 'unknown';
-  if (codeCache !== 'accepted') log(`warning: the binary's V8 code cache was ${codeCache} (start-up will be slower)`);
+  const codeCache = {};
+  for (const name of names) {
+    const check = spawnSync(join(binDir, name), [], {
+      env: { CNI_COMMAND: 'VERSION', CNI_TS_NO_EARLY_VERSION: '1', CNI_TS_CODE_CACHE_CHECK: '1' },
+      encoding: 'utf8',
+    });
+    codeCache[name] = /code cache (\w+)/.exec(check.stderr)?.[1] ?? 'unknown';
+    if (codeCache[name] !== 'accepted') log(`warning: ${name}: the V8 code cache was ${codeCache[name]} (start-up will be slower)`);
+  }
 
   const manifest = {
     fingerprint: fp,

@@ -24,7 +24,7 @@ describe('the multi-call binary', () => {
     expect(manifest.plugins.map((p: { name: string }) => p.name)).toEqual(['stand-in']);
     expect(statSync(bin('stand-in')).ino).toBe(statSync(bin('cni-ts-plugins')).ino);
     expect(JSON.parse(readFileSync(bin('manifest.json'), 'utf8')).sha256).toBe(manifest.sha256);
-    expect(manifest.codeCache).toBe('accepted');
+    expect(manifest.codeCache).toEqual({ 'stand-in': 'accepted' });
   });
 
   it('answers VERSION from the preamble, byte-identical to the skeleton, without evaluating the bundle', () => {

@@ -1,11 +1,13 @@
 // The single-executable binary's main script: a few dozen lines, so that Node has almost nothing
-// to load before it can answer VERSION. The bundle with every plugin is an SEA asset, compiled
-// only when a command needs it.
+// to load before it can answer VERSION. Each plugin's bundle is an SEA asset of its own, compiled
+// only when a command of that plugin needs it.
 //
 // 1. The preamble picks the plugin this process is invoked as and, for VERSION, writes the bytes
 //    that plugin's skeleton would write (captured at build time by running the real skeleton,
-//    see build.mjs) and returns. Nothing else is loaded for VERSION.
-// 2. The loader compiles the bundle asset with its V8 code cache (another asset) and runs it.
+//    see build.mjs) and returns. Nothing else is loaded for VERSION. A name we do not provide is
+//    answered here too (a CNI error when run as a plugin, usage otherwise).
+// 2. The loader compiles that plugin's bundle asset with its V8 code cache (another asset) and
+//    runs it. One bundle per plugin: a loopback ADD never reads Multus's Kubernetes client.
 //
 // The name is, in order: basename(argv0) (what a runtime exec'ing /opt/cni/bin/<plugin> passes,
 // and what a symlink preserves), basename(execPath) (a hard link or copy invoked with an odd
@@ -13,12 +15,10 @@
 // an SEA, or the script under plain `node`).
 
 export const INVOKED = "Symbol.for('cni-ts.invoked')";
-/** Asset names inside the binary. */
-export const ASSETS = { bundle: 'bundle.js', cache: 'bundle.cache' };
+/** Asset names inside the binary, per plugin. */
+export const ASSETS = { bundle: (name) => `bundle/${name}.js`, cache: (name) => `cache/${name}` };
 /** The bundle asset is one function expression taking CommonJS's module arguments. */
 export const wrapBundle = (code) => `(function (exports, require, module, __filename, __dirname) {\n${code}\n})`;
-/** The name V8 sees for the bundle (stack traces, code cache). */
-export const BUNDLE_FILENAME = 'cni-ts-plugins.js';
 
 /**
  * @param {string[]} names plugins in the bundle
@@ -47,14 +47,31 @@ if (process.env.CNI_COMMAND === 'VERSION' && __cniTsInvoked !== null && !process
     }
   }
 }
+if (__cniTsInvoked === null) {
+  var __cniTsList = ${JSON.stringify(names)}.join(', ');
+  var __cniTsArg = process.argv[2];
+  if (process.env.CNI_COMMAND) {
+    // A runtime exec'd us under a name we do not provide: answer in the CNI error format.
+    var __cniTsSelf = String(process.argv0 || '').slice(String(process.argv0 || '').lastIndexOf('/') + 1);
+    process.stdout.write(JSON.stringify({ cniVersion: '1.1.0', code: 999, msg: 'unknown plugin "' + __cniTsSelf + '": this binary provides ' + __cniTsList }) + '\\n');
+    process.exitCode = 1;
+  } else if (__cniTsArg === '--list' || __cniTsArg === 'list') {
+    process.stdout.write(${JSON.stringify(names)}.join('\\n') + '\\n');
+  } else {
+    process.stderr.write('usage: cni-ts-plugins <plugin>   (or install it as /opt/cni/bin/<plugin>)\\n' +
+      (__cniTsArg ? 'unknown plugin "' + __cniTsArg + '"; ' : '') + 'plugins: ' + __cniTsList + '\\n');
+    process.exitCode = 1;
+  }
+  return;
+}
 `;
 }
 
-/** Compiles the bundle asset with its code cache and runs it (SEA only). */
+/** Compiles the invoked plugin's bundle asset with its code cache and runs it (SEA only). */
 export const LOADER = `var __cniTsSea = require('node:sea');
-var __cniTsScript = new (require('node:vm').Script)(__cniTsSea.getAsset(${JSON.stringify(ASSETS.bundle)}, 'utf8'), {
-  filename: ${JSON.stringify(BUNDLE_FILENAME)},
-  cachedData: new Uint8Array(__cniTsSea.getRawAsset(${JSON.stringify(ASSETS.cache)})),
+var __cniTsScript = new (require('node:vm').Script)(__cniTsSea.getAsset('bundle/' + __cniTsInvoked + '.js', 'utf8'), {
+  filename: 'cni-ts-' + __cniTsInvoked + '.js',
+  cachedData: new Uint8Array(__cniTsSea.getRawAsset('cache/' + __cniTsInvoked)),
 });
 if (process.env.CNI_TS_CODE_CACHE_CHECK) process.stderr.write('code cache ' + (__cniTsScript.cachedDataRejected ? 'rejected' : 'accepted') + '\\n');
 __cniTsScript.runInThisContext()(exports, require, module, __filename, __dirname);

@@ -7,7 +7,15 @@ const VERSIONS = { loopback: '{"cniVersion":"1.1.0"}\n', 'host-local': '{"cniVer
 function runPreamble(p: { argv0: string; execPath?: string; argv?: string[]; env?: Record<string, string>; failWrite?: boolean }) {
   const writes: string[] = [];
   const fakeGlobal: Record<symbol, unknown> = {};
-  const fakeProcess = { argv0: p.argv0, execPath: p.execPath ?? '/opt/cni/bin/cni-ts-plugins', argv: p.argv ?? [], env: p.env ?? {} };
+  const fakeProcess = {
+    argv0: p.argv0,
+    execPath: p.execPath ?? '/opt/cni/bin/cni-ts-plugins',
+    argv: p.argv ?? [],
+    env: p.env ?? {},
+    exitCode: 0,
+    stdout: { write: (s: string) => writes.push(`stdout:${s}`) },
+    stderr: { write: (s: string) => writes.push(`stderr:${s}`) },
+  };
   const fakeRequire = () => ({
     writeSync(fd: number, s: string) {
       if (p.failWrite) throw new Error('EBADF');
@@ -16,7 +24,8 @@ function runPreamble(p: { argv0: string; execPath?: string; argv?: string[]; env
   });
   const src = `${preamble(['host-local', 'loopback'], VERSIONS)}\nreturn 'fell through';`;
   const result = new Function('process', 'require', 'globalThis', src)(fakeProcess, fakeRequire, fakeGlobal);
-  return { answered: result !== 'fell through', writes, invoked: fakeGlobal[Symbol.for('cni-ts.invoked')] };
+  const out = { answered: result !== 'fell through', writes, invoked: fakeGlobal[Symbol.for('cni-ts.invoked')] };
+  return fakeProcess.exitCode ? { ...out, exitCode: fakeProcess.exitCode } : out;
 }
 
 describe('preamble', () => {
@@ -31,10 +40,24 @@ describe('preamble', () => {
     expect(explicit).toEqual({ answered: true, writes: [`1:${VERSIONS['host-local']}`], invoked: 'host-local' });
   });
 
-  it('leaves every other command, and unknown names, to the bundle', () => {
+  it('leaves every other command to the bundle', () => {
     expect(runPreamble({ argv0: 'loopback', env: { CNI_COMMAND: 'ADD' } })).toEqual({ answered: false, writes: [], invoked: 'loopback' });
-    expect(runPreamble({ argv0: 'bridge', env: { CNI_COMMAND: 'VERSION' } })).toEqual({ answered: false, writes: [], invoked: null });
     expect(runPreamble({ argv0: 'loopback', env: { CNI_COMMAND: 'version' } }).answered).toBe(false);
+  });
+
+  it('answers for a name it does not provide: a CNI error for a runtime, usage for a person', () => {
+    const asPlugin = runPreamble({ argv0: '/opt/cni/bin/bridge', env: { CNI_COMMAND: 'VERSION' } });
+    expect(asPlugin).toMatchObject({ answered: true, invoked: null, exitCode: 1 });
+    expect(JSON.parse(asPlugin.writes[0]!.replace(/^stdout:/, ''))).toEqual({
+      cniVersion: '1.1.0',
+      code: 999,
+      msg: 'unknown plugin "bridge": this binary provides host-local, loopback',
+    });
+    const asTool = runPreamble({ argv0: 'cni-ts-plugins', argv: ['x', 'cni-ts-plugins', 'bridge'] });
+    expect(asTool).toMatchObject({ answered: true, exitCode: 1 });
+    expect(asTool.writes[0]).toMatch(/^stderr:usage: cni-ts-plugins <plugin>.*\nunknown plugin "bridge"; plugins: host-local, loopback\n$/s);
+    const list = runPreamble({ argv0: 'cni-ts-plugins', argv: ['x', 'cni-ts-plugins', '--list'] });
+    expect(list).toEqual({ answered: true, writes: ['stdout:host-local\nloopback\n'], invoked: null });
   });
 
   it('lets the skeleton answer when stdout cannot be written', () => {

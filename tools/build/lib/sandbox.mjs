@@ -20,12 +20,13 @@ const sh = (cmd, ...args) => execFileSync(cmd, args, { stdio: ['ignore', 'ignore
 export const canSandbox = () => process.geteuid?.() === 0 && spawnSync('unshare', ['--version']).status === 0;
 
 /**
- * @param {{node: string, bundleFile: string, cacheIn: string, cacheOut: string, names: string[], workDir: string}} o
+ * Extends each plugin's cache (`cacheIn` -> `cacheOut`; plugins without requests are left alone).
+ * @param {{node: string, workDir: string, plugins: {name: string, bundleFile: string, cacheIn: string, cacheOut: string}[]}} o
  * @returns {{ok: boolean, why?: string, ran?: number, failed?: number}}
  */
 export function trainInSandbox(o) {
   if (!canSandbox()) return { ok: false, why: 'needs root and unshare(1)' };
-  if (!o.names.some((n) => requestsFor(n).length)) return { ok: false, why: 'no plugin has training requests' };
+  if (!o.plugins.some((p) => requestsFor(p.name).length)) return { ok: false, why: 'no plugin has training requests' };
   const spec = join(o.workDir, 'train-spec.json');
   const report = join(o.workDir, 'train-report.json');
   writeFileSync(spec, JSON.stringify({ ...o, report }));
@@ -34,7 +35,7 @@ export function trainInSandbox(o) {
     timeout: 300_000,
   });
   if (r.status !== 0 || !existsSync(report)) return { ok: false, why: `sandbox exited ${r.status ?? r.signal}: ${r.stderr.slice(0, 500)}` };
-  return { ok: existsSync(o.cacheOut), ...JSON.parse(readFileSync(report, 'utf8')) };
+  return { ok: true, ...JSON.parse(readFileSync(report, 'utf8')) };
 }
 
 /** Inside the sandbox: prepare it, then run every request, each extending the cache. */
@@ -54,15 +55,17 @@ function inside(spec) {
   writeFileSync(join(STUB_DIR, 'train-ipam'), stubIpam());
   chmodSync(join(STUB_DIR, 'train-ipam'), 0o755);
 
-  let cache = o.cacheIn;
   let ran = 0;
   let failed = 0;
-  for (const name of o.names) {
+  for (const p of o.plugins) {
+    const requests = requestsFor(p.name);
+    if (!requests.length) continue;
+    let cache = p.cacheIn;
     let prevResult;
-    for (const req of requestsFor(name)) {
-      const next = join(o.workDir, `train.${ran}`);
+    for (const req of requests) {
+      const next = join(o.workDir, `train.${p.name}.${ran}`);
       const config = req.command === 'CHECK' && prevResult ? { ...req.config, prevResult } : req.config;
-      const r = spawnSync(o.node, [TRAIN, o.bundleFile, cache, next, name], {
+      const r = spawnSync(o.node, [TRAIN, p.bundleFile, cache, next, p.name], {
         input: JSON.stringify(config),
         encoding: 'utf8',
         timeout: 30_000,
@@ -86,8 +89,8 @@ function inside(spec) {
       }
       if (existsSync(next)) cache = next;
     }
+    copyFileSync(cache, p.cacheOut);
   }
-  copyFileSync(cache, o.cacheOut);
   writeFileSync(o.report, JSON.stringify({ ran, failed }));
 }
 

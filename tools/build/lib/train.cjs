@@ -1,20 +1,21 @@
-// Build-time runner of the bundle under plain `node`, the way the binary's loader runs it:
-//   node train.cjs <bundle.js> <cache-in|-> <cache-out|-> <plugin|->
-// It compiles the bundle (with cache-in, if any), runs it as <plugin> (`-`: compile only), and on
-// exit writes V8's code cache to cache-out. Functions compiled while running are in that cache,
-// so each run adds to what the previous one learned (build.mjs chains one run per plugin).
+// Build-time runner of a plugin's bundle under plain `node`, the way the binary's loader runs it:
+//   node train.cjs <bundle.js> <cache-in|-> <cache-out|-> <plugin> [--compile-only]
+// It compiles the bundle (with cache-in, if any), runs it as <plugin> (unless --compile-only),
+// and on exit writes V8's code cache to cache-out. Functions compiled while running are in that
+// cache, so each run adds to what the previous one learned (build.mjs chains them).
 // Doubles as the VERSION probe: with CNI_COMMAND=VERSION it prints what the skeleton prints.
 'use strict';
 const { readFileSync, writeFileSync } = require('node:fs');
 const vm = require('node:vm');
 
-const [bundleFile, cacheIn, cacheOut, name] = process.argv.slice(2);
+const [bundleFile, cacheIn, cacheOut, name, mode] = process.argv.slice(2);
 const script = new vm.Script(readFileSync(bundleFile, 'utf8'), {
-  filename: 'cni-ts-plugins.js',
+  // Must match the loader's (lib/preamble.mjs).
+  filename: `cni-ts-${name}.js`,
   cachedData: cacheIn && cacheIn !== '-' ? readFileSync(cacheIn) : undefined,
 });
 if (cacheOut && cacheOut !== '-') process.on('exit', () => writeFileSync(cacheOut, script.createCachedData()));
-if (name && name !== '-') {
+if (mode !== '--compile-only') {
   globalThis[Symbol.for('cni-ts.invoked')] = name;
   script.runInThisContext()(exports, require, module, __filename, __dirname);
 }
