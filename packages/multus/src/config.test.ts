@@ -71,6 +71,23 @@ describe('loadNetConf', () => {
     expect(new TextDecoder().decode(c.delegateList[0]!.bytes)).toBe('{"delegate":{"isDefaultGateway":true},"masterplugin":true,"name":"flannel.1","type":"flannel"}');
   });
 
+  it('2017 form: the delegate marked "masterplugin" becomes the master (v4 would take delegates[0])', () => {
+    const c = load({
+      name: 'multus-demo-network',
+      type: 'multus',
+      delegates: [
+        { type: 'sriov', name: 'sriov-net', if0: 'enp12s0f0', ipam: { type: 'host-local', subnet: '10.56.217.0/24' } },
+        { type: 'ptp', name: 'ptp-net', ipam: { type: 'host-local', subnet: '10.168.1.0/24' } },
+        { type: 'flannel', name: 'flannel-net', masterplugin: true, delegate: { isDefaultGateway: true } },
+      ],
+    });
+    expect(c.delegateList.map((d) => [d.name, d.masterPlugin])).toEqual([
+      ['flannel-net', true],
+      ['sriov-net', false],
+      ['ptp-net', false],
+    ]);
+  });
+
   it('rejects with upstream\'s texts', () => {
     expect(() => load({ name: 'm' })).toThrow('LoadNetConf: at least one delegate/clusterNetwork must be specified');
     expect(() => load({ name: 'm', delegates: [{ name: 'x' }] })).toThrow(

@@ -139,6 +139,11 @@ export function loadNetConf(bytes: Uint8Array): NetConf {
         throw new LoadNetConfError(`LoadNetConf: failed to load delegate ${idx} config: ${(err as Error).message}`, `delegates[${idx}]`);
       }
     });
+    // The 2017 form marked the master with `"masterplugin": true` wherever it stood; v4 ignores
+    // the key and takes delegates[0]. A marked delegate is moved to the front, so it is the
+    // master (CNI_IFNAME, its result returned) and the delegate cache keeps v4's meaning.
+    const marked = delegatesRaw.findIndex((d) => d?.masterplugin === true);
+    if (marked > 0) delegateList.unshift(...delegateList.splice(marked, 1));
     delegateList[0]!.masterPlugin = true;
   }
   return { ...conf, nonIsolatedNamespaces, delegateList, raw: bytes };
