@@ -19,7 +19,7 @@ import { bundleCli } from './lib/cli-bundle.mjs';
 import { networks } from './lib/networks.mjs';
 import { GO_DIR, installOurs, resolvePlugins } from './lib/plugins.mjs';
 import { bold, dim, green, indent, must, red, run, yellow } from './lib/sh.mjs';
-import { sourceLaunchers } from './lib/launchers.mjs';
+import { bundledLaunchers } from './lib/launchers.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const NODE = process.execPath;
@@ -115,8 +115,8 @@ async function main() {
   if (inst.ok) {
     say(`  plugins: ${inst.log.split('\n').at(-1)} (${secs(inst.seconds * 1000)})`);
   } else {
-    say(`  ${yellow('pnpm cni install failed')}; using source launchers instead (slower):\n${dim(indent(inst.log.split('\n').slice(-5).join('\n')))}`);
-    sourceLaunchers(ROOT, NODE, bin);
+    say(`  ${yellow('pnpm cni install failed')}; running each plugin bundled from source instead:\n${dim(indent(inst.log.split('\n').slice(-5).join('\n')))}`);
+    await bundledLaunchers(ROOT, NODE, bin, TYPES);
   }
   const plugins = resolvePlugins(TYPES, bin, { oursOnly: opts['ours-only'] });
   const tDemo = performance.now();

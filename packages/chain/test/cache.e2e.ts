@@ -4,11 +4,12 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { checkLeaks, link, testEnv } from '@cni-ts/testkit';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containerIdFor } from '../src/cli/env';
-import { cniTs, netDir, oursDir } from './harness';
+import { cniTs, netDir, oursDir, prepare } from './harness';
 
 checkLeaks();
+beforeAll(() => prepare(), 180_000);
 
 const cleanup: string[] = [];
 afterAll(() => {

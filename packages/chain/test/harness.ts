@@ -2,26 +2,43 @@
 // (`ip netns exec`, so plugins create their host-side links there, never in the real host), with
 // NETCONFPATH, CNI_PATH and a private cache directory. Our plugins come as source launchers
 // (marked as ours, so they run in-process unless CNI_TS_EXEC=1); the Go oracle from /usr/lib/cni.
+// Both the CLI and our plugins are bundled from source first (prepare()), for fast starts.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { addrs, links, routes } from '@cni-ts/testkit';
 import { OUR_PLUGINS } from '../src/exec/registry';
-import { cliArgv, ROOT, writeLauncher } from './launchers';
+import { bundleCli, bundlePluginMain } from '../../../tools/demo/lib/cli-bundle.mjs';
+import { cliArgv, NODE, ROOT } from './launchers';
 
 export const GO_DIR = '/usr/lib/cni';
 
 let ours: string | undefined;
+let cliBundle: string | undefined;
 
-/** A directory of source launchers, one per plugin of ours. */
-export function oursDir(): string {
-  if (!ours) {
-    ours = mkdtempSync(path.join(tmpdir(), 'cnits-chain-ours-'));
-    for (const [type, pkg] of Object.entries(OUR_PLUGINS)) {
-      writeLauncher(ours, type, path.join(ROOT, 'packages', pkg.replace('@cni-ts/', ''), 'src/main.ts'));
-    }
+/**
+ * Builds what the e2e tests run: the CLI bundled from source (a fast start, never stale) and a
+ * directory with a launcher per plugin of ours, each running that plugin bundled from source
+ * (tools/demo's bundler). The launchers carry the `# cni-ts <plugin> plugin:` marker, so
+ * the chain runs them in-process unless CNI_TS_EXEC=1. Call once per file (beforeAll).
+ */
+export async function prepare(types: readonly string[] = Object.keys(OUR_PLUGINS)): Promise<void> {
+  const tmp = mkdtempSync(path.join(tmpdir(), 'cnits-chain-e2e-bin-'));
+  cliBundle = await bundleCli(ROOT, path.join(tmp, 'cli'));
+  ours = path.join(tmp, 'plugins');
+  mkdirSync(ours);
+  for (const type of types) {
+    const bundle = await bundlePluginMain(ROOT, OUR_PLUGINS[type]!.replace('@cni-ts/', ''), path.join(tmp, 'bundles'));
+    const file = path.join(ours, type);
+    writeFileSync(file, `#!/bin/sh\n# cni-ts ${type} plugin: bundled launcher for tests\nexec '${NODE}' '${bundle}' "$@"\n`);
+    chmodSync(file, 0o755);
   }
+}
+
+/** The directory of our plugins' launchers (after prepare()). */
+export function oursDir(): string {
+  if (!ours) throw new Error('call prepare() first');
   return ours;
 }
 
@@ -45,7 +62,7 @@ export interface CliRun {
 
 /** `cni-ts <args>` inside the namespace `hostNs`. */
 export function cniTs(hostNs: string, args: string[], env: Record<string, string>): CliRun {
-  const [node, argv] = cliArgv(...args);
+  const [node, argv] = cliBundle ? [NODE, [cliBundle, ...args]] : cliArgv(...args);
   const r = spawnSync('ip', ['netns', 'exec', hostNs, node, ...argv], {
     env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...env },
     encoding: 'utf8',

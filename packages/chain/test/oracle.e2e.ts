@@ -6,10 +6,11 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { checkLeaks, must, ping, testEnv } from '@cni-ts/testkit';
-import { afterAll, describe, expect, it } from 'vitest';
-import { cniTs, IMPLS, netDir, normalize, nsState, type Impl } from './harness';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cniTs, IMPLS, netDir, normalize, nsState, prepare, type Impl } from './harness';
 
 checkLeaks();
+beforeAll(() => prepare(), 180_000);
 
 const cleanup: string[] = [];
 afterAll(() => {
@@ -68,21 +69,21 @@ function runScenario(s: Scenario, impl: Impl) {
   };
 }
 
-function differential(s: Scenario) {
+/** Every implementation through the same scenario; all must agree with the first one run. */
+function differential(s: Scenario, names: Impl['name'][] = ['go', 'ts-exec', 'ts-inprocess']) {
   const outs = new Map<string, ReturnType<typeof runScenario>>();
-  for (const impl of IMPLS()) outs.set(impl.name, runScenario(s, impl));
-  const go = outs.get('go')!;
-  expect(outs.get('ts-exec')!.modes.every((m) => m === 'exec')).toBe(true);
-  expect(outs.get('ts-inprocess')!.modes.every((m) => m === 'in-process')).toBe(true);
-  expect(outs.get('ts-exec')!.out).toEqual(go.out);
-  expect(outs.get('ts-inprocess')!.out).toEqual(go.out);
-  return go;
+  for (const impl of IMPLS().filter((i) => names.includes(i.name))) outs.set(impl.name, runScenario(s, impl));
+  const ref = outs.get(names[0]!)!;
+  if (outs.has('ts-exec')) expect(outs.get('ts-exec')!.modes.every((m) => m === 'exec')).toBe(true);
+  if (outs.has('ts-inprocess')) expect(outs.get('ts-inprocess')!.modes.every((m) => m === 'in-process')).toBe(true);
+  for (const [name, out] of outs) expect(out.out, name).toEqual(ref.out);
+  return ref;
 }
 
 const hostLocal = (dataDir: string, subnet: string) => ({ type: 'host-local', dataDir, ranges: [[{ subnet }]], routes: [{ dst: '0.0.0.0/0' }] });
 
 describe('the chain, Go plugins and ours agree', () => {
-  it('bridge + host-local + tuning (1.0.0)', () => {
+  it('bridge + host-local + tuning (1.0.0)', { timeout: 240_000 }, () => {
     const go = differential({
       name: 'bridge',
       network: 'cnits-e2e-br',
@@ -101,7 +102,7 @@ describe('the chain, Go plugins and ours agree', () => {
     expect(go.decodedConfig.plugins[1]).toEqual({ type: 'tuning', mtu: 1400, capabilities: { mac: true } });
   });
 
-  it('macvlan + static + tuning (0.4.0), on a master in the host namespace', () => {
+  it('macvlan + static + tuning (0.4.0), on a master in the host namespace', { timeout: 240_000 }, () => {
     const go = differential({
       name: 'macvlan',
       network: 'cnits-e2e-mv',
@@ -124,7 +125,7 @@ describe('the chain, Go plugins and ours agree', () => {
     expect(go.out.afterAdd.container.routes).toContainEqual(expect.objectContaining({ dst: '10.79.0.0/16', gateway: '10.78.0.1' }));
   });
 
-  it('loopback alone (0.3.1, as containerd sends it)', () => {
+  it('loopback alone (0.3.1, as containerd sends it)', { timeout: 240_000 }, () => {
     differential({
       name: 'lo',
       network: 'cnits-e2e-lo',
@@ -136,8 +137,38 @@ describe('the chain, Go plugins and ours agree', () => {
   });
 });
 
+describe('our plugins without a Go counterpart: exec and in-process agree', () => {
+  it('macvlan + host-local + tuning (mac capability) + route-override (1.1.0)', { timeout: 240_000 }, () => {
+    const ref = differential(
+      {
+        name: 'route-override',
+        network: 'cnits-e2e-ro',
+        setup: (ns) => {
+          must('ip', ['-n', ns, 'link', 'add', 'romaster', 'type', 'veth', 'peer', 'name', 'ropeer']);
+          must('ip', ['-n', ns, 'link', 'set', 'romaster', 'up']);
+        },
+        ifname: 'net1',
+        capArgs: { mac: '0e:22:33:44:55:66' },
+        conflist: (dataDir) => ({
+          cniVersion: '1.1.0',
+          name: 'cnits-e2e-ro',
+          plugins: [
+            { type: 'macvlan', master: 'romaster', ipam: hostLocal(dataDir, '10.82.0.0/24') },
+            { type: 'tuning', mtu: 1300, dataDir: path.join(dataDir, 'tuning'), capabilities: { mac: true } },
+            { type: 'route-override', dataDir: path.join(dataDir, 'ro'), flushroutes: true, addroutes: [{ dst: '10.83.0.0/16', gw: '10.82.0.1' }] },
+          ],
+        }),
+      },
+      ['ts-exec', 'ts-inprocess'],
+    );
+    expect(ref.out.afterAdd.container.links.find((l) => l.name === 'net1')).toMatchObject({ mtu: 1300, addrs: ['10.82.0.2/24'] });
+    expect(ref.out.afterAdd.container.routes).toContainEqual(expect.objectContaining({ dst: '10.83.0.0/16', gateway: '10.82.0.1' }));
+    expect(ref.out.afterAdd.container.routes.find((r) => r.dst === 'default')).toBeUndefined();
+  });
+});
+
 describe('traffic', () => {
-  it('two pods on one bridge reach each other through lists run by the chain', () => {
+  it('two pods on one bridge reach each other through lists run by the chain', { timeout: 120_000 }, () => {
     const env = testEnv();
     const pod2 = env.extra('pod2');
     const dataDir = path.join(tmpdir(), `cnits-chain-e2e-${process.pid}-ping`);

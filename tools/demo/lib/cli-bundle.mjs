@@ -23,14 +23,11 @@ function koffiGlobal(koffiPath) {
 `;
 }
 
-/** Writes <outDir>/cli.mjs (and chunks); returns its path. */
-export async function bundleCli(root, outDir) {
+async function build(root, input, write) {
   const { rolldown } = await loadRolldown(root);
   const koffi = resolveKoffi(root);
-  rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(outDir, { recursive: true });
-  const build = await rolldown({
-    input: { cli: join(root, 'packages/chain/src/cli.ts') },
+  const b = await rolldown({
+    input,
     platform: 'node',
     cwd: root,
     resolve: { conditionNames: ['source', 'node', 'import', 'default'] },
@@ -39,15 +36,24 @@ export async function bundleCli(root, outDir) {
     logLevel: 'warn',
   });
   try {
-    await build.write({
-      dir: outDir,
-      format: 'esm',
-      entryFileNames: '[name].mjs',
-      chunkFileNames: 'chunks/[name]-[hash].mjs',
-      banner: (chunk) => (chunk.isEntry ? koffiGlobal(koffi) : ''),
-    });
+    await b.write({ format: 'esm', banner: (chunk) => (chunk.isEntry ? koffiGlobal(koffi) : ''), ...write });
   } finally {
-    await build.close();
+    await b.close();
   }
+}
+
+/** Writes <outDir>/cli.mjs (and a chunk per lazily loaded module); returns its path. */
+export async function bundleCli(root, outDir) {
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  await build(root, { cli: join(root, 'packages/chain/src/cli.ts') }, { dir: outDir, entryFileNames: '[name].mjs', chunkFileNames: 'chunks/[name]-[hash].mjs' });
   return join(outDir, 'cli.mjs');
+}
+
+/** Writes <outDir>/<name>.mjs: packages/<name>/src/main.ts as one file (a plugin binary run by node). */
+export async function bundlePluginMain(root, name, outDir) {
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, `${name}.mjs`);
+  await build(root, join(root, 'packages', name, 'src/main.ts'), { file, codeSplitting: false });
+  return file;
 }

@@ -1,20 +1,17 @@
-// Fallback when the binary cannot be built: a /bin/sh launcher per plugin that runs its
-// TypeScript main from source. They carry the `# cni-ts <plugin> plugin:` marker, so the chain
-// still runs them in-process.
+// Fallback when the plugin binary cannot be built: each plugin bundled from its sources and run
+// by node through a /bin/sh launcher. The launchers carry the `# cni-ts <plugin> plugin:` marker,
+// so the chain still runs them in-process.
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bundlePluginMain } from './cli-bundle.mjs';
 
-const PLUGINS = ['bridge', 'host-device', 'host-local', 'ipvlan', 'loopback', 'macvlan', 'route-override', 'static', 'tuning'];
-
-export function sourceLaunchers(root, node, dir) {
+export async function bundledLaunchers(root, node, dir, types) {
   mkdirSync(dir, { recursive: true });
-  const hooks = join(root, 'packages/cni/test/ts-hooks.mjs');
-  for (const name of PLUGINS) {
-    const main = join(root, 'packages', name, 'src/main.ts');
-    if (!existsSync(main)) continue;
+  for (const name of types) {
+    if (!existsSync(join(root, 'packages', name, 'src/main.ts'))) continue;
+    const bundle = await bundlePluginMain(root, name, join(dir, '.bundles'));
     const file = join(dir, name);
-    const argv = [node, '--conditions=source', '--disable-warning=ExperimentalWarning', '--experimental-transform-types', '--import', hooks, main];
-    writeFileSync(file, `#!/bin/sh\n# cni-ts ${name} plugin: source launcher (pnpm demo)\nexec ${argv.map((a) => `'${a}'`).join(' ')} "$@"\n`);
+    writeFileSync(file, `#!/bin/sh\n# cni-ts ${name} plugin: bundled launcher (pnpm demo)\nexec '${node}' '${bundle}' "$@"\n`);
     chmodSync(file, 0o755);
   }
 }
