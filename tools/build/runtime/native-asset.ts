@@ -81,9 +81,9 @@ export function dlopen(file: string): unknown {
  * Extracts `asset` into the first cache directory where that works and the copy loads (a noexec
  * mount refuses dlopen), and returns the addon's exports. Every failure is reported.
  */
-export function loadNative(asset: NativeAsset, euid = process.geteuid?.() ?? 0, load = dlopen): unknown {
+export function loadNative(asset: NativeAsset, euid = process.geteuid?.() ?? 0, load = dlopen, dirs = cacheDirs(euid)): unknown {
   const errors: string[] = [];
-  for (const dir of cacheDirs(euid)) {
+  for (const dir of dirs) {
     try {
       ensurePrivateDir(dir, euid);
       return load(extractTo(dir, asset));
