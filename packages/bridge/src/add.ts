@@ -12,6 +12,7 @@ import {
   enableAddressNotify,
   enableForwarding,
   errText,
+  openContainerNetns,
   Rollback,
   setAcceptDad,
   setupIPMasqForNetworks,
@@ -19,7 +20,6 @@ import {
   teardownIPMasqForNetworks,
 } from '@cni-ts/plugin-kit';
 import { bridgeByName, ensureAddr, ensureBridge, ensureVlanInterface } from './bridge-link';
-import { openContainerNetns } from './netns';
 import { loadNetConf, type BridgeConf } from './config';
 import { calcGateways } from './gateways';
 import { setupPort } from './port';

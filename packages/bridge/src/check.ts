@@ -3,8 +3,7 @@
 // container veth, the host veth that pairs them, the container's addresses and routes.
 import { ipamCheck, type CniRequest, type Interface100 } from '@cni-ts/cni';
 import { linkByName, withNetns, type Link } from '@cni-ts/netlink';
-import { containerInterface, prevResultOf, validateExpectedInterfaceIPs, validateExpectedRoute, vethPeerIndex } from '@cni-ts/plugin-kit';
-import { openContainerNetns } from './netns';
+import { containerInterface, openContainerNetns, prevResultOf, validateExpectedInterfaceIPs, validateExpectedRoute, vethPeerIndex } from '@cni-ts/plugin-kit';
 import { loadNetConf, type BridgeConf } from './config';
 
 interface Found {
