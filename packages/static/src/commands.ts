@@ -1,4 +1,4 @@
-import type { ArgSpec, ArgsOf } from '@cni-ts/cni';
+import type { CniArgs } from '@cni-ts/cni';
 import { loadStaticConfig, type StaticConfig } from './config';
 import { buildResult, checkAgainst, type StaticResult } from './result';
 
@@ -6,7 +6,7 @@ import { buildResult, checkAgainst, type StaticResult } from './result';
 export interface StaticRequest {
   ifname: string;
   /** CNI_ARGS through Go's types.LoadArgs (the skeleton's `req.args.load`). */
-  loadArgs?: <S extends ArgSpec>(spec: S) => ArgsOf<S>;
+  loadArgs?: CniArgs['load'];
   /** The network configuration from stdin, parsed JSON. */
   config: unknown;
 }

@@ -13,7 +13,7 @@ async function typed<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    const { CniError, ErrCode } = await import('@cni-ts/cni');
+    const { CniError, ErrCode } = await import('@cni-ts/cni/skel');
     const { ConfigError } = await import('./config');
     if (err instanceof ConfigError) throw new CniError(ErrCode.internal, err.message, err.field, { cause: err });
     throw err;

@@ -1,46 +1,18 @@
-import { formatCIDR, formatIP, ipEqual, parseCIDR, parseIP } from './_ip';
-import type { RouteConf, StaticConfig } from './config';
+import type { DNS, Route } from '@cni-ts/cni';
+import { addrEqual, formatAddr, formatAddrNet, parseAddr, parseAddrNet } from '@cni-ts/cni/ip';
+import type { StaticConfig } from './config';
 
-/** The result shapes static prints (spec 1.x; the skeleton converts to the config's version). */
-export interface StaticRoute {
-  dst: string;
-  gw?: string;
-  mtu?: number;
-  advmss?: number;
-  priority?: number;
-  table?: number;
-  scope?: number;
-}
-
-export interface StaticDNS {
-  nameservers?: string[];
-  domain?: string;
-  search?: string[];
-  options?: string[];
-}
-
+/** The result static prints (spec 1.x; the skeleton converts to the config's version). */
 export interface StaticResult {
   cniVersion: string;
   ips?: { address: string; gateway?: string }[];
-  routes?: StaticRoute[];
-  dns: StaticDNS;
-}
-
-/** A route printed back the Go way: dst keeps host bits, gw canonical, zero ints omitted. */
-export function renderRoute(r: RouteConf): StaticRoute {
-  const out: StaticRoute = { dst: r.dst ? formatCIDR(r.dst) : '<nil>' };
-  if (r.gw) out.gw = formatIP(r.gw);
-  if (r.mtu) out.mtu = r.mtu;
-  if (r.advmss) out.advmss = r.advmss;
-  if (r.priority) out.priority = r.priority;
-  if (r.table !== undefined) out.table = r.table;
-  if (r.scope !== undefined) out.scope = r.scope;
-  return out;
+  routes?: Route[];
+  dns: DNS;
 }
 
 /** Go's types.DNS with omitempty fields. */
-export function renderDNS(d: StaticConfig['dns']): StaticDNS {
-  const out: StaticDNS = {};
+export function renderDNS(d: StaticConfig['dns']): DNS {
+  const out: DNS = {};
   if (d.nameservers?.length) out.nameservers = d.nameservers;
   if (d.domain) out.domain = d.domain;
   if (d.search?.length) out.search = d.search;
@@ -53,10 +25,10 @@ export function buildResult(conf: StaticConfig, cniVersion = '1.1.0'): StaticRes
   const result: StaticResult = { cniVersion, dns: renderDNS(conf.dns) };
   if (conf.addresses.length > 0) {
     result.ips = conf.addresses.map((a) =>
-      a.gateway ? { address: formatCIDR(a.address), gateway: formatIP(a.gateway) } : { address: formatCIDR(a.address) },
+      a.gateway ? { address: formatAddrNet(a.address), gateway: formatAddr(a.gateway) } : { address: formatAddrNet(a.address) },
     );
   }
-  if (conf.routes.length > 0) result.routes = conf.routes.map(renderRoute);
+  if (conf.routes.length > 0) result.routes = conf.routes;
   return result;
 }
 
@@ -69,11 +41,11 @@ export function checkAgainst(conf: StaticConfig, prevIPs: readonly { address: st
   for (const want of conf.addresses) {
     for (const got of prevIPs) {
       const slash = got.address.indexOf('/');
-      const ip = slash >= 0 ? parseCIDR(got.address)?.ip : parseIP(got.address);
-      if (!ipEqual(want.address.ip, ip)) continue;
+      const ip = slash >= 0 ? parseAddrNet(got.address)?.ip : parseAddr(got.address);
+      if (!addrEqual(want.address.ip, ip)) continue;
       if (!want.gateway) break;
-      if (ipEqual(want.gateway, got.gateway ? parseIP(got.gateway) : undefined)) break;
-      throw new Error(`static: Failed to match addr ${ip ? formatIP(ip) : got.address} on interface ${ifname}`);
+      if (addrEqual(want.gateway, got.gateway ? parseAddr(got.gateway) : undefined)) break;
+      throw new Error(`static: Failed to match addr ${ip ? formatAddr(ip) : got.address} on interface ${ifname}`);
     }
   }
 }
