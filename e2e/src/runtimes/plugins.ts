@@ -28,6 +28,34 @@ export interface PluginSet {
   fromGo: string[];
 }
 
+/** Programs the suite needs -> the Debian package that has them. */
+const TOOLS: Record<string, string> = {
+  podman: 'podman',
+  conmon: 'conmon',
+  runc: 'runc',
+  containerd: 'containerd',
+  ctr: 'containerd',
+  busybox: 'busybox-static',
+  iptables: 'iptables',
+  nft: 'nftables',
+  ping: 'iputils-ping',
+  ip: 'iproute2',
+  setpriv: 'util-linux',
+  unshare: 'util-linux',
+  nsenter: 'util-linux',
+};
+
+/** Throws one clear error naming every missing program and its package. */
+export function requireTools(): void {
+  const path = (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/usr/bin', '/sbin', '/bin']);
+  const missing = Object.keys(TOOLS).filter((t) => !path.some((d) => d && existsSync(join(d, t))));
+  if (!existsSync(GO_DIR)) missing.push('containernetworking-plugins');
+  if (missing.length) {
+    const pkgs = [...new Set(missing.map((t) => TOOLS[t] ?? t))];
+    throw new Error(`the runtimes suite needs ${missing.join(', ')}: apt-get install ${pkgs.join(' ')} (tools/bootstrap.sh does)`);
+  }
+}
+
 /**
  * Installs our plugins into `dest` with the operator's command and returns the names installed.
  * Builds first when the sources changed (that can take ~30 s).

@@ -10,7 +10,7 @@ import { checkLeaks } from '@cni-ts/testkit';
 import { must } from './_exec.ts';
 import { busyboxRootfs } from './image.ts';
 import { cachedResults, filesIn, labLinks, labRules, leases, openLab, type Lab } from './lab.ts';
-import { installOurs, IMPLS, type Impl } from './plugins.ts';
+import { installOurs, IMPLS, requireTools, type Impl } from './plugins.ts';
 import { BRIDGE, configureCriNetwork, createBridgeNetwork, createMacvlanNetwork, CRI, MACVLAN } from './scenarios.ts';
 import { clearLog, readExecs, type PluginExec } from './shim.ts';
 import { breakdown, comparisonTable, pluginTime, type PluginTime } from './timing.ts';
@@ -38,6 +38,7 @@ const chain = (execs: PluginExec[]) => execs.filter((e) => e.command === 'DEL' &
 checkLeaks();
 
 beforeAll(() => {
+  requireTools();
   work = mkdtempSync(join(tmpdir(), `cnits-${process.pid}-runtimes-`));
   rootfs = busyboxRootfs(join(work, 'busybox.tar'));
 });
@@ -277,6 +278,7 @@ describe.each(IMPLS)('%s plugins', (impl) => {
         expect(r.status, `${from.ip} -> ${to}: ${r.stdout}${r.stderr}`).toBe(0);
       }
       expect(leases(world, CRI_NET).toSorted()).toEqual(pods.map((p) => p.ip).toSorted());
+      expect(filesIn(world, '/run/cni/tuning')).toHaveLength(2);
       phase('containerd: status, exec');
     });
 
@@ -315,6 +317,8 @@ describe.each(IMPLS)('%s plugins', (impl) => {
       expect(cachedResults(world, CRI_NET)).toEqual([]);
       expect(labRules(world)).toEqual(baseline);
       expect(filesIn(world, '/run/netns')).toEqual([world.netns]);
+      // tuning (mtu) kept a backup per pod while it ran; DEL restored and removed it
+      expect(filesIn(world, '/run/cni/tuning')).toEqual([]);
     });
   });
 });
