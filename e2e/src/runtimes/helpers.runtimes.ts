@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from './_exec.ts';
 import { ProtoMessage, ProtoWriter } from './protobuf.ts';
 import { makeShim, readExecs, toJsonl } from './shim.ts';
@@ -34,7 +34,10 @@ describe('protobuf', () => {
 });
 
 describe('logging shim', () => {
-  const work = mkdtempSync(join(tmpdir(), `cnits-${process.pid}-runtimes-helpers-`));
+  let work: string;
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), `cnits-${process.pid}-runtimes-helpers-`));
+  });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('passes stdin, argv, stdout and the exit code through, and records the exec', () => {
