@@ -6,10 +6,11 @@ import path from 'node:path';
 import { checkLeaks, link, testEnv } from '@cni-ts/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containerIdFor } from '../src/cli/env';
-import { cniTs, netDir, oursDir, prepare } from './harness';
+import { cleanupPrepared, cniTs, netDir, oursDir, prepare } from './harness';
 
 checkLeaks();
 beforeAll(() => prepare(), 180_000);
+afterAll(cleanupPrepared);
 
 const cleanup: string[] = [];
 afterAll(() => {

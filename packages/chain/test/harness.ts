@@ -4,7 +4,7 @@
 // (marked as ours, so they run in-process unless CNI_TS_EXEC=1); the Go oracle from /usr/lib/cni.
 // Both the CLI and our plugins are bundled from source first (prepare()), for fast starts.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { addrs, links, routes } from '@cni-ts/testkit';
@@ -16,6 +16,12 @@ export const GO_DIR = '/usr/lib/cni';
 
 let ours: string | undefined;
 let cliBundle: string | undefined;
+const prepared: string[] = [];
+
+/** Removes what prepare() built (afterAll). */
+export function cleanupPrepared(): void {
+  for (const dir of prepared.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
 
 /**
  * Builds what the e2e tests run: the CLI bundled from source (a fast start, never stale) and a
@@ -25,6 +31,7 @@ let cliBundle: string | undefined;
  */
 export async function prepare(types: readonly string[] = Object.keys(OUR_PLUGINS)): Promise<void> {
   const tmp = mkdtempSync(path.join(tmpdir(), 'cnits-chain-e2e-bin-'));
+  prepared.push(tmp);
   cliBundle = await bundleCli(ROOT, path.join(tmp, 'cli'));
   ours = path.join(tmp, 'plugins');
   mkdirSync(ours);

@@ -7,10 +7,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { checkLeaks, must, ping, testEnv } from '@cni-ts/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cniTs, IMPLS, netDir, normalize, nsState, prepare, type Impl } from './harness';
+import { cniTs, IMPLS, netDir, normalize, nsState, prepare, cleanupPrepared, type Impl } from './harness';
 
 checkLeaks();
 beforeAll(() => prepare(), 180_000);
+afterAll(cleanupPrepared);
 
 const cleanup: string[] = [];
 afterAll(() => {
