@@ -1,0 +1,214 @@
+// What each delegate receives, seen from a recording fake plugin (a shell script, so it is
+// exec'd — the foreign-plugin path): CNI_ARGS, runtimeConfig, cni-args, the device picked from
+// the kubelet checkpoint for a resourceName NAD and its device-info file; CHECK, STATUS and GC
+// routing. Multus runs in-process here; only the fake plugin runs, and it touches no network.
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { cniEnv, dispatch } from '@cni-ts/cni';
+import { checkLeaks, testEnv } from '@cni-ts/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMultus } from '../src/plugin';
+import { testCluster, type TestCluster } from './cluster';
+import { k8sArgs } from './harness';
+
+checkLeaks();
+
+const FAKE = `#!/bin/sh
+d="$FAKE_LOG"; n=$(cat "$d/seq" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "$d/seq"
+cat > "$d/$n.stdin"
+env | grep '^CNI_' | sort > "$d/$n.env"
+if [ "$CNI_COMMAND" = ADD ]; then
+  printf '{"cniVersion":"1.1.0","interfaces":[{"name":"%s","mac":"02:00:00:00:00:%02d","sandbox":"%s"}],"ips":[{"address":"10.9.%d.5/24","gateway":"10.9.%d.1","interface":0}],"routes":[{"dst":"0.0.0.0/0","gw":"10.9.%d.1"}]}' "$CNI_IFNAME" "$n" "$CNI_NETNS" "$n" "$n" "$n"
+fi
+`;
+
+let cluster: TestCluster;
+let root: string;
+beforeAll(async () => {
+  cluster = await testCluster();
+  root = mkdtempSync(path.join(tmpdir(), 'cnits-multus-fake-'));
+});
+afterAll(async () => {
+  await cluster?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+interface Call {
+  command: string;
+  stdin: Record<string, unknown>;
+  env: Record<string, string>;
+}
+
+function fixture(tag: string) {
+  const dir = path.join(root, tag);
+  const bin = path.join(dir, 'bin');
+  const log = path.join(dir, 'log');
+  const cniDir = path.join(dir, 'cache');
+  const devInfoDir = path.join(dir, 'devinfo');
+  for (const d of [bin, log, cniDir, devInfoDir]) mkdirSync(d, { recursive: true });
+  writeFileSync(path.join(bin, 'fake'), FAKE);
+  chmodSync(path.join(bin, 'fake'), 0o755);
+  const calls = (): Call[] =>
+    readdirSync(log)
+      .filter((f) => f.endsWith('.stdin'))
+      .map((f) => Number(f.split('.')[0]))
+      .sort((a, b) => a - b)
+      .map((n) => {
+        const env = Object.fromEntries(
+          readFileSync(path.join(log, `${n}.env`), 'utf8')
+            .trim()
+            .split('\n')
+            .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+        );
+        return { command: env.CNI_COMMAND!, stdin: JSON.parse(readFileSync(path.join(log, `${n}.stdin`), 'utf8')), env };
+      });
+  return { dir, bin, log, cniDir, devInfoDir, calls };
+}
+
+async function run(plugin: ReturnType<typeof createMultus>, command: string, netns: string, args: string, conf: unknown, env: Record<string, string>) {
+  const out = await dispatch(plugin, {
+    env: cniEnv({ command, containerId: 'ctr9', netns, ifname: 'eth0', args, path: env.CNI_PATH! }, env),
+    stdin: JSON.stringify(conf),
+  });
+  return { ...out, json: out.stdout ? (JSON.parse(out.stdout) as Record<string, unknown>) : undefined };
+}
+
+describe('what delegates receive', () => {
+  it('CNI_ARGS, runtimeConfig, cni-args, deviceID from the checkpoint, device-info in the status', async () => {
+    const f = fixture('args');
+    const { container } = testEnv();
+    const ns = cluster.namespace;
+    const fakeConf = (name: string) => ({
+      cniVersion: '1.1.0',
+      name,
+      type: 'fake',
+      capabilities: { portMappings: true, ips: true, mac: true, deviceID: true, CNIDeviceInfoFile: true },
+      args: { cni: { keep: 'me', spoofchk: 'off' } },
+    });
+    const nadA = `sriov-a-${process.pid}`;
+    const nadB = `sriov-b-${process.pid}`;
+    for (const n of [nadA, nadB]) await cluster.createNad({ name: n, config: fakeConf(n), annotations: { 'k8s.v1.cni.cncf.io/resourceName': 'intel.com/sriov_vf' } });
+    const pod = await cluster.createPod({
+      name: `pod-args-${process.pid}`,
+      annotations: {
+        'k8s.v1.cni.cncf.io/networks': JSON.stringify([
+          { name: nadA, ips: ['10.20.0.5/24'], mac: '02:23:45:67:89:01', 'cni-args': { spoofchk: 'on' }, portMappings: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }] },
+          { name: nadB },
+        ]),
+      },
+    });
+    const uid = (pod.metadata as { uid: string }).uid;
+    // The device plugin's checkpoint (two VFs for this pod, listed unsorted) and its device-info file.
+    const checkpoint = path.join(f.dir, 'kubelet_internal_checkpoint');
+    writeFileSync(
+      checkpoint,
+      JSON.stringify({
+        Data: {
+          PodDeviceEntries: [
+            { PodUID: uid, ContainerName: 'c', ResourceName: 'intel.com/sriov_vf', DeviceIDs: { '0': ['0000:18:02.5', '0000:18:02.3'] }, AllocResp: '' },
+            { PodUID: 'someone-else', ContainerName: 'c', ResourceName: 'intel.com/sriov_vf', DeviceIDs: { '0': ['0000:18:02.1'] }, AllocResp: '' },
+          ],
+          RegisteredDevices: {},
+        },
+        Checksum: 1,
+      }),
+    );
+    mkdirSync(path.join(f.devInfoDir, 'dp'), { recursive: true });
+    writeFileSync(path.join(f.devInfoDir, 'dp', 'intel.com-sriov_vf-0000:18:02.3-device.json'), JSON.stringify({ type: 'pci', version: '1.1.0', pci: { 'pci-address': '0000:18:02.3' } }));
+    const plugin = createMultus({ checkpointFile: checkpoint, devInfoDir: f.devInfoDir });
+    const conf = {
+      cniVersion: '1.1.0',
+      name: 'multus-cni-network',
+      type: 'multus',
+      kubeconfig: cluster.kubeconfig,
+      delegates: [{ ...fakeConf('master-net'), args: undefined }],
+      cniDir: f.cniDir,
+      binDir: f.bin,
+      runtimeConfig: { portMappings: [{ hostPort: 9090, containerPort: 90, protocol: 'tcp' }] },
+    };
+    const env = { CNI_PATH: '/nonexistent', FAKE_LOG: f.log, PATH: process.env.PATH ?? '/usr/bin:/bin' };
+    const args = `${k8sArgs(ns, `pod-args-${process.pid}`, uid, 'sandbox9')};EXTRA=1`;
+    const r = await run(plugin, 'ADD', container.path, args, conf, env);
+    expect(r.exitCode, r.stdout).toBe(0);
+    const [master, a, b] = f.calls();
+    expect([master!.env.CNI_IFNAME, a!.env.CNI_IFNAME, b!.env.CNI_IFNAME]).toEqual(['eth0', 'net1', 'net2']);
+    // As upstream's thin binary: the Kubernetes keys, then every pair of the runtime's CNI_ARGS
+    // (same keys again included), then MAC= and IP= for the requests.
+    const k8s = `K8S_POD_NAMESPACE=${ns};K8S_POD_NAME=pod-args-${process.pid};K8S_POD_INFRA_CONTAINER_ID=sandbox9`;
+    expect(a!.env.CNI_ARGS).toBe(`IgnoreUnknown=true;${k8s};K8S_POD_UID=${uid};K8S_POD_UID=${uid};IgnoreUnknown=1;${k8s};EXTRA=1;MAC=02:23:45:67:89:01;IP=10.20.0.5/24`);
+    // The master gets the runtime's runtimeConfig only; a secondary gets it overlaid with its requests.
+    expect(master!.stdin.runtimeConfig).toEqual({ portMappings: [{ hostPort: 9090, containerPort: 90, protocol: 'tcp' }] });
+    const infoA = path.join(f.devInfoDir, 'cni', `${ns}-${nadA}-ctr9_net1`);
+    expect(a!.stdin).toMatchObject({
+      deviceID: '0000:18:02.3',
+      pciBusID: '0000:18:02.3',
+      args: { cni: { keep: 'me', spoofchk: 'on' } },
+      runtimeConfig: {
+        portMappings: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }],
+        ips: ['10.20.0.5/24'],
+        mac: '02:23:45:67:89:01',
+        deviceID: '0000:18:02.3',
+        CNIDeviceInfoFile: infoA,
+      },
+    });
+    // Devices are handed out in sorted order, one per NAD naming the resource.
+    expect(b!.stdin).toMatchObject({ deviceID: '0000:18:02.5', runtimeConfig: { deviceID: '0000:18:02.5' } });
+    expect(existsSync(infoA)).toBe(true);
+    const status = JSON.parse((await cluster.getPod(`pod-args-${process.pid}`)).metadata!.annotations!['k8s.v1.cni.cncf.io/network-status']!);
+    expect(status.map((s: Record<string, unknown>) => [s.name, s.interface, s.default ?? false, s['device-info'] ?? null])).toEqual([
+      ['master-net', 'eth0', true, null],
+      [`${ns}/${nadA}`, 'net1', false, { type: 'pci', version: '1.1.0', pci: { 'pci-address': '0000:18:02.3' } }],
+      [`${ns}/${nadB}`, 'net2', false, null],
+    ]);
+    // The master's result is returned, in multus's version.
+    expect(r.json).toMatchObject({ cniVersion: '1.1.0', interfaces: [{ name: 'eth0' }] });
+
+    const d = await run(plugin, 'DEL', container.path, args, conf, env);
+    expect(d.exitCode, d.stdout).toBe(0);
+    const dels = f.calls().filter((c) => c.command === 'DEL');
+    expect(dels.map((c) => c.env.CNI_IFNAME)).toEqual(['net2', 'net1', 'eth0']);
+    // DEL gets the cached result as prevResult, the same deviceID, and the device-info file is gone.
+    expect(dels[1]!.stdin).toMatchObject({ deviceID: '0000:18:02.3', prevResult: { interfaces: [{ name: 'net1' }] } });
+    expect(existsSync(infoA)).toBe(false);
+    expect(readdirSync(path.join(f.cniDir, 'results'))).toEqual([]);
+  });
+
+  it('CHECK (delegates form), STATUS and GC go to the cluster network only', async () => {
+    const f = fixture('cmds');
+    const { container } = testEnv();
+    const plugin = createMultus();
+    const conf = {
+      cniVersion: '1.1.0',
+      name: 'multus-cni-network',
+      type: 'multus',
+      delegates: [{ cniVersion: '1.1.0', name: 'master-net', type: 'fake' }, { cniVersion: '1.1.0', name: 'second', type: 'fake' }],
+      cniDir: f.cniDir,
+      binDir: f.bin,
+    };
+    const env = { CNI_PATH: '/nonexistent', FAKE_LOG: f.log, PATH: process.env.PATH ?? '/usr/bin:/bin' };
+    expect((await run(plugin, 'ADD', container.path, '', conf, env)).exitCode).toBe(0);
+    expect((await run(plugin, 'CHECK', container.path, '', conf, env)).exitCode).toBe(0);
+    expect((await run(plugin, 'STATUS', '', '', conf, env)).exitCode).toBe(0);
+    expect((await run(plugin, 'GC', '', '', conf, env)).exitCode).toBe(0);
+    const calls = f.calls();
+    expect(calls.map((c) => [c.command, c.env.CNI_IFNAME ?? ''])).toEqual([
+      ['ADD', 'eth0'],
+      ['ADD', 'net1'],
+      ['CHECK', 'eth0'],
+      ['CHECK', 'net1'],
+      ['STATUS', ''],
+      ['GC', ''],
+    ]);
+    expect(calls[2]!.stdin.prevResult).toMatchObject({ interfaces: [{ name: 'eth0' }] });
+    expect(calls[4]!.stdin.name).toBe('master-net');
+    // Every cached attachment is valid for GC, as upstream.
+    expect(calls[5]!.stdin['cni.dev/valid-attachments']).toEqual(
+      expect.arrayContaining([
+        { containerID: 'ctr9', ifname: 'eth0' },
+        { containerID: 'ctr9', ifname: 'net1' },
+      ]),
+    );
+    expect((await run(plugin, 'DEL', container.path, '', conf, env)).exitCode).toBe(0);
+  });
+});
