@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { goImpl, type Impl, runAsync, runSync, tsImpl } from '../test/harness.ts';
+import { goImpl, type Impl, runAsync, runSync, tsImpl } from '../../testkit/src/plugin-exec.ts';
 
 export interface BenchOptions {
   /** sequential ADD/DEL pairs per implementation (default 100) */

@@ -5,9 +5,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkLeaks, testEnv } from '@cni-ts/testkit';
+import { checkLeaks, cniEnv, goImpl, type Impl, json, runAsync, runSync, testEnv, tsImpl } from '@cni-ts/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cniEnv, goImpl, type Impl, json, runAsync, runSync, tsImpl } from './harness';
 
 checkLeaks();
 

@@ -6,9 +6,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkLeaks, testEnv } from '@cni-ts/testkit';
+import { checkLeaks, type CniEnv, goImpl, type Impl, json, type RunResult, runSync, testEnv, tsImpl } from '@cni-ts/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CniEnv, goImpl, type Impl, json, type RunResult, runSync, tsImpl } from './harness';
 
 checkLeaks();
 

@@ -3,9 +3,8 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkLeaks, testEnv } from '@cni-ts/testkit';
+import { checkLeaks, goImpl, type Impl, json, runSync, testEnv, tsImpl } from '@cni-ts/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { goImpl, type Impl, json, runSync, tsImpl } from './harness';
 
 checkLeaks();
 

@@ -2,9 +2,8 @@
 // Normalised differences (documented in docs/compat.md): `details` on our errors, the empty `dns`
 // that cni v1.1.2 prints for 1.x results, and route fields beyond dst/gw, which the oracle's cni
 // library drops while newest upstream (and we) keep them.
-import { checkLeaks, testEnv } from '@cni-ts/testkit';
+import { checkLeaks, type CniEnv, goImpl, type Impl, json, type RunResult, runSync, testEnv, tsImpl } from '@cni-ts/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type CniEnv, goImpl, type Impl, json, type RunResult, runSync, tsImpl } from './harness';
 
 checkLeaks();
 

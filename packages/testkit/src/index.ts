@@ -19,3 +19,18 @@ export {
 export { checkLeaks } from './leaks';
 export { isRoot, requireRoot, NotRootError } from './root';
 export { run, must, type ExecResult } from './_exec';
+export {
+  bundlePlugin,
+  cniEnv,
+  goImpl,
+  GO_DIR,
+  json,
+  NODE,
+  ROOT,
+  runAsync,
+  runSync,
+  tsImpl,
+  type CniEnv,
+  type Impl,
+  type RunResult,
+} from './plugin-exec';
