@@ -10,7 +10,7 @@ import { cpus, release, tmpdir } from 'node:os';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { build, nodeBinary, ROOT } from '../build/build.mjs';
+import { build, nodeBinary, NothingToBuild, ROOT } from '../build/build.mjs';
 import { install } from '../install/install.mjs';
 import { cases } from './cases/index.mjs';
 import { createNetns, deleteAll, deleteNetns, ipIn } from './lib/netns.mjs';
@@ -140,7 +140,12 @@ async function main() {
   try {
     manifest = opts.build ? await build({ ifNeeded: true }) : JSON.parse(readFileSync(join(ROOT, 'out/bin/manifest.json'), 'utf8'));
   } catch (err) {
-    log(`our plugins are not available (${err.message}); measuring the others only`);
+    // No plugin yet: measure the others. A broken build must not produce a table without us.
+    if (!(err instanceof NothingToBuild)) {
+      log(`the build failed: ${err.message}\n(--no-build measures the last binary that was built)`);
+      process.exit(1);
+    }
+    log(`${err.message}; measuring the others only`);
   }
 
   const tmp = mkdtempSync(join(tmpdir(), 'cnits-bench-'));
