@@ -84,4 +84,13 @@ describe('ADD and DEL with the cluster network and a NAD', () => {
     ok(await del(s));
     expectDetached(s);
   });
+
+  it('Go plugins (the oracle in /usr/lib/cni) as delegates: exec\'d, same attachments, same cleanup', async () => {
+    const s = await setup();
+    const r = ok(await add(s, { path: '/usr/lib/cni' }))!;
+    expect(r.ips).toEqual([{ address: '10.88.0.2/24', gateway: '10.88.0.1', interface: 2 }]);
+    expectAttached(s);
+    ok(await del(s, { path: '/usr/lib/cni' }));
+    expectDetached(s);
+  });
 });

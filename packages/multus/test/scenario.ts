@@ -81,6 +81,8 @@ export async function setup(o: SetupOptions = {}): Promise<Setup> {
     clusterNetwork: clusterFile,
     confDir,
     cniDir,
+    // Never /opt/cni/bin of the machine: plugins come from CNI_PATH only.
+    binDir: tmp('bin'),
     multusNamespace: cluster.namespace,
   };
   return { env, conf, cniDir, ipamDirs, podName, uid, args: k8sArgs(cluster.namespace, podName, uid), nad, confDir };
