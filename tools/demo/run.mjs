@@ -15,7 +15,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bundleCli } from './lib/cli-bundle.mjs';
+import { bundleCli, sourceCliArgv } from './lib/cli-bundle.mjs';
 import { networks } from './lib/networks.mjs';
 import { GO_DIR, installOurs, resolvePlugins } from './lib/plugins.mjs';
 import { bold, dim, green, indent, must, red, run, yellow } from './lib/sh.mjs';
@@ -45,13 +45,14 @@ const tmp = mkdtempSync(join(tmpdir(), `cnits-demo-${id}-`));
 const ns = { host: `cnits-demo-${id}-host`, pods: [`cnits-demo-${id}-pod1`, `cnits-demo-${id}-pod2`] };
 const created = [];
 const attached = [];
+/** argv of the `cni-ts` CLI (bundled, or from source). */
 let cli;
 let cliEnv;
 let tornDown = false;
 
 /** `cni-ts <args>` inside the demo's host namespace. */
 function cniTs(args, extraEnv = {}) {
-  return run(['ip', 'netns', 'exec', ns.host, NODE, cli, ...args], { env: { ...cliEnv, ...extraEnv } });
+  return run(['ip', 'netns', 'exec', ns.host, ...cli, ...args], { env: { ...cliEnv, ...extraEnv } });
 }
 
 function teardown() {
@@ -106,8 +107,15 @@ function firstIp(result, prefix) {
 async function main() {
   const t0 = performance.now();
   section('Build');
-  cli = await bundleCli(ROOT, join(tmp, 'cli'));
-  say(`  cni-ts CLI bundled from packages/chain/src (${secs(performance.now() - t0)})`);
+  try {
+    cli = [NODE, await bundleCli(ROOT, join(tmp, 'cli'))];
+    say(`  cni-ts CLI bundled from packages/chain/src (${secs(performance.now() - t0)})`);
+  } catch (err) {
+    // A package that does not bundle right now (work in progress) only costs the fast start:
+    // from source, each plugin is imported when used, and one that fails to load is exec'd.
+    cli = sourceCliArgv(ROOT, NODE);
+    say(`  ${yellow('the CLI does not bundle')} (${String(err.message).split('\n')[0]}); running it from source`);
+  }
   await checkpoint();
   const bin = join(tmp, 'bin');
   const inst = installOurs(ROOT, NODE, bin);
@@ -116,7 +124,7 @@ async function main() {
     say(`  plugins: ${inst.log.split('\n').at(-1)} (${secs(inst.seconds * 1000)})`);
   } else {
     say(`  ${yellow('pnpm cni install failed')}; running each plugin bundled from source instead:\n${dim(indent(inst.log.split('\n').slice(-5).join('\n')))}`);
-    await bundledLaunchers(ROOT, NODE, bin, TYPES);
+    for (const f of await bundledLaunchers(ROOT, NODE, bin, TYPES)) say(`  ${yellow(`${f.name} does not bundle:`)} ${f.error}`);
   }
   const plugins = resolvePlugins(TYPES, bin, { oursOnly: opts['ours-only'] });
   const tDemo = performance.now();
@@ -150,7 +158,9 @@ async function main() {
   must(['ip', '-n', ns.host, 'link', 'set', 'mvpeer0', 'up']);
   say(`  host ${ns.host} (macvlan master ${master}), pods ${ns.pods.join(', ')}`);
 
-  const nets = networks({ id, tmp, master, has: (t) => plugins[t]?.from !== 'missing' });
+  // The Go plugins here (1.1.1) speak up to spec 1.0.0; ours 1.1.0.
+  const cniVersion = usesGo ? '1.0.0' : '1.1.0';
+  const nets = networks({ id, tmp, master, has: (t) => plugins[t]?.from !== 'missing', cniVersion });
   mkdirSync(join(tmp, 'net.d'));
   for (const n of nets) {
     for (const s of n.skipped) say(`  ${yellow('skipped:')} ${s} in ${n.name}`);

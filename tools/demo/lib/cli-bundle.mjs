@@ -57,3 +57,9 @@ export async function bundlePluginMain(root, name, outDir) {
   await build(root, join(root, 'packages', name, 'src/main.ts'), { file, codeSplitting: false });
   return file;
 }
+
+/** argv running the CLI from its TypeScript sources (Node strips the types; the workspace's hooks resolve extension-less imports). */
+export function sourceCliArgv(root, node) {
+  const hooks = join(root, 'packages/cni/test/ts-hooks.mjs');
+  return [node, '--conditions=source', '--disable-warning=ExperimentalWarning', '--experimental-transform-types', '--import', hooks, join(root, 'packages/chain/src/cli.ts')];
+}

@@ -3,10 +3,10 @@
 import { join } from 'node:path';
 
 /**
- * @param {{id: string, tmp: string, master: string, has: (type: string) => boolean}} o
+ * @param {{id: string, tmp: string, master: string, has: (type: string) => boolean, cniVersion: string}} o
  * @returns {{name: string, ifname: string, conflist: object, skipped: string[]}[]}
  */
-export function networks({ id, tmp, master, has }) {
+export function networks({ id, tmp, master, has, cniVersion }) {
   const hostLocal = (subnet, gateway) => ({
     type: 'host-local',
     dataDir: join(tmp, 'ipam'),
@@ -21,7 +21,7 @@ export function networks({ id, tmp, master, has }) {
       ifname: 'eth0',
       skipped: [],
       conflist: {
-        cniVersion: '1.1.0',
+        cniVersion,
         name: bridgeName,
         plugins: [{ type: 'bridge', bridge: `cnitsbr${id}`, isGateway: true, ipam: { ...hostLocal('10.201.0.0/24', '10.201.0.1'), routes: [{ dst: '0.0.0.0/0' }] } }],
       },
@@ -38,7 +38,7 @@ export function networks({ id, tmp, master, has }) {
     else skipped.push('tuning');
     if (has('route-override')) plugins.push({ type: 'route-override', dataDir: join(tmp, 'route-override'), addroutes: [{ dst: '10.203.0.0/16', gw: '10.202.0.1' }] });
     else skipped.push('route-override');
-    out.push({ name: mvName, ifname: 'net1', skipped, conflist: { cniVersion: '1.1.0', name: mvName, plugins } });
+    out.push({ name: mvName, ifname: 'net1', skipped, conflist: { cniVersion, name: mvName, plugins } });
   } else {
     out.push({ name: mvName, skipped: ['the whole macvlan network (needs macvlan and host-local)'], conflist: null });
   }
