@@ -273,6 +273,19 @@ describe('exec', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it('validates a list with VERSION probes (ValidateNetworkList)', async () => {
+    script('v100', 'echo \'{"cniVersion":"1.1.0","supportedVersions":["0.4.0","1.0.0"]}\'');
+    script('legacy', 'echo \'{"code":4,"msg":"unknown CNI_COMMAND: VERSION"}\'; exit 1');
+    const cni = new CniConfig({ path: [bin], cacheDir });
+    const ok = list({ cniVersion: '1.0.0', name: 'n', plugins: [{ type: 'v100', capabilities: { portMappings: true, mac: false } }, { type: 'v100', capabilities: { ips: true } }] });
+    expect((await cni.validateNetworkList(ok)).toSorted()).toEqual(['ips', 'portMappings']);
+    const bad = list({ cniVersion: '1.1.0', name: 'n', plugins: [{ type: 'v100' }, { type: 'legacy' }, { type: 'gone' }] });
+    await expect(cni.validateNetworkList(bad)).rejects.toThrow(
+      `[plugin v100 does not support config version "1.1.0" plugin legacy does not support config version "1.1.0" failed to find plugin "gone" in path [${bin}]]`,
+    );
+    expect(await cni.getVersionInfo('legacy')).toEqual({ cniVersion: '1.1.0', supportedVersions: ['0.1.0'] });
+  });
+
   it('passes the plugin error object and stderr through as libcni does', async () => {
     script('failing', 'echo \'{"code":7,"msg":"bad config","details":"field x"}\'; exit 1');
     script('noisy', 'echo "a note" >&2; echo \'{"cniVersion":"1.0.0"}\'');
