@@ -9,6 +9,7 @@ import { cniEnv, dispatch } from '@cni-ts/cni';
 import { checkLeaks, testEnv } from '@cni-ts/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMultus } from '../src/plugin';
+import { podObject, startStub, writeKubeconfig } from '../../../e2e/src/k8s-stub/index';
 import { testCluster, type TestCluster } from './cluster';
 import { k8sArgs } from './harness';
 
@@ -210,5 +211,61 @@ describe('what delegates receive', () => {
       ]),
     );
     expect((await run(plugin, 'DEL', container.path, '', conf, env)).exitCode).toBe(0);
+  });
+});
+
+describe('the pod and the credentials', () => {
+  const fakeOnly = (f: ReturnType<typeof fixture>, kubeconfig: string) => ({
+    cniVersion: '1.1.0',
+    name: 'multus-cni-network',
+    type: 'multus',
+    kubeconfig,
+    delegates: [{ cniVersion: '1.1.0', name: 'master-net', type: 'fake' }],
+    cniDir: f.cniDir,
+    binDir: f.bin,
+  });
+
+  it('a UID mismatch fails the ADD, except for static pods (their mirror pod has another UID)', async () => {
+    const f = fixture('uid');
+    const { container } = testEnv();
+    const env = { CNI_PATH: '/nonexistent', FAKE_LOG: f.log, PATH: process.env.PATH ?? '/usr/bin:/bin' };
+    const plugin = createMultus();
+    const conf = fakeOnly(f, cluster.kubeconfig);
+    await cluster.createPod({ name: `pod-uid-${process.pid}` });
+    const bad = await run(plugin, 'ADD', container.path, k8sArgs(cluster.namespace, `pod-uid-${process.pid}`, 'not-the-uid'), conf, env);
+    expect(bad.exitCode).toBe(1);
+    expect((bad.json as { msg: string }).msg).toMatch(/expected pod UID "not-the-uid" but got ".+" from Kube API/);
+    await cluster.createPod({ name: `pod-static-${process.pid}`, annotations: { 'kubernetes.io/config.source': 'file' } });
+    const args = k8sArgs(cluster.namespace, `pod-static-${process.pid}`, 'mirror-uid');
+    expect((await run(plugin, 'ADD', container.path, args, conf, env)).exitCode).toBe(0);
+    expect((await run(plugin, 'DEL', container.path, args, conf, env)).exitCode).toBe(0);
+  });
+
+  it.skipIf(!!process.env.MULTUS_E2E_KUBECONFIG)('kubeconfig token-file is read on every call: a rotated token is picked up; a rejected one fails with a hint', async () => {
+    const f = fixture('token');
+    const { container } = testEnv();
+    let token = 'first';
+    const stub = await startStub({ token: () => token });
+    try {
+      const tokenFile = path.join(f.dir, 'token');
+      writeFileSync(tokenFile, 'first');
+      const kubeconfig = writeKubeconfig(path.join(f.dir, 'kubeconfig'), { server: stub.url, tokenFile });
+      const pod = stub.put('pods', podObject({ namespace: 'ns1', name: 'p1' }));
+      const args = k8sArgs('ns1', 'p1', (pod.metadata as { uid: string }).uid);
+      const env = { CNI_PATH: '/nonexistent', FAKE_LOG: f.log, PATH: process.env.PATH ?? '/usr/bin:/bin' };
+      const plugin = createMultus();
+      const conf = fakeOnly(f, kubeconfig);
+      expect((await run(plugin, 'ADD', container.path, args, conf, env)).exitCode).toBe(0);
+      expect((await run(plugin, 'DEL', container.path, args, conf, env)).exitCode).toBe(0);
+      token = 'second'; // the server now wants the refreshed token; the file still has the old one
+      const rejected = await run(plugin, 'ADD', container.path, args, conf, env);
+      expect(rejected.exitCode).toBe(1);
+      expect((rejected.json as { msg: string }).msg).toMatch(/error waiting for pod: Unauthorized \(the API server rejected the credentials of .*kubeconfig; an expired service-account token\?/);
+      writeFileSync(tokenFile, 'second');
+      expect((await run(plugin, 'ADD', container.path, args, conf, env)).exitCode).toBe(0);
+      expect((await run(plugin, 'DEL', container.path, args, conf, env)).exitCode).toBe(0);
+    } finally {
+      await stub.close();
+    }
   });
 });
