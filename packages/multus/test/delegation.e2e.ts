@@ -214,6 +214,41 @@ describe('what delegates receive', () => {
   });
 });
 
+describe('NAD configs', () => {
+  it('a conflist in spec.config without a name: the NAD name is injected, every plugin runs, prevResult chains', async () => {
+    const f = fixture('conflist');
+    const { container } = testEnv();
+    const nad = `chain-${process.pid}`;
+    await cluster.createNad({ name: nad, config: { cniVersion: '1.1.0', plugins: [{ type: 'fake', first: true }, { type: 'fake', second: true }] } });
+    const pod = await cluster.createPod({ name: `pod-list-${process.pid}`, annotations: { 'k8s.v1.cni.cncf.io/networks': nad } });
+    const args = k8sArgs(cluster.namespace, `pod-list-${process.pid}`, (pod.metadata as { uid: string }).uid);
+    const conf = {
+      cniVersion: '1.1.0',
+      name: 'multus-cni-network',
+      type: 'multus',
+      kubeconfig: cluster.kubeconfig,
+      delegates: [{ cniVersion: '1.1.0', name: 'master-net', type: 'fake' }],
+      cniDir: f.cniDir,
+      binDir: f.bin,
+    };
+    const env = { CNI_PATH: '/nonexistent', FAKE_LOG: f.log, PATH: process.env.PATH ?? '/usr/bin:/bin' };
+    const plugin = createMultus();
+    expect((await run(plugin, 'ADD', container.path, args, conf, env)).exitCode).toBe(0);
+    const [, first, second] = f.calls();
+    expect([first!.stdin.name, first!.stdin.first, second!.stdin.second, first!.env.CNI_IFNAME]).toEqual([nad, true, true, 'net1']);
+    expect(first!.stdin.prevResult).toBeUndefined();
+    expect(second!.stdin.prevResult).toMatchObject({ interfaces: [{ name: 'net1' }] });
+    const status = JSON.parse((await cluster.getPod(`pod-list-${process.pid}`)).metadata!.annotations!['k8s.v1.cni.cncf.io/network-status']!);
+    expect(status[1]).toMatchObject({ name: `${cluster.namespace}/${nad}`, interface: 'net1' });
+    expect((await run(plugin, 'DEL', container.path, args, conf, env)).exitCode).toBe(0);
+    expect(f.calls().filter((c) => c.command === 'DEL').map((c) => [c.env.CNI_IFNAME, c.stdin.second ?? c.stdin.first ?? 'master'])).toEqual([
+      ['net1', true],
+      ['net1', true],
+      ['eth0', 'master'],
+    ]);
+  });
+});
+
 describe('the pod and the credentials', () => {
   const fakeOnly = (f: ReturnType<typeof fixture>, kubeconfig: string) => ({
     cniVersion: '1.1.0',
