@@ -42,7 +42,7 @@ interface Undo {
 }
 
 function run(undo: Undo, log: (m: string) => void): void {
-  for (const [what, fn] of undo.steps.reverse()) {
+  for (const [what, fn] of undo.steps.toReversed()) {
     try {
       fn();
     } catch (err) {

@@ -25,7 +25,7 @@ export function cmdDel(req: CniRequest): void {
     const changes = readChanges(file);
     if (!changes || req.netns === '') return;
     withNetns(req.netns, () => {
-      for (const spec of [...changes.added].reverse()) {
+      for (const spec of changes.added.toReversed()) {
         try {
           deleteRoute(spec);
         } catch (err) {

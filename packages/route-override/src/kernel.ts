@@ -22,15 +22,17 @@ export function allRoutes(table?: number): KRoute[] {
   return routeList(table === undefined ? {} : { table }).map((r) => ({ ...r, net: kernelKey(r.dst, r.family) }));
 }
 
+/** A link's name, or its index when it cannot be looked up. */
+function name(index: number): string | number {
+  try {
+    return linkByIndex(index).name;
+  } catch {
+    return index;
+  }
+}
+
 /** The route as a spec that adds it back exactly (link names, so a record survives index reuse). */
 export function specOf(r: Route): RouteSpec {
-  const name = (index: number) => {
-    try {
-      return linkByIndex(index).name;
-    } catch {
-      return index;
-    }
-  };
   const s: RouteSpec = {
     family: r.family,
     table: r.table,

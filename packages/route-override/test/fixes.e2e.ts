@@ -60,7 +60,7 @@ function kernel(env: TestEnv, family: 4 | 6 = 4): string[] {
   return routes(env.container.name, family)
     .filter((r) => !r.dst.startsWith('fe80'))
     .map((r) => `${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} dev ${r.dev}`)
-    .sort();
+    .toSorted();
 }
 
 function ok(env: TestEnv, c: unknown, more: Partial<Call> = {}) {
@@ -219,11 +219,11 @@ describe('route-override: fixes and edge cases', () => {
     ok(env, mk('ro', '192.168.9.0/24'), { containerId: 'keep' });
     ok(env, mk('ro', '192.168.10.0/24'), { containerId: 'stale' });
     ok(env, mk('other', '192.168.11.0/24'), { containerId: 'foreign' });
-    expect(readdirSync(env.dataDir).sort()).toEqual(['foreign_eth0.json', 'keep_eth0.json', 'stale_eth0.json']);
+    expect(readdirSync(env.dataDir).toSorted()).toEqual(['foreign_eth0.json', 'keep_eth0.json', 'stale_eth0.json']);
     const gc = { ...conf(env, {}, null), cniVersion: '1.1.0', 'cni.dev/valid-attachments': [{ containerID: 'keep', ifname: 'eth0' }] };
     const r = call(ts, env.host, { command: 'GC', netns: '', containerId: '', ifname: '' }, gc);
     expect(r, r.stdout).toMatchObject({ code: 0, stdout: '' });
-    expect(readdirSync(env.dataDir).sort()).toEqual(['foreign_eth0.json', 'keep_eth0.json']);
+    expect(readdirSync(env.dataDir).toSorted()).toEqual(['foreign_eth0.json', 'keep_eth0.json']);
     // without the list GC does nothing
     expect(call(ts, env.host, { command: 'GC', netns: '', containerId: '', ifname: '' }, { ...gc, 'cni.dev/valid-attachments': undefined }).code).toBe(0);
     expect(readdirSync(env.dataDir)).toHaveLength(2);

@@ -101,7 +101,7 @@ function kernel(env: TestEnv, family: 4 | 6): string[] {
   return routes(env.container.name, family)
     .filter((r) => r.dev === 'eth0')
     .map((r) => (r.gateway ? `${r.dst} via ${r.gateway}` : r.dst))
-    .sort();
+    .toSorted();
 }
 
 function add(env: TestEnv, c: unknown) {
@@ -196,9 +196,11 @@ describe('route-override: upstream tests, ipv6', () => {
   });
 });
 
+// Upstream calls cmdCheck directly with 0.3.1 configs; through the skeleton CHECK needs 0.4.0+.
+const mixed = (env: { dataDir: string }, extra: Record<string, unknown> = {}) => conf(env, { addroutes: [{ dst: '20.0.0.0/24' }], ...extra }, PREV_MIXED, '0.4.0');
+
 describe('route-override: upstream tests, mixed v4/v6 CHECK', () => {
-  // Upstream calls cmdCheck directly with 0.3.1 configs; through the skeleton CHECK needs 0.4.0+.
-  const c = (env: { dataDir: string }, extra: Record<string, unknown> = {}) => conf(env, { addroutes: [{ dst: '20.0.0.0/24' }], ...extra }, PREV_MIXED, '0.4.0');
+  const c = mixed;
 
   it("passes cni's check command", () => {
     const env = setup('both', '10.0.0.254');

@@ -15,7 +15,7 @@ class Undo {
     this.steps.push([what, fn]);
   }
   run(log: (m: string) => void): void {
-    for (const [what, fn] of this.steps.reverse()) {
+    for (const [what, fn] of this.steps.toReversed()) {
       try {
         fn();
       } catch (err) {

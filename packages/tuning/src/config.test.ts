@@ -9,6 +9,17 @@ const req = (config: Record<string, unknown>, args = '', env: Record<string, str
   cniVersion: (config.cniVersion as string | undefined) ?? '1.0.0',
 });
 
+const m = (config: Record<string, unknown>, args = '') => loadConf(req(config, args)).mac;
+
+const e = (config: Record<string, unknown>) => {
+  try {
+    loadConf(req(config));
+  } catch (err) {
+    return [(err as { code: number }).code, (err as { msg: string }).msg, (err as { details: string }).details];
+  }
+  return undefined;
+};
+
 describe('loadConf', () => {
   it('defaults', () => {
     const c = loadConf(req({}));
@@ -16,7 +27,6 @@ describe('loadConf', () => {
   });
 
   it('MAC precedence: mac < CNI_ARGS MAC < runtimeConfig.mac < args.cni.mac', () => {
-    const m = (config: Record<string, unknown>, args = '') => loadConf(req(config, args)).mac;
     expect(m({ mac: '02:00:00:00:00:01' })).toBe('02:00:00:00:00:01');
     expect(m({ mac: '02:00:00:00:00:01' }, 'IgnoreUnknown=1;MAC=02:00:00:00:00:02')).toBe('02:00:00:00:00:02');
     expect(m({ mac: '02:00:00:00:00:01', runtimeConfig: { mac: '02:00:00:00:00:03' } }, 'MAC=02:00:00:00:00:02')).toBe('02:00:00:00:00:03');
@@ -54,14 +64,6 @@ describe('loadConf', () => {
   });
 
   it("reports type errors with Go's text and the field path", () => {
-    const e = (config: Record<string, unknown>) => {
-      try {
-        loadConf(req(config));
-      } catch (err) {
-        return [(err as { code: number }).code, (err as { msg: string }).msg, (err as { details: string }).details];
-      }
-      return undefined;
-    };
     expect(e({ mtu: '1500' })).toEqual([999, 'failed to load netconf: json: cannot unmarshal string into Go struct field TuningConf.mtu of type int', 'mtu']);
     expect(e({ mtu: 1.5 })).toEqual([999, 'failed to load netconf: json: cannot unmarshal number 1.5 into Go struct field TuningConf.mtu of type int', 'mtu']);
     expect(e({ args: { cni: { promisc: 'yes' } } })).toEqual([

@@ -30,7 +30,7 @@ function configured(conf: TuningConf, ifname: string): Map<string, string> {
 }
 
 function restoreSysctls(b: Backup, want: Map<string, string>, log: (m: string) => void): void {
-  for (const [file, original] of Object.entries(b.sysctl ?? {}).reverse()) {
+  for (const [file, original] of Object.entries(b.sysctl ?? {}).toReversed()) {
     // only files under /proc/sys/net, written by ADD (the record is ours, but check anyway)
     if (!file.startsWith('/proc/sys/net/') || file.split('/').includes('..')) continue;
     try {

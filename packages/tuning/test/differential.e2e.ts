@@ -140,6 +140,10 @@ function expectSame([go, mine]: ReturnType<typeof both>) {
   expect(mine.states).toEqual(go.states);
 }
 
+const dup = (d: string) =>
+  `{"cniVersion":"1.0.0","name":"n","type":"tuning","dataDir":"${d}","sysctl":{"net.core.somaxconn":"1","net.core.somaxconn":"2"},"prevResult":${JSON.stringify(prev)}}`;
+const chk = (s: Side, c: Record<string, unknown>) => call(s.impl, s.host, { command: 'CHECK', netns: s.ctr.path }, conf(c)(s.dataDir)).json?.msg;
+
 describe('tuning vs Go oracle', () => {
   it('sysctls, every link attribute, the backup file, CHECK, DEL restoring the originals', () => {
     const full = conf({ sysctl: { 'net.core.somaxconn': '512', 'net.ipv4.conf.IFNAME.forwarding': '1' }, mac: '02:aa:bb:cc:dd:ee', mtu: 1400, promisc: true, allmulti: true });
@@ -254,7 +258,6 @@ describe('tuning vs Go oracle', () => {
     expect(call(mine.impl, mine.host, { command: 'CHECK', netns: mine.ctr.path }, c(mine.dataDir)).code).toBe(0);
     expect(state(go).link!.txqlen).toBe(1000);
     expect(state(mine).link!.txqlen).toBe(42);
-    const dup = (d: string) => `{"cniVersion":"1.0.0","name":"n","type":"tuning","dataDir":"${d}","sysctl":{"net.core.somaxconn":"1","net.core.somaxconn":"2"},"prevResult":${JSON.stringify(prev)}}`;
     expect(call(go.impl, go.host, { command: 'ADD', netns: go.ctr.path }, dup(go.dataDir)).code).toBe(0);
     expect(call(mine.impl, mine.host, { command: 'ADD', netns: mine.ctr.path }, dup(mine.dataDir)).json?.msg).toBe('duplicated sysctl keys are not allowed');
   });
@@ -324,7 +327,6 @@ describe('tuning vs Go oracle', () => {
       expect(call(s.impl, s.host, { command: 'ADD', netns: s.ctr.path }, conf({ allmulti: true })(s.dataDir)).code).toBe(0);
       must('ip', ['-n', s.ctr.name, 'link', 'set', 'eth0', 'promisc', 'on']);
     }
-    const chk = (s: Side, c: Record<string, unknown>) => call(s.impl, s.host, { command: 'CHECK', netns: s.ctr.path }, conf(c)(s.dataDir)).json?.msg;
     expect(chk(go, { allmulti: true })).toBe('Error: Tuning link eth0 configured promisc is false, current value is 1');
     expect(chk(mine, { allmulti: true })).toBeUndefined();
     expect(chk(go, { allmulti: false, promisc: true })).toMatch(/^Error: Tuning configured all-multicast mode of eth0 is 0xc[0-9a-f]+, current value is true$/);
