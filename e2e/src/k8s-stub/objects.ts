@@ -25,7 +25,7 @@ export function podObject(p: PodSpec): KubeObject {
       terminationGracePeriodSeconds: 0,
     },
     status: p.status ?? { phase: 'Pending', qosClass: 'BestEffort' },
-    ...(p.extra ?? {}),
+    ...p.extra,
   };
 }
 

@@ -45,8 +45,6 @@ export interface Fault {
 
 type Route = { kind: 'pods' | 'nads' | 'events' | 'namespaces'; ns?: string; name?: string; sub?: string };
 
-const NAD_PREFIX = '/apis/k8s.cni.cncf.io/v1/namespaces/';
-
 function route(path: string): Route | undefined {
   let m = /^\/api\/v1\/namespaces\/([^/]+)\/pods(?:\/([^/]+)(?:\/(status))?)?$/.exec(path);
   if (m) return { kind: 'pods', ns: decodeURIComponent(m[1]!), name: m[2] && decodeURIComponent(m[2]), sub: m[3] };
@@ -127,7 +125,7 @@ export class K8sStub {
   /** Stores an object as the API server would after a create (uid, resourceVersion, timestamps). */
   put(kind: Route['kind'], obj: KubeObject): KubeObject {
     const r = RESOURCE[kind];
-    const meta = { ...(obj.metadata ?? {}) };
+    const meta = { ...obj.metadata };
     meta.uid ??= randomUUID();
     meta.creationTimestamp ??= new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     meta.resourceVersion = String(++this.#rv);
@@ -242,7 +240,7 @@ export class K8sStub {
         next = { ...current, status: body?.status };
         next.metadata = { ...current.metadata, annotations: body?.metadata?.annotations, labels: body?.metadata?.labels };
       } else {
-        next = { ...(body ?? {}), metadata: { ...(body?.metadata ?? {}), uid: current.metadata!.uid, creationTimestamp: current.metadata!.creationTimestamp } };
+        next = { ...body, metadata: { ...body?.metadata, uid: current.metadata!.uid, creationTimestamp: current.metadata!.creationTimestamp } };
       }
       return [200, this.put(r.kind, next)];
     }

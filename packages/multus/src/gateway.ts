@@ -16,7 +16,12 @@ export function checkGatewayConfig(delegates: DelegateNetConf[]): void {
   if (!delegates.some((d) => d.gatewayRequest?.length)) return;
   let v4 = 0;
   let v6 = 0;
-  for (const d of delegates) for (const gw of d.gatewayRequest ?? []) ipFamily(gw) === 4 ? v4++ : v6++;
+  for (const d of delegates) {
+    for (const gw of d.gatewayRequest ?? []) {
+      if (ipFamily(gw) === 4) v4++;
+      else v6++;
+    }
+  }
   if (v4 > 1 || v6 > 1) throw new Error('multus does not support ECMP for default-route');
   for (const d of delegates) {
     d.isFilterV4Gateway = !(d.gatewayRequest ?? []).some((gw) => ipFamily(gw) === 4);

@@ -55,7 +55,7 @@ export function multus(hostNs: string, call: Call, conf: unknown): Promise<Out> 
       CNI_IFNAME: call.ifname ?? 'eth0',
       CNI_ARGS: call.args ?? '',
       CNI_PATH: call.path ?? oursDir(),
-      ...(call.env ?? {}),
+      ...call.env,
     },
     stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -11,10 +11,12 @@ useCluster();
 async function withIpvlan(): Promise<Setup & { ipvlanDir: string }> {
   const ipvlan = `ipvlan-${Math.random().toString(36).slice(2, 7)}`;
   const s = await setup({ annotation: (nad) => `${nad}, ${ipvlan}` });
+  // ipvlan cannot share a parent with macvlan (EBUSY): its own uplink.
+  s.env.hostLink('master1');
   const ipvlanDir = tmp('hl-ipvlan');
   await cluster.createNad({
     name: ipvlan,
-    config: { cniVersion: '1.0.0', type: 'ipvlan', master: 'master0', mode: 'l2', ipam: { type: 'host-local', subnet: '10.76.0.0/24', dataDir: ipvlanDir } },
+    config: { cniVersion: '1.0.0', type: 'ipvlan', master: 'master1', mode: 'l2', ipam: { type: 'host-local', subnet: '10.76.0.0/24', dataDir: ipvlanDir } },
   });
   return { ...s, ipvlanDir, nad: s.nad };
 }

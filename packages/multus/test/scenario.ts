@@ -71,7 +71,7 @@ export async function setup(o: SetupOptions = {}): Promise<Setup> {
   if (o.nadConfig === null) writeFileSync(path.join(confDir, '20-macvlan.conf'), JSON.stringify({ ...macvlan, name: nad }));
   await cluster.createNad({ name: nad, config: o.nadConfig === null ? undefined : (o.nadConfig ?? macvlan) });
   const podName = `pod-${Math.random().toString(36).slice(2, 7)}`;
-  const pod = await cluster.createPod({ name: podName, annotations: { 'k8s.v1.cni.cncf.io/networks': o.annotation ? o.annotation(nad) : nad, ...(o.annotations ?? {}) }, ...(o.podExtra ?? {}) });
+  const pod = await cluster.createPod({ name: podName, annotations: { 'k8s.v1.cni.cncf.io/networks': o.annotation ? o.annotation(nad) : nad, ...o.annotations }, ...o.podExtra });
   const uid = (pod.metadata as { uid: string }).uid;
   const conf = {
     cniVersion: '1.0.0',

@@ -73,7 +73,7 @@ async function applyGateways(call: Call, d: DelegateNetConf, rt: { containerId: 
 
 export async function cmdAdd(req: CniRequest, opts: MultusOptions): Promise<Result | undefined> {
   const call = setup(req, opts, true);
-  const { conf, log } = call;
+  const { conf } = call;
   let client: KubeClient | undefined;
   try {
     client = await loadKubeClient({ kubeconfig: conf.kubeconfig, env: req.env });

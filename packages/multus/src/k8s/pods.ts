@@ -107,8 +107,8 @@ export async function setNetworkStatus(client: KubeClient, k: K8sArgs, value: st
     if (uid && pod.metadata?.uid !== uid && !isStaticPod(pod)) {
       throw new Error(`SetNetworkStatus: expected pod ${ns}/${name} UID "${uid}" but got "${pod.metadata?.uid ?? ''}" from Kube API`);
     }
-    const metadata = { ...(pod.metadata ?? {}) };
-    metadata.annotations = { ...(metadata.annotations ?? {}), [NETWORK_STATUS_ANNOTATION]: value };
+    const metadata = { ...pod.metadata };
+    metadata.annotations = { ...metadata.annotations, [NETWORK_STATUS_ANNOTATION]: value };
     try {
       await client.request('PUT', `${podPath(ns, name)}/status`, { ...pod, metadata });
       return;
