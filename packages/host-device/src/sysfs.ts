@@ -58,7 +58,7 @@ export function hasDpdkDriver(pciAddr: string): boolean {
 export function netdevFromDir(dir: string): string {
   let entries: string[];
   try {
-    entries = readdirSync(dir).sort();
+    entries = readdirSync(dir).toSorted();
   } catch (err) {
     // Go formats the error with %q.
     throw new Error(`failed to read directory ${dir}: ${JSON.stringify(pathErrorText('open', dir, err))}`, { cause: err });
@@ -77,7 +77,7 @@ export function pciNetDir(pciAddr: string): string {
     const parent = join(SYS_BUS_PCI, pciAddr);
     let children: string[] = [];
     try {
-      children = readdirSync(parent).sort();
+      children = readdirSync(parent).toSorted();
     } catch {
       // no device directory at all
     }

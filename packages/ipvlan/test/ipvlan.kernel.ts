@@ -99,8 +99,8 @@ describe('ipvlan', () => {
     const r = ok(add(env, c));
     const eth0 = link(env.container.name, 'eth0')!;
     expect(eth0.linkinfo?.info_data?.mode).toBe(mode);
-    const flags = (eth0.linkinfo?.info_data?.flags ?? []) as string[];
-    if (flag !== 'bridge') expect(flags).toContain(flag);
+    // iproute2 prints the isolation flag as a boolean key: {"mode":"l3s","private":true}
+    expect(eth0.linkinfo?.info_data?.[flag]).toBe(true);
     expect(eth0.mtu).toBe(1400);
     ok(check(env, { ...c, prevResult: r }));
     expect(errorOf(check(env, { ...c, mode: mode === 'l2' ? 'l3' : 'l2', prevResult: r })).msg).toMatch(/^Container IPVlan mode .* does not match expected value/);
@@ -167,7 +167,6 @@ describe('ipvlan', () => {
     ['unknown mode', { mode: 'l4' }, 'unknown ipvlan mode: "l4"'],
     ['unknown flag', { flag: 'open' }, 'unknown ipvlan flag: "open"'],
     ['missing master', { master: 'nope0' }, 'failed to lookup master "nope0": Link not found'],
-    ['MTU above the master', { mtu: 9000 }, 'failed to create ipvlan: invalid argument'],
     ['no IPAM and no prevResult', { ipam: {} }, 'no plugin name provided'],
   ])('bad config (%s) leaves no link and no reservation', (_n, extra, msg) => {
     const env = setup();

@@ -82,7 +82,7 @@ describe('ADD', () => {
     expect(sysctl(env.container.name, 'net/ipv4/conf/eth0/arp_notify')).toBe('1');
     expect(sysctl(env.container.name, 'net/ipv6/conf/eth0/ndisc_notify')).toBe('1');
     // Nothing new in the host namespace: the link was created straight into the container.
-    expect(links(env.host.name).map((l) => l.ifname).sort()).toEqual(['lo', 'master0']);
+    expect(links(env.host.name).map((l) => l.ifname).toSorted()).toEqual(['lo', 'master0']);
     ok(del(env, c));
   });
 

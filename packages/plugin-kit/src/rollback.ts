@@ -45,7 +45,7 @@ export class Rollback {
    * Returns the failures, each prefixed with its step's description; the stack is empty after.
    */
   async run(): Promise<Error[]> {
-    const steps = this.#steps.reverse();
+    const steps = this.#steps.toReversed();
     this.#steps = [];
     const errors: Error[] = [];
     for (const s of steps) {
@@ -60,7 +60,7 @@ export class Rollback {
 
   /** Like run() for steps that must stay synchronous (inside withNetns); a step returning a promise fails. */
   runSync(): Error[] {
-    const steps = this.#steps.reverse();
+    const steps = this.#steps.toReversed();
     this.#steps = [];
     const errors: Error[] = [];
     for (const s of steps) {

@@ -12,14 +12,14 @@ export function validateExpectedInterfaceIPs(ifname: string, ips: readonly IPCon
     let link;
     try {
       link = linkByName(ifname);
-    } catch {
-      throw new Error(`Cannot find container link ${ifname}`);
+    } catch (err) {
+      throw new Error(`Cannot find container link ${ifname}`, { cause: err });
     }
     let addrs;
     try {
       addrs = addrList(link.index, 'all');
-    } catch {
-      throw new Error('Cannot obtain List of IP Addresses');
+    } catch (err) {
+      throw new Error('Cannot obtain List of IP Addresses', { cause: err });
     }
     if (!addrs.some((a) => a.family === want.family && a.ip === want.ip && a.prefixLen === want.prefix)) {
       throw new Error(`Failed to match addr ${want.ip}/${want.prefix} on interface ${ifname}`);
@@ -44,8 +44,8 @@ export function validateExpectedRoute(routes: readonly Route[] = []): void {
     let family: 4 | 6;
     try {
       family = familyOf(r.dst);
-    } catch {
-      throw new Error(`Invalid static route found ${routeText(r)}`);
+    } catch (err) {
+      throw new Error(`Invalid static route found ${routeText(r)}`, { cause: err });
     }
     const isDefault = isDefaultDst(r.dst);
     let found;

@@ -122,7 +122,7 @@ export function nsState(ns: string, opts: { sysctlIfs?: string[]; macs?: boolean
         addrs: addrs(ns, l.ifname)
           .filter((a) => a.scope !== 'link')
           .map((a) => `${a.local}/${a.prefixlen}`)
-          .sort(),
+          .toSorted(),
       };
       if (l.linkinfo?.info_kind) s.kind = l.linkinfo.info_kind;
       if (l.linkinfo?.info_data) s.data = l.linkinfo.info_data;
@@ -131,7 +131,7 @@ export function nsState(ns: string, opts: { sysctlIfs?: string[]; macs?: boolean
       if (opts.macs) s.mac = l.address as string;
       return s;
     })
-    .sort((a, b) => a.name.localeCompare(b.name));
+    .toSorted((a, b) => a.name.localeCompare(b.name));
   const strip = (r: Record<string, unknown>) => {
     const { flags: _f, ...rest } = r;
     return rest;
@@ -156,7 +156,7 @@ export function nsState(ns: string, opts: { sysctlIfs?: string[]; macs?: boolean
 /** Files host-local keeps for a network (reservations and last-reserved markers). */
 export function ipamFiles(dir: string, network: string): string[] {
   try {
-    return readdirSync(join(dir, network)).filter((f) => f !== 'lock').sort();
+    return readdirSync(join(dir, network)).filter((f) => f !== 'lock').toSorted();
   } catch {
     return [];
   }
