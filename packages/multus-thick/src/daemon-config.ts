@@ -1,0 +1,81 @@
+// daemon-config.json (upstream ControllerNetConf + MultusConf): zod-validated, upstream's
+// defaults. Keys that only steer the daemon are kept apart from the ones overlaid onto every
+// request's Multus config.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { DEFAULT_SOCKET_DIR } from './api';
+
+const logLevel = z.enum(['debug', 'verbose', 'error', 'panic', '']);
+
+export const daemonConfigSchema = z.looseObject({
+  socketDir: z.string().default(DEFAULT_SOCKET_DIR),
+  chrootDir: z.string().default(''),
+  logFile: z.string().optional(),
+  logLevel: logLevel.optional(),
+  logToStderr: z.boolean().optional(),
+  metricsPort: z.number().int().min(1).max(65535).optional(),
+  enablePprof: z.boolean().optional(),
+  connectionLimit: z.number().int().positive().optional(),
+  perNodeCertificate: z
+    .looseObject({ enabled: z.boolean().optional(), bootstrapKubeconfig: z.string().optional(), certDir: z.string().optional(), certDuration: z.string().optional() })
+    .optional(),
+  cniVersion: z.string().optional(),
+  multusConfigFile: z.string().default('auto'),
+  cniConfigDir: z.string().default('/etc/cni/net.d'),
+  multusAutoconfigDir: z.string().optional(),
+  multusMasterCNI: z.string().optional(),
+  forceCNIVersion: z.boolean().optional(),
+  overrideNetworkName: z.boolean().optional(),
+  binDir: z.string().optional(),
+  capabilities: z.record(z.string(), z.boolean()).optional(),
+  namespaceIsolation: z.boolean().optional(),
+  globalNamespaces: z.string().optional(),
+  readinessindicatorfile: z.string().optional(),
+  cniDir: z.string().optional(),
+  auxiliaryCNIChainName: z.string().optional(),
+  daemonSocketDir: z.string().optional(),
+  type: z.string().optional(),
+  /** Ours: how long SIGTERM waits for in-flight requests before exiting anyway (ms). */
+  shutdownTimeoutMs: z.number().int().nonnegative().default(25_000),
+});
+
+export type DaemonConfig = z.output<typeof daemonConfigSchema>;
+
+/** Keys that steer the daemon only (never overlaid onto a request's Multus config). */
+export const DAEMON_ONLY_KEYS = new Set([
+  'socketDir', 'chrootDir', 'metricsPort', 'enablePprof', 'connectionLimit', 'perNodeCertificate', 'multusConfigFile',
+  'cniConfigDir', 'multusAutoconfigDir', 'multusMasterCNI', 'forceCNIVersion', 'overrideNetworkName', 'daemonSocketDir',
+  'type', 'name', 'shutdownTimeoutMs',
+]);
+
+export function parseDaemonConfig(raw: unknown): { config: DaemonConfig; raw: Record<string, unknown> } {
+  const r = daemonConfigSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new Error(`failed to load the daemon configuration: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return { config: r.data, raw: raw as Record<string, unknown> };
+}
+
+export function loadDaemonConfig(file: string): { config: DaemonConfig; raw: Record<string, unknown> } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`failed to read the daemon configuration ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`failed to parse the daemon configuration ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  return parseDaemonConfig(raw);
+}
+
+/** The overlay: every key of daemon-config.json (less daemon-only ones) overwrites the request's. */
+export function overlayConfig(request: Record<string, unknown>, daemonRaw: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...request };
+  for (const [k, v] of Object.entries(daemonRaw)) if (!DAEMON_ONLY_KEYS.has(k)) out[k] = v;
+  return out;
+}

@@ -1,0 +1,32 @@
+// The multus-daemon binary: `multus-daemon [-config <file>]`.
+import { CNI_TS_VERSION } from '@cni-ts/cni/skel';
+import { createMultus } from '@cni-ts/multus';
+import { ExitError, runDaemon } from './daemon';
+
+const argv = process.argv.slice(2);
+if (argv.some((a) => a === '-v' || a === '-version' || a === '--version')) {
+  process.stdout.write(`multus-daemon: version:${CNI_TS_VERSION}(cni-ts), commit:unknown commit, date:unknown date\n`);
+  process.exit(4);
+}
+const i = argv.findIndex((a) => a === '-config' || a === '--config');
+const configFile = i >= 0 ? argv[i + 1]! : '/etc/cni/net.d/multus.d/daemon-config.json';
+const log = (l: string) => process.stderr.write(`${new Date().toISOString()} multus-daemon: ${l}\n`);
+
+try {
+  const running = await runDaemon(configFile, createMultus(), log);
+  let signalled = false;
+  const onSignal = (sig: string) => {
+    if (signalled) return;
+    signalled = true;
+    log(`${sig}: draining`);
+    void running.stop().then(() => {
+      log('stopped');
+      process.exit(0);
+    });
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+} catch (err) {
+  log((err as Error).message);
+  process.exit(err instanceof ExitError ? err.code : 1);
+}

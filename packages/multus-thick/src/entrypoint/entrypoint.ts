@@ -1,0 +1,105 @@
+// The node entrypoint (thin_entrypoint + install_multus in one): install the binaries, write
+// the kubeconfig and 00-multus.conf, then keep both fresh every second until SIGTERM (token
+// rotation and primary-config changes are always followed, not only behind flags).
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from './atomic';
+import { findPrimary, shimConfig, thinConfig } from './generate';
+import { installBinaries } from './install';
+import { syncKubeconfig } from './kubeconfig';
+
+export interface EntrypointOptions {
+  mode: 'thin' | 'thick';
+  cniBinDir: string;
+  cniConfDir: string;
+  autoconfigDir: string;
+  /** Binaries to install into cniBinDir ([] = skip). */
+  binaries: string[];
+  /** Kubeconfig path on the host as Multus sees it, and where the entrypoint writes it. */
+  kubeconfigHostPath: string;
+  kubeconfigWritePath: string;
+  saDir?: string;
+  env: Readonly<Record<string, string | undefined>>;
+  cniVersion?: string;
+  masterFile?: string;
+  overrideNetworkName?: boolean;
+  /** Copied into the generated config (logLevel, logToStderr, binDir, namespaceIsolation, daemonSocketDir, ...). */
+  extra?: Record<string, unknown>;
+  /** Thick: clusterNetwork's directory as the daemon sees it (default autoconfigDir). */
+  daemonConfDir?: string;
+  intervalMs?: number;
+  cleanupOnExit?: boolean;
+  skipTlsVerify?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface Generated {
+  file: string;
+  text: string;
+}
+
+/** One generation of 00-multus.conf(list); undefined while no primary config exists. */
+export function generateOnce(o: EntrypointOptions): Generated | undefined {
+  const primary = findPrimary(o.autoconfigDir, o.masterFile);
+  if (!primary) return undefined;
+  const base = { cniVersion: o.cniVersion, overrideNetworkName: o.overrideNetworkName };
+  if (o.mode === 'thick') {
+    const inDaemon = o.daemonConfDir ? { ...primary, file: path.join(o.daemonConfDir, path.basename(primary.file)) } : primary;
+    return { file: path.join(o.cniConfDir, '00-multus.conf'), text: JSON.stringify(shimConfig(inDaemon, { ...base, extra: o.extra })) };
+  }
+  const { fileName, conf } = thinConfig(primary, { ...base, extra: { kubeconfig: o.kubeconfigHostPath, ...o.extra } });
+  return { file: path.join(o.cniConfDir, fileName), text: `${JSON.stringify(conf, null, 2)}\n` };
+}
+
+export interface Running {
+  /** Resolves when stopped. */
+  done: Promise<void>;
+  stop(): void;
+}
+
+export function startEntrypoint(o: EntrypointOptions): Running {
+  const log = o.log ?? (() => {});
+  if (o.binaries.length) for (const b of installBinaries(o.binaries, o.cniBinDir)) log(`installed ${b}`);
+  mkdirSync(path.dirname(o.kubeconfigWritePath), { recursive: true, mode: 0o700 });
+  let kubeHash = syncKubeconfig(o.kubeconfigWritePath, { saDir: o.saDir, env: o.env, skipTlsVerify: o.skipTlsVerify });
+  log(`wrote ${o.kubeconfigWritePath}`);
+  let written: Generated | undefined;
+  const tick = () => {
+    try {
+      kubeHash = syncKubeconfig(o.kubeconfigWritePath, { saDir: o.saDir, env: o.env, skipTlsVerify: o.skipTlsVerify }, kubeHash);
+    } catch (err) {
+      log(`kubeconfig: ${(err as Error).message}`);
+    }
+    try {
+      const g = generateOnce(o);
+      if (!g) return; // no primary yet (or it was removed): keep the last good config, never an empty one
+      const current = existsSync(g.file) ? readFileSync(g.file, 'utf8') : undefined;
+      if (current !== g.text) {
+        writeFileAtomic(g.file, g.text, 0o600);
+        log(`wrote ${g.file}`);
+      }
+      if (written && written.file !== g.file) rmSync(written.file, { force: true });
+      written = g;
+    } catch (err) {
+      log(`config: ${(err as Error).message}`);
+    }
+  };
+  tick();
+  const timer = setInterval(tick, o.intervalMs ?? 1000);
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  return {
+    done,
+    stop() {
+      clearInterval(timer);
+      if (o.cleanupOnExit && written) writeFileAtomicRemove(written.file);
+      resolveDone();
+    },
+  };
+}
+
+function writeFileAtomicRemove(file: string): void {
+  rmSync(file, { force: true });
+}
+
+export { writeFileAtomic };

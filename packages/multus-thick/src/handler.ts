@@ -1,0 +1,101 @@
+// What the daemon does with one /cni or /delegate body: check the environment as upstream's
+// server does, overlay daemon-config.json onto the config, and run the thin plugin's code
+// in-process through the CNI skeleton's dispatcher (the same path a binary takes).
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { CniError, convertResult, ErrCode, goJsonParse, type Plugin } from '@cni-ts/cni';
+import { dispatch } from '@cni-ts/cni/skel';
+import { checkEnv, decodeRequest, RequestError } from './api';
+import { overlayConfig, type DaemonConfig } from './daemon-config';
+
+export interface Answer {
+  status: number;
+  body: string;
+  contentType: string;
+  /** The CNI command (for metrics), when the request got that far. */
+  command?: string;
+}
+
+const json = (status: number, value: unknown, command?: string): Answer => ({ status, body: status === 200 && value === undefined ? '' : JSON.stringify(value), contentType: 'application/json', command });
+
+/**
+ * A netns path the runtime gave that the daemon's mount namespace does not show (Talos puts
+ * them under /var/run/netns): try it under chrootDir, the host's root.
+ */
+export function visibleNetns(netns: string, chrootDir: string): string {
+  if (!netns || existsSync(netns) || !chrootDir) return netns;
+  const alt = path.join(chrootDir, netns);
+  return existsSync(alt) ? alt : netns;
+}
+
+export interface HandlerContext {
+  plugin: Plugin;
+  config: DaemonConfig;
+  raw: Record<string, unknown>;
+}
+
+/** /cni: one CNI command. */
+export async function serveCni(ctx: HandlerContext, body: string): Promise<Answer> {
+  let command: string | undefined;
+  try {
+    const req = decodeRequest(body);
+    command = checkEnv(req.env);
+    let conf: Record<string, unknown>;
+    try {
+      conf = (goJsonParse(req.config) ?? {}) as Record<string, unknown>;
+    } catch (err) {
+      throw new CniError(ErrCode.decodingFailure, `error unmarshall network config: ${(err as Error).message}`);
+    }
+    const merged = overlayConfig(conf, ctx.raw);
+    const env: Record<string, string> = { ...req.env, CNI_IFNAME: req.env.CNI_IFNAME || 'eth0' };
+    if (env.CNI_NETNS) env.CNI_NETNS = visibleNetns(env.CNI_NETNS, ctx.config.chrootDir);
+    const out = await dispatch(ctx.plugin, { env, stdin: JSON.stringify(merged), onStderr: () => {} });
+    if (out.exitCode !== 0) return json(400, out.error?.toJSON() ?? { code: ErrCode.internal, msg: 'unknown failure' }, command);
+    if (command === 'ADD' && out.result) return json(200, { Result: convertResult(out.result, '1.0.0') }, command);
+    return json(200, undefined, command);
+  } catch (err) {
+    if (err instanceof CniError) return json(400, err.toJSON(), command);
+    const msg = err instanceof RequestError ? err.message : `internal error: ${(err as Error).message}`;
+    return { status: 400, body: `${msg}\n`, contentType: 'text/plain; charset=utf-8', command };
+  }
+}
+
+/**
+ * /delegate: one delegate (hot-plug from multus-dynamic-networks-controller), run as a Multus
+ * call whose config is the daemon configuration and whose only network is the posted one.
+ * The posted config is overlaid as upstream does; selection attributes travel as the
+ * delegate's runtimeConfig/args.
+ */
+export async function serveDelegate(ctx: HandlerContext, body: string): Promise<Answer> {
+  let command: string | undefined;
+  try {
+    const req = decodeRequest(body);
+    command = checkEnv(req.env);
+    let delegate: Record<string, unknown>;
+    try {
+      delegate = (goJsonParse(req.config) ?? {}) as Record<string, unknown>;
+    } catch (err) {
+      throw new CniError(ErrCode.decodingFailure, `error unmarshall network config: ${(err as Error).message}`);
+    }
+    delegate = overlayConfig(delegate, ctx.raw);
+    const attrs = req.interfaceAttributes;
+    if (attrs?.['cni-args']) delegate.args = { ...((delegate.args as object) ?? {}), cni: attrs['cni-args'] };
+    if (attrs?.ips || attrs?.mac) delegate.runtimeConfig = { ...((delegate.runtimeConfig as object) ?? {}), ...(attrs.ips ? { ips: attrs.ips } : {}), ...(attrs.mac ? { mac: attrs.mac } : {}) };
+    const multusConf = overlayConfig(
+      { cniVersion: delegate.cniVersion ?? ctx.config.cniVersion ?? '1.0.0', name: 'multus-cni-network', type: 'multus', delegates: [delegate] },
+      ctx.raw,
+    );
+    delete multusConf.clusterNetwork;
+    delete multusConf.defaultNetworks;
+    multusConf.cniVersion = delegate.cniVersion ?? multusConf.cniVersion;
+    const env: Record<string, string> = { ...req.env, CNI_IFNAME: req.env.CNI_IFNAME || 'net1' };
+    if (env.CNI_NETNS) env.CNI_NETNS = visibleNetns(env.CNI_NETNS, ctx.config.chrootDir);
+    const out = await dispatch(ctx.plugin, { env, stdin: JSON.stringify(multusConf), onStderr: () => {} });
+    if (out.exitCode !== 0) return json(400, out.error?.toJSON() ?? { code: ErrCode.internal, msg: 'unknown failure' }, command);
+    if (command === 'ADD' && out.result) return json(200, { Result: convertResult(out.result, '1.0.0') }, command);
+    return json(200, undefined, command);
+  } catch (err) {
+    if (err instanceof CniError) return json(400, err.toJSON(), command);
+    return { status: 400, body: `${(err as Error).message}\n`, contentType: 'text/plain; charset=utf-8', command };
+  }
+}

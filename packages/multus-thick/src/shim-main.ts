@@ -1,0 +1,9 @@
+// The multus-shim binary.
+import { CNI_TS_VERSION, run } from '@cni-ts/cni/skel';
+import { shim } from './shim';
+
+if (process.argv.slice(2).some((a) => a === '-v' || a === '-version' || a === '--version')) {
+  process.stdout.write(`multus-shim: version:${CNI_TS_VERSION}(cni-ts), commit:unknown commit, date:unknown date\n`);
+  process.exit(0);
+}
+await run(shim);
