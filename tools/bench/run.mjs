@@ -6,7 +6,7 @@
 //
 //   pnpm bench [--runs N] [--rss-runs N] [--only SUBSTR] [--no-build] [--no-write]
 import { execFileSync } from 'node:child_process';
-import { cpus, release, tmpdir } from 'node:os';
+import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -124,7 +124,8 @@ function runCase(c, ctx, opts, rows) {
         }
       }
     };
-    const runs = c.runs ?? opts.runs;
+    // A case's own count is an upper bound (its share of the time budget); --runs can go lower.
+    const runs = Math.min(c.runs ?? opts.runs, opts.runs);
     for (let i = -(c.warmup ?? opts.warmup); i < runs; i++) iterate(i, 'time');
     if (haveTime()) for (let i = 0; i < (c.rssRuns ?? opts.rssRuns); i++) iterate(i, 'rss');
   } finally {
@@ -135,6 +136,7 @@ function runCase(c, ctx, opts, rows) {
 async function main() {
   const opts = options(process.argv.slice(2));
   const started = Date.now();
+  const loadBefore = loadavg()[0];
   const isRoot = process.geteuid?.() === 0;
   let manifest = null;
   try {
@@ -184,9 +186,10 @@ async function main() {
 
   const impls = IMPLS.filter((i) => [...rows.values()].some((m) => m.has(i)));
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
-  const custom = cases.filter((c) => c.runs).map((c) => `${c.id}: ${c.runs} runs`);
+  const custom = cases.filter((c) => c.runs && c.runs < opts.runs).map((c) => `${c.id}: ${c.runs} runs`);
   const meta = [
-    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`pnpm bench\` on ${cpu}, ${cpus().length} cores, Linux ${release()}.`,
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`pnpm bench\` on ${cpu}, ${cpus().length} cores, Linux ${release()}, ` +
+      `load average ${loadBefore.toFixed(1)} before and ${loadavg()[0].toFixed(1)} after (${Math.round((Date.now() - started) / 1000)} s).`,
     `Node ${process.versions.node} (the one embedded in the binary); Go oracle: Debian containernetworking-plugins ${goVersion()} (${GO_DIR}).`,
     `Wall time: median (p10–p90) over ${opts.runs} runs${custom.length ? ` (${custom.join(', ')})` : ''} after warm-up runs, ` +
       `implementations interleaved; wall clock from posix_spawn to wait4, CPU time from wait4 (steadier than wall time on a busy machine). Peak RSS: median ru_maxrss (GNU time) of ${opts.rssRuns} runs, the largest process of a batch.`,

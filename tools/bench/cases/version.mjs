@@ -4,6 +4,8 @@
 export default {
   id: 'version',
   root: false,
+  // Five implementations per plugin: fewer repetitions keep the bench within its time budget.
+  runs: 10,
   plans(ctx) {
     const rows = ctx.ourPlugins();
     return ctx.impls(['cni-ts', 'cni-ts launcher', 'cni-ts skeleton', 'Go', 'node -e 0']).map((impl) => ({
