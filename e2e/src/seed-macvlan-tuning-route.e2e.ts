@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { checkLeaks, link, must, routes, sysctl, testEnv } from '@cni-ts/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 
-checkLeaks();
+checkLeaks(['/run/cni/tuning', '/run/cni/route-override']);
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const NODE = join(ROOT, 'node_modules/.bin/node');

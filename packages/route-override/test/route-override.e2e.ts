@@ -25,7 +25,7 @@ import { checkLeaks, must, routes, testEnv, type TestEnv } from '@cni-ts/testkit
 import { afterAll, describe, expect, it } from 'vitest';
 import { call, type Call, ours } from './harness';
 
-checkLeaks();
+checkLeaks(['/run/cni/route-override']);
 
 const dirs: string[] = [];
 afterAll(() => {

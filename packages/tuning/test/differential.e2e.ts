@@ -33,13 +33,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkLeaks, link, must, testEnv, type TestNetns } from '@cni-ts/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { call, type Call, type Impl, oracle, ours, type Out } from './harness';
+import { call, type Call, fallbackDataDir, type Impl, oracle, ours, type Out } from './harness';
 
-checkLeaks();
+checkLeaks(['/run/cni/tuning']);
 
 const dirs: string[] = [];
 afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  for (const d of [...dirs, fallbackDataDir()]) rmSync(d, { recursive: true, force: true });
 });
 function tmp(tag: string): string {
   const d = mkdtempSync(join(tmpdir(), `cnits-tuning-${tag}-`));

@@ -2,7 +2,8 @@
 // TypeScript sources with the workspace's Node 24, the Go oracle from /usr/lib/cni, both with
 // their own netns switched to the test's throwaway "host" namespace (`ip netns exec`).
 import { spawnSync } from 'node:child_process';
-import { realpathSync } from 'node:fs';
+import { mkdtempSync, realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestNetns } from '@cni-ts/testkit';
 
@@ -21,6 +22,17 @@ export function ours(entry = join(ROOT, 'packages/tuning/src/main.ts')): Impl {
 }
 
 export const oracle: Impl = { name: 'go', argv: ['/usr/lib/cni/tuning'] };
+
+let fallbackDir: string | undefined;
+
+/**
+ * Where our tuning keeps backups when a test's config names no dataDir (never the real
+ * /run/cni/tuning); one temp dir per test file, removed by the OS tmp cleaner or the test.
+ */
+export function fallbackDataDir(): string {
+  fallbackDir ??= mkdtempSync(join(tmpdir(), 'cnits-tuning-default-'));
+  return fallbackDir;
+}
 
 export interface Call {
   command: string;
@@ -50,6 +62,7 @@ export function call(impl: Impl, host: TestNetns, c: Call, stdin: unknown): Out 
       CNI_IFNAME: c.ifname ?? 'eth0',
       CNI_ARGS: c.args ?? '',
       CNI_PATH: '/usr/lib/cni',
+      CNI_TS_TUNING_DATA_DIR: fallbackDataDir(),
       ...c.env,
     },
     input: typeof stdin === 'string' ? stdin : JSON.stringify(stdin),

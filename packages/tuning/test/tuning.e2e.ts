@@ -15,13 +15,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkLeaks, link, must, sysctl, testEnv, type TestEnv } from '@cni-ts/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { call, type Call, ours } from './harness';
+import { call, type Call, fallbackDataDir, ours } from './harness';
 
-checkLeaks();
+checkLeaks(['/run/cni/tuning']);
 
 const dirs: string[] = [];
 afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  for (const d of [...dirs, fallbackDataDir()]) rmSync(d, { recursive: true, force: true });
 });
 function tmp(): string {
   const d = mkdtempSync(join(tmpdir(), 'cnits-tuning-'));
