@@ -12,7 +12,7 @@ import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, realpathSyn
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundle, resolveKoffi } from './lib/bundle.mjs';
-import { discoverPlugins, fixturePlugins } from './lib/plugins.mjs';
+import { discoverPlugins, fixturePlugins, IN_PROCESS_IPAM } from './lib/plugins.mjs';
 import { ASSETS, seaMain, wrapBundle } from './lib/preamble.mjs';
 import { lockDir } from './lib/lock.mjs';
 import { canSandbox, trainInSandbox } from './lib/sandbox.mjs';
@@ -156,7 +156,11 @@ async function buildLocked(o) {
   log(`bundling ${names.join(', ')}`);
   // One bundle per plugin: a process compiles only the code of the plugin it runs (Multus alone
   // brings a 17 MB Kubernetes client that a loopback ADD must not read).
-  const codes = await Promise.all(plugins.map((p) => bundle({ root, plugins: [p], koffi, minify: !!o.minify })));
+  // Each bundle but an IPAM plugin's own also registers our IPAM plugins for in-process delegation.
+  const ipam = plugins.filter((p) => IN_PROCESS_IPAM.includes(p.name) && p.index);
+  const codes = await Promise.all(
+    plugins.map((p) => bundle({ root, plugins: [p], koffi, minify: !!o.minify, inProcess: ipam.filter((q) => q.name !== p.name) })),
+  );
   // The bundles are exactly the code that ships, so they (with the builder's own code, the Node
   // version and the native module) decide whether the binary is up to date.
   const fp = sha256(

@@ -38,21 +38,46 @@ export function resolveKoffi(root) {
 const BUILTIN = '\0builtin:';
 const isBuiltin = (id) => id.startsWith('node:') || builtinModules.includes(id.split('/')[0]);
 
-/** Source of the generated registry: plugin name -> lazy import of its main module. */
-export function registrySource(plugins) {
-  const rows = plugins.map((p) => `  ${JSON.stringify(p.name)}: () => import(${JSON.stringify(p.main)}),`);
+/**
+ * Source of the generated registry: plugin name -> lazy import of its main module, preceded by
+ * the in-process registrations when there are any.
+ */
+export function registrySource(plugins, inProcess) {
+  const first = inProcess.length ? `import(${JSON.stringify(INPROCESS)}).then(() => import(%))` : 'import(%)';
+  const rows = plugins.map((p) => `  ${JSON.stringify(p.name)}: () => ${first.replace('%', JSON.stringify(p.main))},`);
   return `export const plugins = {\n${rows.join('\n')}\n};\n`;
 }
+
+/**
+ * Registers `inProcess` plugins ({name, index}) with @cni-ts/cni, each loaded on first
+ * delegation: its package is imported and the export that is a Plugin of that type is used.
+ */
+export function inProcessSource(cniIndex, inProcess) {
+  const rows = inProcess.map(
+    (p) => `registerPlugin(${JSON.stringify(p.name)}, () => import(${JSON.stringify(p.index)}).then((m) => pick(m, ${JSON.stringify(p.name)})));`,
+  );
+  return `import { registerPlugin } from ${JSON.stringify(cniIndex)};
+function pick(mod, type) {
+  const p = Object.values(mod).find((v) => v && typeof v === 'object' && v.type === type && typeof v.add === 'function' && typeof v.del === 'function');
+  if (!p) throw new Error('no plugin of type ' + type + ' in its package');
+  return p;
+}
+${rows.join('\n')}
+`;
+}
+
+const INPROCESS = 'virtual:cni-ts-inprocess';
 
 /**
  * @param {object} o
  * @param {string} o.root workspace root
  * @param {{name: string, main: string}[]} o.plugins
+ * @param {{name: string, index: string}[]} [o.inProcess] plugins to register for in-process delegation
  * @param {{asset: string, stem: string, sha256: string, devPath: string, entry: string}} o.koffi
  * @param {boolean} [o.minify]
  * @returns {Promise<string>} the bundle's code
  */
-export async function bundle({ root, plugins, koffi, minify = false }) {
+export async function bundle({ root, plugins, koffi, minify = false, inProcess = [] }) {
   const { rolldown } = await loadRolldown(root);
   const VIRTUAL = 'virtual:cni-ts-plugins';
   const nativePkg = `@koromix/koffi-${process.platform}-${process.arch}`;
@@ -61,6 +86,7 @@ export async function bundle({ root, plugins, koffi, minify = false }) {
     name: 'cni-ts-binary',
     resolveId(id, importer) {
       if (id === VIRTUAL) return `\0${VIRTUAL}`;
+      if (id === INPROCESS) return `\0${INPROCESS}`;
       // Node built-ins imported by ESM code would be hoisted to the top of a CommonJS bundle and
       // loaded by every command (node:child_process alone costs ~5 ms). Routed through a tiny
       // CommonJS module each, they load when the module that imports them is first evaluated.
@@ -72,7 +98,8 @@ export async function bundle({ root, plugins, koffi, minify = false }) {
       return null;
     },
     load(id) {
-      if (id === `\0${VIRTUAL}`) return registrySource(plugins);
+      if (id === `\0${VIRTUAL}`) return registrySource(plugins, inProcess);
+      if (id === `\0${INPROCESS}`) return inProcessSource(join(root, 'packages/cni/src/index.ts'), inProcess);
       if (id.startsWith(BUILTIN)) return { code: `module.exports = require(${JSON.stringify(`node:${id.slice(BUILTIN.length)}`)});\n`, moduleType: 'js' };
       return null;
     },

@@ -1,3 +1,9 @@
+/**
+ * Our IPAM plugins, which the other plugins' bundles register with @cni-ts/cni for in-process
+ * delegation (issue 4; the exact rule is in packages/cni/README.md, "In-process delegation").
+ */
+export const IN_PROCESS_IPAM = ['host-local', 'static'];
+
 // Which plugins go into the binary: every workspace package with a `src/main.ts` (the whole
 // binary entry of one plugin, see shared DESIGN.md). The binary name is the package's `bin` key
 // when it declares one, else its directory name (host-local, static, loopback, ...).
@@ -13,7 +19,8 @@ export function discoverPlugins(root) {
     if (!existsSync(main)) continue;
     const pkg = JSON.parse(readFileSync(join(dir, entry.name, 'package.json'), 'utf8'));
     const bins = typeof pkg.bin === 'object' && pkg.bin ? Object.keys(pkg.bin) : [];
-    found.push({ name: bins[0] ?? entry.name, package: pkg.name, main });
+    const index = join(dir, entry.name, 'src/index.ts');
+    found.push({ name: bins[0] ?? entry.name, package: pkg.name, main, index: existsSync(index) ? index : undefined });
   }
   return found.toSorted((a, b) => a.name.localeCompare(b.name));
 }
