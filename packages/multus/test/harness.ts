@@ -3,7 +3,7 @@
 // CNI_PATH: a directory of source launchers of our plugins (marked as ours, so multus runs
 // them in-process), or /usr/lib/cni for the Go plugins (exec'd).
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SOURCE_NODE, writeLauncher, ROOT } from '../../chain/test/launchers';
@@ -21,6 +21,7 @@ export function oursDir(): string {
     writeLauncher(dir, p, path.join(ROOT, 'packages', p, 'src/main.ts'));
   }
   launchers = dir;
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
