@@ -4,7 +4,7 @@
 //     [--cni-version v] [--multus-master-cni-file-name f] [--multus-log-level l] [--multus-log-file f]
 //     [--multus-log-to-stderr true|false] [--namespace-isolation true|false] [--global-namespaces a,b]
 //     [--daemon-conf-dir <dir>] [--daemon-socket-dir <dir>] [--override-network-name] [--cleanup-config-on-exit]
-//     [--skip-tls-verify] [--once]
+//     [--skip-tls-verify] [--skip-config] [--skip-kubeconfig] [--once]
 import { startEntrypoint, type EntrypointOptions } from './entrypoint/entrypoint';
 
 function parse(argv: string[]): Map<string, string[]> {
@@ -54,6 +54,8 @@ try {
     daemonConfDir: one('daemon-conf-dir') || undefined,
     cleanupOnExit: bool('cleanup-config-on-exit'),
     skipTlsVerify: bool('skip-tls-verify'),
+    skipConfig: bool('skip-config'),
+    skipKubeconfig: bool('skip-kubeconfig'),
     extra,
     log,
   };

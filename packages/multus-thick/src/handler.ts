@@ -28,6 +28,17 @@ export function visibleNetns(netns: string, chrootDir: string): string {
   return existsSync(alt) ? alt : netns;
 }
 
+/**
+ * The environment the in-process Multus runs with: the shim's (as upstream), plus the daemon
+ * pod's in-cluster API server variables when the shim's lack them, so a config without a
+ * kubeconfig uses the daemon's service account (its token re-read on every call).
+ */
+export function requestEnv(env: Record<string, string>, own: Readonly<Record<string, string | undefined>> = process.env): Record<string, string> {
+  const out: Record<string, string> = { ...env, CNI_IFNAME: env.CNI_IFNAME || 'eth0' };
+  for (const k of ['KUBERNETES_SERVICE_HOST', 'KUBERNETES_SERVICE_PORT']) if (out[k] === undefined && own[k]) out[k] = own[k]!;
+  return out;
+}
+
 export interface HandlerContext {
   plugin: Plugin;
   config: DaemonConfig;
@@ -47,7 +58,7 @@ export async function serveCni(ctx: HandlerContext, body: string): Promise<Answe
       throw new CniError(ErrCode.decodingFailure, `error unmarshall network config: ${(err as Error).message}`);
     }
     const merged = overlayConfig(conf, ctx.raw);
-    const env: Record<string, string> = { ...req.env, CNI_IFNAME: req.env.CNI_IFNAME || 'eth0' };
+    const env = requestEnv(req.env);
     if (env.CNI_NETNS) env.CNI_NETNS = visibleNetns(env.CNI_NETNS, ctx.config.chrootDir);
     const out = await dispatch(ctx.plugin, { env, stdin: JSON.stringify(merged), onStderr: () => {} });
     if (out.exitCode !== 0) return json(400, out.error?.toJSON() ?? { code: ErrCode.internal, msg: 'unknown failure' }, command);
@@ -88,7 +99,7 @@ export async function serveDelegate(ctx: HandlerContext, body: string): Promise<
     delete multusConf.clusterNetwork;
     delete multusConf.defaultNetworks;
     multusConf.cniVersion = delegate.cniVersion ?? multusConf.cniVersion;
-    const env: Record<string, string> = { ...req.env, CNI_IFNAME: req.env.CNI_IFNAME || 'net1' };
+    const env = requestEnv({ ...req.env, CNI_IFNAME: req.env.CNI_IFNAME || 'net1' });
     if (env.CNI_NETNS) env.CNI_NETNS = visibleNetns(env.CNI_NETNS, ctx.config.chrootDir);
     const out = await dispatch(ctx.plugin, { env, stdin: JSON.stringify(multusConf), onStderr: () => {} });
     if (out.exitCode !== 0) return json(400, out.error?.toJSON() ?? { code: ErrCode.internal, msg: 'unknown failure' }, command);

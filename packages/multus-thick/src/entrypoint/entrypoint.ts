@@ -30,6 +30,10 @@ export interface EntrypointOptions {
   intervalMs?: number;
   cleanupOnExit?: boolean;
   skipTlsVerify?: boolean;
+  /** Do not write 00-multus.conf (thick: the daemon writes it). */
+  skipConfig?: boolean;
+  /** Do not write the kubeconfig. */
+  skipKubeconfig?: boolean;
   log?: (line: string) => void;
 }
 
@@ -60,17 +64,20 @@ export interface Running {
 export function startEntrypoint(o: EntrypointOptions): Running {
   const log = o.log ?? (() => {});
   if (o.binaries.length) for (const b of installBinaries(o.binaries, o.cniBinDir)) log(`installed ${b}`);
-  mkdirSync(path.dirname(o.kubeconfigWritePath), { recursive: true, mode: 0o700 });
-  let kubeHash = syncKubeconfig(o.kubeconfigWritePath, { saDir: o.saDir, env: o.env, skipTlsVerify: o.skipTlsVerify });
-  log(`wrote ${o.kubeconfigWritePath}`);
+  let kubeHash: string | undefined;
+  if (!o.skipKubeconfig) {
+    mkdirSync(path.dirname(o.kubeconfigWritePath), { recursive: true, mode: 0o700 });
+    kubeHash = syncKubeconfig(o.kubeconfigWritePath, { saDir: o.saDir, env: o.env, skipTlsVerify: o.skipTlsVerify });
+    log(`wrote ${o.kubeconfigWritePath}`);
+  }
   let written: Generated | undefined;
   const tick = () => {
-    try {
+    if (!o.skipKubeconfig) try {
       kubeHash = syncKubeconfig(o.kubeconfigWritePath, { saDir: o.saDir, env: o.env, skipTlsVerify: o.skipTlsVerify }, kubeHash);
     } catch (err) {
       log(`kubeconfig: ${(err as Error).message}`);
     }
-    try {
+    if (!o.skipConfig) try {
       const g = generateOnce(o);
       if (!g) return; // no primary yet (or it was removed): keep the last good config, never an empty one
       const current = existsSync(g.file) ? readFileSync(g.file, 'utf8') : undefined;
