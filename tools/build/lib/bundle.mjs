@@ -4,7 +4,7 @@
 // imports are inlined as lazily initialised modules, so a plugin's code (and zod, koffi,
 // netlink) is evaluated only when the process actually runs that plugin.
 import { builtinModules, createRequire } from 'node:module';
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -68,6 +68,11 @@ ${rows.join('\n')}
 
 const INPROCESS = 'virtual:cni-ts-inprocess';
 
+function cniRegistry(root) {
+  const registry = join(root, 'packages/cni/src/invoke/registry.ts');
+  return existsSync(registry) ? registry : join(root, 'packages/cni/src/index.ts');
+}
+
 /**
  * @param {object} o
  * @param {string} o.root workspace root
@@ -99,7 +104,9 @@ export async function bundle({ root, plugins, koffi, minify = false, inProcess =
     },
     load(id) {
       if (id === `\0${VIRTUAL}`) return registrySource(plugins, inProcess);
-      if (id === `\0${INPROCESS}`) return inProcessSource(join(root, 'packages/cni/src/index.ts'), inProcess);
+      // The registry module itself, not @cni-ts/cni's index: registering must not evaluate all of
+      // cni (zod schemas and more) for a plugin that may never delegate.
+      if (id === `\0${INPROCESS}`) return inProcessSource(cniRegistry(root), inProcess);
       if (id.startsWith(BUILTIN)) return { code: `module.exports = require(${JSON.stringify(`node:${id.slice(BUILTIN.length)}`)});\n`, moduleType: 'js' };
       return null;
     },
