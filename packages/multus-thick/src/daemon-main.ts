@@ -1,4 +1,4 @@
-// The multus-daemon binary: `multus-daemon [-config <file>]`.
+// The multus-daemon binary: `multus-daemon [-config <file>]`, `multus-daemon -probe <socket> [path]`.
 import { CNI_TS_VERSION } from '@cni-ts/cni/skel';
 import { createMultus } from '@cni-ts/multus';
 import { ExitError, runDaemon } from './daemon';
@@ -7,6 +7,12 @@ const argv = process.argv.slice(2);
 if (argv.some((a) => a === '-v' || a === '-version' || a === '--version')) {
   process.stdout.write(`multus-daemon: version:${CNI_TS_VERSION}(cni-ts), commit:unknown commit, date:unknown date\n`);
   process.exit(4);
+}
+// `-probe <socket> <path>`: exit 0 when the daemon answers 200 (the pod's readiness probe).
+if (argv[0] === '-probe') {
+  const { callDaemon } = await import('./client');
+  const r = await callDaemon(argv[1] ?? '/run/multus/multus.sock', 'GET', argv[2] ?? '/readyz', undefined, 5000).catch(() => undefined);
+  process.exit(r?.status === 200 ? 0 : 1);
 }
 const i = argv.findIndex((a) => a === '-config' || a === '--config');
 const configFile = i >= 0 ? argv[i + 1]! : '/etc/cni/net.d/multus.d/daemon-config.json';

@@ -1,4 +1,4 @@
-// The multus-shim binary.
+// The multus-shim binary (src/main.ts: the build tool bundles it as the plugin multus-shim).
 import { CNI_TS_VERSION, run } from '@cni-ts/cni/skel';
 import { shim } from './shim';
 

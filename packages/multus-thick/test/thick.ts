@@ -10,7 +10,7 @@ import { oursDir, type Out } from '../../multus/test/harness';
 import type { Setup } from '../../multus/test/scenario';
 
 export const DAEMON_MAIN = path.join(ROOT, 'packages/multus-thick/src/daemon-main.ts');
-export const SHIM_MAIN = path.join(ROOT, 'packages/multus-thick/src/shim-main.ts');
+export const SHIM_MAIN = path.join(ROOT, 'packages/multus-thick/src/main.ts');
 
 export interface DaemonProc {
   socketDir: string;
