@@ -47,7 +47,7 @@ describe('deploy manifests', () => {
 
   it('a broken manifest is rejected (the check is real)', async () => {
     const ds = load('thick.yaml').find((o) => o.kind === 'DaemonSet')!;
-    const bad = structuredClone(ds) as { spec: { template: { spec: { containers: { name?: string; ports?: unknown[] }[] } } } };
+    const bad = structuredClone(ds) as unknown as { spec: { template: { spec: { containers: { name?: string; ports?: unknown[] }[] } } } };
     delete bad.spec.template.spec.containers[0]!.name;
     bad.spec.template.spec.containers[0]!.ports = [{ containerPort: 'nine' }];
     await expect(validate(bad as unknown as Obj)).rejects.toThrow(/must have required property name.*containerPort must be integer/);
