@@ -1,5 +1,6 @@
 // HTTP/1.1 to the daemon over its unix socket (http://dummy/<path>), one connection per request.
-import { request } from 'node:http';
+// getBuiltinModule: an ES import of node:http would load undici through its lazy exports (~14 MiB).
+const { request } = process.getBuiltinModule('node:http');
 
 export interface Reply {
   status: number;

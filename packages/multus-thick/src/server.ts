@@ -3,7 +3,11 @@
 // Shutdown: /readyz answers 500 at once, the listener closes (no new connections), requests
 // in flight finish, then the returned promise resolves.
 import { chmodSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+
+// node:http through getBuiltinModule, not an ES import: an ES namespace of node:http evaluates
+// its lazy exports (undici among them), ~14 MiB of RSS a daemon never uses.
+const { createServer } = process.getBuiltinModule('node:http');
 import type { Plugin } from '@cni-ts/cni';
 import type { DaemonConfig } from './daemon-config';
 import { serveCni, serveDelegate, type Answer, type HandlerContext } from './handler';
