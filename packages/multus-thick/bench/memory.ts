@@ -18,6 +18,9 @@ const SOURCE_FLAGS = ['--conditions=source', '--disable-warning=ExperimentalWarn
 /** The V8 flags the image starts the daemon with (deploy/Containerfile): small heaps for a long-lived, mostly idle process. */
 export const DAEMON_NODE_FLAGS = (process.env.MULTUS_DAEMON_NODE_FLAGS ?? '--max-semi-space-size=1 --max-old-space-size=40 --single-threaded-gc --lite-mode').split(' ').filter(Boolean);
 
+/** The environment the image gives the daemon (deploy/Containerfile): one malloc arena per thread would keep freed memory resident. */
+export const DAEMON_ENV: Record<string, string> = { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' };
+
 export interface MemoryReport {
   cycles: number;
   /** RSS after start-up, before the first request (MiB). */
@@ -29,6 +32,8 @@ export interface MemoryReport {
   /** RSS samples, one every `cycles / 20` cycles (MiB). */
   samples: number[];
   seconds: number;
+  /** V8 heap in use after the last cycle (MiB), from the daemon's /metrics. */
+  heapUsedMiB: number;
 }
 
 const rssMiB = (pid: number) => {
@@ -55,7 +60,7 @@ export async function benchDaemonMemory(cycles = 1000, entry = path.join(ROOT, '
   const socketDir = path.join(dir, 'run');
   writeFileSync(path.join(dir, 'daemon-config.json'), JSON.stringify({ socketDir }));
   execFileSync('ip', ['netns', 'add', netns]);
-  const child = spawn(process.execPath, [...nodeFlags, ...(entry.endsWith('.ts') ? SOURCE_FLAGS : []), entry, '-config', path.join(dir, 'daemon-config.json')], { stdio: ['ignore', 'ignore', 'ignore'] });
+  const child = spawn(process.execPath, [...nodeFlags, ...(entry.endsWith('.ts') ? SOURCE_FLAGS : []), entry, '-config', path.join(dir, 'daemon-config.json')], { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, ...DAEMON_ENV } });
   try {
     const socket = path.join(socketDir, 'multus.sock');
     for (let i = 0; !existsSync(socket); i++) {
@@ -85,7 +90,9 @@ export async function benchDaemonMemory(cycles = 1000, entry = path.join(ROOT, '
       if (i % Math.max(1, Math.floor(cycles / 20)) === 0) samples.push(rssMiB(child.pid!));
     }
     const endMiB = rssMiB(child.pid!);
-    return { cycles, startMiB, peakMiB: Math.max(peak, endMiB), endMiB, samples, seconds: Math.round((performance.now() - started) / 100) / 10 };
+    const heap = /nodejs_heap_used_bytes (\d+)/.exec((await callDaemon(socket, 'GET', '/metrics')).body);
+    const heapUsedMiB = heap ? Math.round(Number(heap[1]) / 104857.6) / 10 : Number.NaN;
+    return { cycles, startMiB, peakMiB: Math.max(peak, endMiB), endMiB, samples, heapUsedMiB, seconds: Math.round((performance.now() - started) / 100) / 10 };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));

@@ -1,7 +1,8 @@
 // RawExec: running a plugin binary with a given stdin and environment. Synchronous on purpose:
 // a plugin may delegate while its thread is switched into a namespace, and nothing async may
-// run then; spawnSync also starts faster than any process library.
-import { spawnSync } from 'node:child_process';
+// run then; spawnSync also starts faster than any process library. node:child_process is taken
+// at the first exec, not imported: loading it costs 2–8 ms, and most commands never exec
+// (VERSION, loopback, and IPAM delegated in-process).
 import { pluginError } from './errors';
 
 export type ExecEnv = Readonly<Record<string, string | undefined>>;
@@ -32,6 +33,7 @@ function cleanEnv(env: ExecEnv): Record<string, string> {
  */
 export function rawExecPlugin(pluginPath: string, stdin: Uint8Array, env: ExecEnv, onStderr?: (text: string) => void): Uint8Array {
   for (let attempt = 1; ; attempt++) {
+    const { spawnSync } = process.getBuiltinModule('node:child_process');
     const r = spawnSync(pluginPath, [], {
       input: stdin,
       env: cleanEnv(env),

@@ -1,5 +1,4 @@
 // Small helpers of the Go plugins' pkg/ip that sit directly on netlink.
-import { randomBytes } from 'node:crypto';
 import { LinkNotFoundError } from '../errors';
 import { sysctlEnsure, sysctlGet, sysctlSet } from '../sysctl';
 import type { OpsContext } from './_ctx';
@@ -8,6 +7,8 @@ import { findLink, linkDel } from './link';
 
 /** `veth` + 8 random hex digits, like Go's ip.RandomVethName. */
 export function randomVethName(): string {
+  // node:crypto is taken here, not imported: loading it costs ~5 ms per command that never names a veth.
+  const { randomBytes } = process.getBuiltinModule('node:crypto');
   return `veth${randomBytes(4).toString('hex')}`;
 }
 
