@@ -99,7 +99,8 @@ export async function serveDelegate(ctx: HandlerContext, body: string): Promise<
     delete multusConf.clusterNetwork;
     delete multusConf.defaultNetworks;
     multusConf.cniVersion = delegate.cniVersion ?? multusConf.cniVersion;
-    const env = requestEnv({ ...req.env, CNI_IFNAME: req.env.CNI_IFNAME || 'net1' });
+    // The dynamic-networks controller sends no CNI_PATH: plugins come from binDir.
+    const env = requestEnv({ ...req.env, CNI_IFNAME: req.env.CNI_IFNAME || 'net1', CNI_PATH: req.env.CNI_PATH || ctx.config.binDir || '/opt/cni/bin' });
     if (env.CNI_NETNS) env.CNI_NETNS = visibleNetns(env.CNI_NETNS, ctx.config.chrootDir);
     const out = await dispatch(ctx.plugin, { env, stdin: JSON.stringify(multusConf), onStderr: () => {} });
     if (out.exitCode !== 0) return json(400, out.error?.toJSON() ?? { code: ErrCode.internal, msg: 'unknown failure' }, command);
