@@ -5,6 +5,11 @@
 // of docs/perf.md.
 //
 //   pnpm bench [--runs N] [--rss-runs N] [--only SUBSTR] [--no-build] [--no-write]
+//              [--veth-n N] [--no-veth] [--runtimes] [--runtime-runs N]
+//
+// Besides the cases (cases/index.mjs) it runs the netlink veth bench (ours vs `ip -batch`, small n
+// by default) and, with --runtimes only (podman and containerd take minutes), the time real
+// runtimes spend in our plugins vs the Go ones (e2e/src/runtimes/bench.ts).
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +37,12 @@ function options(argv) {
       only: { type: 'string' },
       'no-build': { type: 'boolean' },
       'no-write': { type: 'boolean' },
+      // Moving and deleting a veth take ~20 ms each here, nearly all in the kernel (both tools alike), so
+      // n stays small by default: 20 pairs, 3 runs, both implementations, take ~5 s.
+      'veth-n': { type: 'string', default: '20' },
+      'no-veth': { type: 'boolean' },
+      runtimes: { type: 'boolean' },
+      'runtime-runs': { type: 'string', default: '3' },
     },
   });
   return {
@@ -41,6 +52,9 @@ function options(argv) {
     only: values.only,
     build: !values['no-build'],
     write: !values['no-write'],
+    vethN: values['no-veth'] ? 0 : Number(values['veth-n']),
+    runtimes: Boolean(values.runtimes),
+    runtimeRuns: Number(values['runtime-runs']),
   };
 }
 
@@ -133,6 +147,40 @@ function runCase(c, ctx, opts, rows) {
   }
 }
 
+/** The chain case runs the `cni-ts` CLI from @cni-ts/chain's dist/ (with its dependencies' dist/). */
+function buildChain() {
+  try {
+    execFileSync('pnpm', ['--filter', '@cni-ts/chain...', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (err) {
+    log(`building @cni-ts/chain failed (the chain rows stay empty): ${String(err.stderr ?? err.message).split('\n')[0]}`);
+  }
+}
+
+/** ours vs `ip -batch`: create, move and delete n veth pairs (packages/netlink/bench/veth.mjs). */
+async function vethSection(opts) {
+  const { runBench } = await import(join(ROOT, 'packages/netlink/bench/veth.mjs'));
+  const r = runBench({ n: opts.vethN, runs: 3, log: (m) => log(`veth: ${m}`) });
+  const f = (x) => x.toFixed(1);
+  const ph = (s) => ` (add ${f(s.addMs)}, move ${f(s.moveMs)}, del ${f(s.delMs)})`;
+  return [
+    `Netlink: create, move to another namespace and delete ${r.n} veth pairs, median of ${r.runs} runs (packages/netlink/bench/veth.mjs: ours from the bench's own process, \`ip\` as one \`ip -batch\` process per phase; \`--veth-n\` sets n):`,
+    '',
+    '| | total, ms | per pair, µs |',
+    '|---|---:|---:|',
+    `| @cni-ts/netlink | ${f(r.ours.totalMs)}${ph(r.ours)} | ${f(r.oursPerPairUs)} |`,
+    `| \`ip -batch\` | ${f(r.ipBatch.totalMs)}${ph(r.ipBatch)} | ${f(r.ipBatchPerPairUs)} |`,
+    '',
+    `\`ip -batch\` ÷ ours: ${r.ratio.toFixed(2)}× (above 1: ours is faster).`,
+  ].join('\n');
+}
+
+/** Time podman and containerd spend in plugins, ours (the installed link dir) vs Go's. */
+async function runtimesSection(opts, ours) {
+  const { measureRuntimes, runtimeBenchTable } = await import(join(ROOT, 'e2e/src/runtimes/bench.ts'));
+  const rows = await measureRuntimes({ runs: opts.runtimeRuns, warmup: 1, ours, log: (m) => log(`runtimes: ${m}`) });
+  return [`Runtimes (\`--runtimes\`): median of ${opts.runtimeRuns} runs per case (e2e/src/runtimes/bench.ts):`, '', runtimeBenchTable(rows)].join('\n');
+}
+
 async function main() {
   const opts = options(process.argv.slice(2));
   const started = Date.now();
@@ -149,6 +197,7 @@ async function main() {
     }
     log(`${err.message}; measuring the others only`);
   }
+  if (opts.build && !opts.only) buildChain();
 
   const tmp = mkdtempSync(join(tmpdir(), 'cnits-bench-'));
   const cleanup = () => {
@@ -169,6 +218,7 @@ async function main() {
   }
   const rows = new Map();
   const skipped = [];
+  const sections = [];
   try {
     for (const c of cases) {
       if (opts.only && !c.id.includes(opts.only)) continue;
@@ -179,6 +229,29 @@ async function main() {
       const t = Date.now();
       runCase(c, ctx, opts, rows);
       log(`${c.id}: ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    }
+    if (opts.vethN > 0 && (!opts.only || 'veth'.includes(opts.only))) {
+      if (!isRoot) skipped.push('veth (needs root)');
+      else {
+        const t = Date.now();
+        try {
+          sections.push(await vethSection(opts));
+        } catch (err) {
+          sections.push(`Netlink veth bench failed: ${err.message}`);
+        }
+        log(`veth: ${((Date.now() - t) / 1000).toFixed(1)} s`);
+      }
+    }
+    if (opts.runtimes && manifest) {
+      const t = Date.now();
+      try {
+        sections.push(await runtimesSection(opts, dirs.link));
+      } catch (err) {
+        sections.push(`Runtimes bench failed: ${err.message.split('\n')[0]}`);
+      }
+      log(`runtimes: ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    } else if (!opts.runtimes) {
+      skipped.push('runtimes (podman, containerd: `--runtimes`)');
     }
   } finally {
     cleanup();
@@ -198,7 +271,7 @@ async function main() {
   ];
   if (skipped.length) meta.push(`Skipped: ${skipped.join(', ')}.`);
   if (!haveTime()) meta.push('Peak RSS not measured: /usr/bin/time (GNU time) is not installed.');
-  const block = `${meta.join('\n')}\n\n${renderTable(rows, impls)}`;
+  const block = [meta.join('\n'), renderTable(rows, impls), ...sections].join('\n\n');
   process.stdout.write(`${block}\n`);
 
   if (opts.write && !opts.only) {

@@ -4,9 +4,11 @@
 // (or a step); implementations without the plugin are left out of that row automatically. A job's
 // stdin may be a function of the outputs of the iteration's earlier steps (row -> stdouts), e.g.
 // to pass ADD's result to CHECK as prevResult.
+import chain from './chain.mjs';
 import * as hostLocal from './host-local.mjs';
 import loopback from './loopback.mjs';
 import * as mainIpam from './main-ipam.mjs';
+import * as multus from './multus.mjs';
 import version from './version.mjs';
 
-export const cases = [version, loopback, hostLocal.sequential, hostLocal.parallel, mainIpam.macvlan, mainIpam.bridge];
+export const cases = [version, loopback, hostLocal.sequential, hostLocal.parallel, mainIpam.macvlan, mainIpam.bridge, chain, multus.one, multus.two, multus.four];
