@@ -90,7 +90,9 @@ export async function benchDaemonMemory(cycles = 1000, entry = path.join(ROOT, '
       if (i % Math.max(1, Math.floor(cycles / 20)) === 0) samples.push(rssMiB(child.pid!));
     }
     const endMiB = rssMiB(child.pid!);
-    const heap = /nodejs_heap_used_bytes (\d+)/.exec((await callDaemon(socket, 'GET', '/metrics')).body);
+    const metrics = (await callDaemon(socket, 'GET', '/metrics')).body;
+    if (process.env.BENCH_DEBUG) process.stderr.write(metrics.split('\n').filter((l) => /^(nodejs|process)_/.test(l)).join('\n') + '\n');
+    const heap = /nodejs_heap_used_bytes (\d+)/.exec(metrics);
     const heapUsedMiB = heap ? Math.round(Number(heap[1]) / 104857.6) / 10 : Number.NaN;
     return { cycles, startMiB, peakMiB: Math.max(peak, endMiB), endMiB, samples, heapUsedMiB, seconds: Math.round((performance.now() - started) / 100) / 10 };
   } finally {

@@ -56,6 +56,8 @@ export class Metrics {
     lines.push('# HELP multus_server_inflight_requests CNI requests being served.', '# TYPE multus_server_inflight_requests gauge', `multus_server_inflight_requests ${this.inflight}`);
     lines.push('# HELP process_resident_memory_bytes Resident memory size in bytes.', '# TYPE process_resident_memory_bytes gauge', `process_resident_memory_bytes ${mem.rss}`);
     lines.push('# HELP nodejs_heap_used_bytes V8 heap in use.', '# TYPE nodejs_heap_used_bytes gauge', `nodejs_heap_used_bytes ${mem.heapUsed}`);
+    lines.push('# HELP nodejs_heap_total_bytes V8 heap committed.', '# TYPE nodejs_heap_total_bytes gauge', `nodejs_heap_total_bytes ${mem.heapTotal}`);
+    lines.push('# HELP nodejs_external_memory_bytes Memory of C++ objects bound to JavaScript.', '# TYPE nodejs_external_memory_bytes gauge', `nodejs_external_memory_bytes ${mem.external}`);
     return `${lines.join('\n')}\n`;
   }
 }
