@@ -1,6 +1,7 @@
 // zod schemas of the three result shapes, decoding as Go does (see schema/normalize.ts):
 // addresses are validated and re-rendered, "" gateways are absent, unknown keys dropped.
 import * as z from 'zod';
+import { lazySchema } from '../schema/lazy';
 import { goField } from '../schema/go-types';
 import { goCIDR, goInt, goIP } from '../schema/net';
 
@@ -9,15 +10,15 @@ const opt = <T extends z.ZodType>(t: T) => t.optional();
 const dnsList = () => goField(z.array(goField(z.string(), 'DNS', 'string')), 'DNS', '[]string');
 
 /** types.DNS, in results and in configs. */
-export const dnsSchema = z.object({
+export const dnsSchema = lazySchema(() => z.object({
   nameservers: opt(dnsList()),
   domain: opt(goField(z.string(), 'DNS', 'string')),
   search: opt(dnsList()),
   options: opt(dnsList()),
-});
+}));
 
 /** types.Route; dst missing stays missing (Go would print "<nil>"). */
-export const routeSchema = z.object({
+export const routeSchema = lazySchema(() => z.object({
   dst: opt(goCIDR()),
   gw: opt(goIP()),
   mtu: opt(goInt()),
@@ -25,61 +26,61 @@ export const routeSchema = z.object({
   priority: opt(goInt()),
   table: opt(goInt()),
   scope: opt(goInt()),
-});
+}));
 
-export const interface100Schema = z.object({
+export const interface100Schema = lazySchema(() => z.object({
   name: opt(z.string()),
   mac: opt(z.string()),
   mtu: opt(goInt()),
   sandbox: opt(z.string()),
   socketPath: opt(z.string()),
   pciID: opt(z.string()),
-});
+}));
 
-export const ipConfig100Schema = z.object({
+export const ipConfig100Schema = lazySchema(() => z.object({
   interface: opt(goInt()),
   address: opt(goCIDR()),
   gateway: opt(goIP()),
-});
+}));
 
-export const result100Schema = z.object({
+export const result100Schema = lazySchema(() => z.object({
   cniVersion: opt(z.string()),
   interfaces: opt(z.array(interface100Schema)),
   ips: opt(z.array(ipConfig100Schema)),
   routes: opt(z.array(routeSchema)),
   dns: opt(dnsSchema),
-});
+}));
 
-export const interface040Schema = z.object({
+export const interface040Schema = lazySchema(() => z.object({
   name: opt(z.string()),
   mac: opt(z.string()),
   sandbox: opt(z.string()),
-});
+}));
 
-export const ipConfig040Schema = z.object({
+export const ipConfig040Schema = lazySchema(() => z.object({
   version: opt(z.string()),
   interface: opt(goInt()),
   address: opt(goCIDR()),
   gateway: opt(goIP()),
-});
+}));
 
-export const result040Schema = z.object({
+export const result040Schema = lazySchema(() => z.object({
   cniVersion: opt(z.string()),
   interfaces: opt(z.array(interface040Schema)),
   ips: opt(z.array(ipConfig040Schema)),
   routes: opt(z.array(routeSchema)),
   dns: opt(dnsSchema),
-});
+}));
 
-export const ipConfig020Schema = z.object({
+export const ipConfig020Schema = lazySchema(() => z.object({
   ip: opt(goCIDR()),
   gateway: opt(goIP()),
   routes: opt(z.array(routeSchema)),
-});
+}));
 
-export const result020Schema = z.object({
+export const result020Schema = lazySchema(() => z.object({
   cniVersion: opt(z.string()),
   ip4: opt(ipConfig020Schema),
   ip6: opt(ipConfig020Schema),
   dns: opt(dnsSchema),
-});
+}));

@@ -29,9 +29,10 @@ export function goField<S extends z.ZodType>(schema: S, struct: string, type: st
 function annotation(schema: unknown): GoField | undefined {
   let cur = schema;
   for (let guard = 0; cur && guard < 64; guard++) {
+    // defOf first: it builds a lazy schema (lazy.ts), which then carries its annotation.
+    const def = defOf(cur);
     const m = goFields.get(cur as z.ZodType);
     if (m) return m;
-    const def = defOf(cur);
     if (!def) return undefined;
     cur = def.innerType ?? (def.type === 'pipe' ? def.in : undefined);
   }
