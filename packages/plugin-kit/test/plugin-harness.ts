@@ -4,7 +4,7 @@
 // host-local and static through CNI_PATH: for ours a directory of launchers of our own IPAM
 // plugins, for the oracle /usr/lib/cni. Used by the macvlan, ipvlan and host-device tests.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addrs, links, routes, run } from '@cni-ts/testkit';
@@ -26,6 +26,7 @@ let ipamDir: Promise<string> | undefined;
 export function oursIpamDir(): Promise<string> {
   ipamDir ??= (async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cnits-ipam-'));
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
     for (const pkg of ['host-local', 'static']) {
       const bundle = await bundlePlugin(pkg);
       const file = join(dir, pkg);
