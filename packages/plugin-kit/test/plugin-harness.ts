@@ -1,14 +1,13 @@
 // Runs a main plugin the way a runtime does, with the throwaway "host" namespace as the
-// plugin's own netns (`ip netns exec <host> ...`): ours bundled from source (host-local's test
-// harness does the bundling), or the Go oracle from /usr/lib/cni. IPAM delegation finds
+// plugin's own netns (`ip netns exec <host> ...`): ours bundled from source (testkit's
+// bundlePlugin), or the Go oracle from /usr/lib/cni. IPAM delegation finds
 // host-local and static through CNI_PATH: for ours a directory of launchers of our own IPAM
 // plugins, for the oracle /usr/lib/cni. Used by the macvlan, ipvlan and host-device tests.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addrs, links, routes, run } from '@cni-ts/testkit';
-import { bundlePlugin, GO_DIR, NODE } from '../../host-local/test/harness';
+import { addrs, bundlePlugin, GO_DIR, links, NODE, routes, run } from '@cni-ts/testkit';
 
 export { GO_DIR, NODE };
 
