@@ -172,5 +172,6 @@ export {
 } from './invoke/delegate';
 export { ipamAdd, ipamCheck, ipamDel, ipamGC, ipamStatus } from './ipam';
 export { goField, goFields, goTypeErrorText, type GoField } from './schema/go-types';
+export { lazySchema } from './schema/lazy';
 export { goNullAs } from './schema/go-types';
 export { SchemaDecodeError } from './schema/errors';

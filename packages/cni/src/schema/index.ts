@@ -15,3 +15,4 @@ export {
 export { goCIDR, goCIDRAddr, goInt, goIP, goIPAddr, goUint } from './net';
 export { goRoute } from './route';
 export { toJsonSchema } from './json-schema';
+export { lazySchema } from './lazy';
