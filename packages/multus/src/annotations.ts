@@ -2,7 +2,7 @@
 // `v1.multus-cni.io/default-network`, in the comma form (`ns/name@ifname, ...`) or as a JSON
 // list of selection elements (upstream parsePodNetworkAnnotation).
 import * as z from 'zod';
-import { canonicalIP, goField, goJsonParse, parseCIDR, parseIP, parseWithSchema } from '@cni-ts/cni';
+import { canonicalIP, goField, goJsonParse, lazySchema, parseCIDR, parseIP, parseWithSchema } from '@cni-ts/cni';
 import { bandwidthEntrySchema, portMapEntrySchema, type BandwidthEntry, type PortMapEntry } from './config';
 import { parseGoMAC } from './mac';
 
@@ -39,7 +39,8 @@ const ipText = z.string().transform((s, ctx) => {
   return ip;
 });
 
-const elementSchema = z.object({
+// Built on first use: only pods with a network annotation have one to parse.
+const elementSchema = lazySchema(() => z.object({
   name: str().optional(),
   namespace: str().optional(),
   ips: goField(z.array(z.string().nullable()), E, '[]string').optional(),
@@ -52,7 +53,7 @@ const elementSchema = z.object({
   deviceID: str().optional(),
   'cni-args': goField(z.record(z.string(), z.unknown()), E, 'map[string]interface {}').optional(),
   'default-route': goField(z.array(ipText.nullable()), E, '[]net.IP').optional(),
-});
+}));
 
 const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const IFNAMSIZ = 16;

@@ -4,7 +4,7 @@
 import { goJsonParse, goMarshal, netConfSchema, parseWithSchema, sortKeysDeep, type PluginConf } from '@cni-ts/cni';
 import type { NetworkConfigList } from '@cni-ts/chain';
 import * as z from 'zod';
-import { goField } from '@cni-ts/cni';
+import { goField, lazySchema } from '@cni-ts/cni';
 import type { BandwidthEntry, PortMapEntry } from './config';
 import type { NetworkSelectionElement } from './annotations';
 
@@ -48,13 +48,14 @@ export interface DelegateNetConf {
 
 const utf8 = new TextEncoder();
 
-const netConfListSchema = z.object({
+// Built on first use: only a delegate that is a conflist is parsed with it.
+const netConfListSchema = lazySchema(() => z.object({
   cniVersion: goField(z.string(), 'NetConfList', 'string').optional(),
   name: goField(z.string(), 'NetConfList', 'string').optional(),
   disableCheck: goField(z.boolean(), 'NetConfList', 'bool').optional(),
   disableGC: goField(z.boolean(), 'NetConfList', 'bool').optional(),
   plugins: goField(z.array(netConfSchema.nullable()), 'NetConfList', '[]*types.PluginConf').optional(),
-});
+}));
 
 function decodeText(err: unknown): string {
   const e = err as { msg?: string; message: string };

@@ -2,7 +2,7 @@
 // CRI-O, cnitool) writes, and the legacy format (the bare result).
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { convertResult, createResultFromBytes, goJsonParse, goMarshal, goNormalize, type Result } from '@cni-ts/cni';
+import { convertResult, createResultFromBytes, goJsonParse, goMarshal, goNormalize, lazySchema, type Result } from '@cni-ts/cni';
 import * as z from 'zod';
 import { byteOrder } from '../conf/files';
 import type { NetworkAttachment, RuntimeConf } from '../types';
@@ -18,7 +18,8 @@ const goBytes = z.string().transform((s, ctx) => {
 });
 
 /** libcni's cachedInfo as encoding/json decodes it (keys case-insensitive, unknown keys ignored). */
-const cachedInfoSchema = z.object({
+// Built on first use: ADD never reads the cache.
+const cachedInfoSchema = lazySchema(() => z.object({
   kind: z.string().optional(),
   containerId: z.string().optional(),
   config: goBytes.optional(),
@@ -28,7 +29,7 @@ const cachedInfoSchema = z.object({
   cniArgs: z.array(z.tuple([z.string(), z.string()])).optional(),
   capabilityArgs: z.record(z.string(), z.unknown()).optional(),
   result: z.record(z.string(), z.unknown()).optional(),
-});
+}));
 
 export type CachedInfo = z.output<typeof cachedInfoSchema>;
 
