@@ -62,7 +62,8 @@ function errorOf(r: ReturnType<typeof cni>) {
 const hlDir = (c: Record<string, unknown>) => (c.ipam as { dataDir: string }).dataDir;
 const reserved = (c: Record<string, unknown>) => ipamFiles(hlDir(c), 'ipvnet').filter((f) => f.startsWith('10.'));
 
-describe('ipvlan', () => {
+// UML runs every syscall through ptrace: allow each case 5 minutes.
+describe('ipvlan', { timeout: 300_000 }, () => {
   it('l2 with host-local: result, kernel state, CHECK, DEL twice', () => {
     const env = setup();
     const c = conf({ ipam: hl({ routes: [{ dst: '0.0.0.0/0' }] }), dns: { nameservers: ['10.88.0.53'] } });
