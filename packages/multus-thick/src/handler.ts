@@ -90,8 +90,8 @@ export async function serveDelegate(ctx: HandlerContext, body: string): Promise<
     }
     delegate = overlayConfig(delegate, ctx.raw);
     const attrs = req.interfaceAttributes;
-    if (attrs?.['cni-args']) delegate.args = { ...((delegate.args as object) ?? {}), cni: attrs['cni-args'] };
-    if (attrs?.ips || attrs?.mac) delegate.runtimeConfig = { ...((delegate.runtimeConfig as object) ?? {}), ...(attrs.ips ? { ips: attrs.ips } : {}), ...(attrs.mac ? { mac: attrs.mac } : {}) };
+    if (attrs?.['cni-args']) delegate.args = { ...(delegate.args as object), cni: attrs['cni-args'] };
+    if (attrs?.ips || attrs?.mac) delegate.runtimeConfig = { ...(delegate.runtimeConfig as object), ...(attrs.ips ? { ips: attrs.ips } : {}), ...(attrs.mac ? { mac: attrs.mac } : {}) };
     const multusConf = overlayConfig(
       { cniVersion: delegate.cniVersion ?? ctx.config.cniVersion ?? '1.0.0', name: 'multus-cni-network', type: 'multus', delegates: [delegate] },
       ctx.raw,

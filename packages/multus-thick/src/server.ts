@@ -139,7 +139,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       stopping = true;
       closing = (async () => {
         const closed = new Promise<void>((r) => server.close(() => r()));
-        const drained = Promise.allSettled([...inflight]);
+        const drained = Promise.allSettled(inflight);
         let timer: NodeJS.Timeout | undefined;
         const limit = new Promise<void>((r) => (timer = setTimeout(r, opts.config.shutdownTimeoutMs)));
         await Promise.race([drained, limit]);
