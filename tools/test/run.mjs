@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// `pnpm test`: runs the unit, e2e and kernel suites one after the other, each with vitest's JSON
-// reporter, then prints one count per suite and the plain closing line `N passed, N failed`.
-// A root suite that cannot run is counted as failed, never skipped.
-import { spawnSync } from 'node:child_process';
+// `pnpm test [suite...]`: runs the unit, e2e, kernel and runtimes suites one after the other, each
+// with vitest's JSON reporter, then prints one count per suite and the plain closing line
+// `N passed, N failed`. A root suite that cannot run is counted as failed, never skipped.
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -26,32 +26,79 @@ function count(report) {
   };
 }
 
-function runSuite(name) {
-  if (name !== 'unit' && !isRoot) {
-    console.error(`\n${name}: skipped as a failure: this suite needs root (network namespaces). Run as root, or \`pnpm test unit\`.`);
-    return { passed: 0, failed: 1, skipped: 0 };
+const KERNEL_SHARDS = Math.max(1, Number(process.env.CNI_TS_KERNEL_SHARDS ?? 2));
+
+function vitestArgs(name, report, extra = []) {
+  return [vitest, 'run', '--project', name, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra];
+}
+
+function summarize(name, reports, failedRun) {
+  const c = { passed: 0, failed: 0, skipped: 0 };
+  for (const report of reports) {
+    if (!existsSync(report)) {
+      console.error(`${name}: the suite produced no report (${report}); counted as one failure`);
+      c.failed += 1;
+      continue;
+    }
+    const r = count(report);
+    for (const k of Object.keys(c)) c[k] += r[k];
   }
-  const report = join(work, `${name}.json`);
-  const vitestArgs = [vitest, 'run', '--project', name, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`];
-  console.log(`\n=== ${name} ===`);
-  const cmd =
-    name === 'kernel'
-      ? [process.execPath, [join(root, 'tools/kernel/run.mjs'), '--out', work, '--', process.execPath, ...vitestArgs]]
-      : [process.execPath, vitestArgs];
-  const res = spawnSync(cmd[0], cmd[1], { cwd: root, stdio: 'inherit', env: { ...process.env, NO_COLOR: '1' } });
-  if (!existsSync(report)) {
-    console.error(`${name}: the suite produced no report (exit ${res.status ?? res.signal}); counted as one failure`);
-    return { passed: 0, failed: 1, skipped: 0 };
-  }
-  const c = count(report);
-  if (res.status !== 0 && c.failed === 0) c.failed = 1; // crashed after writing a report
+  if (failedRun && c.failed === 0) c.failed = 1; // crashed after writing a report
   return c;
+}
+
+/** Pipes a child's output to ours line by line, each line tagged, so parallel guests stay readable. */
+function tagged(child, tag) {
+  for (const [stream, out] of [[child.stdout, process.stdout], [child.stderr, process.stderr]]) {
+    let partial = '';
+    stream.on('data', (chunk) => {
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) out.write(`${tag} ${line}\n`);
+    });
+    stream.on('end', () => partial && out.write(`${tag} ${partial}\n`));
+  }
+}
+
+/**
+ * The kernel suite: user-mode-linux guests are single-CPU, so the files are split into
+ * CNI_TS_KERNEL_SHARDS shards (default 2, one per core) and each shard boots its own guest.
+ */
+async function runKernel() {
+  const shards = KERNEL_SHARDS;
+  const runs = Array.from({ length: shards }, (_, i) => {
+    const report = join(work, `kernel-${i + 1}.json`);
+    const extra = shards > 1 ? [`--shard=${i + 1}/${shards}`] : [];
+    const child = spawn(
+      process.execPath,
+      [join(root, 'tools/kernel/run.mjs'), '--out', work, '--', process.execPath, ...vitestArgs('kernel', report, extra)],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv },
+    );
+    tagged(child, shards > 1 ? `[kernel ${i + 1}/${shards}]` : '[kernel]');
+    return new Promise((resolve) => child.on('close', (code) => resolve({ report, ok: code === 0 })));
+  });
+  const done = await Promise.all(runs);
+  return summarize('kernel', done.map((d) => d.report), done.some((d) => !d.ok));
+}
+
+const childEnv = { ...process.env, NO_COLOR: '1' };
+
+async function runSuite(name) {
+  if (name !== 'unit' && !isRoot) {
+    console.error(`\n${name}: counted as a failure: this suite needs root (network namespaces). Run as root, or \`pnpm test unit\`.`);
+    return { passed: 0, failed: 1, skipped: 0 };
+  }
+  console.log(`\n=== ${name} ===`);
+  if (name === 'kernel') return runKernel();
+  const report = join(work, `${name}.json`);
+  const res = spawnSync(process.execPath, vitestArgs(name, report), { cwd: root, stdio: 'inherit', env: childEnv });
+  return summarize(name, [report], res.status !== 0);
 }
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const lines = [];
 for (const s of suites) {
-  const c = runSuite(s);
+  const c = await runSuite(s);
   lines.push(`${s}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`);
   for (const k of Object.keys(totals)) totals[k] += c[k];
 }
