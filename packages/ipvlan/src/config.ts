@@ -2,7 +2,9 @@
 // `flag` (bridge/private/vepa) upstream does not expose yet (containernetworking/plugins#1032).
 import * as z from 'zod';
 import { toJsonSchema } from '@cni-ts/cni';
-import { goBool, goDecode, GoDecodeError, goInt, goStr, netConfFields } from '@cni-ts/plugin-kit';
+import { decodeNetConfWith, goBool, goInt, goStr, netConfFields } from '@cni-ts/plugin-kit';
+
+export { ConfigError, ipamType } from '@cni-ts/plugin-kit';
 
 export const netConfSchema = z
   .object({
@@ -27,25 +29,7 @@ export function jsonSchema(): Record<string, unknown> {
   return toJsonSchema(netConfSchema);
 }
 
-/** A config Go's json.Unmarshal would refuse: message as upstream, field path in `field`. */
-export class ConfigError extends Error {
-  constructor(
-    message: string,
-    readonly field: string,
-  ) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
-
 /** json.Unmarshal of stdin into NetConf, wrapped as upstream does. */
 export function decodeNetConf(config: unknown): NetConf {
-  try {
-    return goDecode(netConfSchema, config);
-  } catch (err) {
-    if (err instanceof GoDecodeError) throw new ConfigError(`failed to load netconf: ${err.message}`, err.field);
-    throw err;
-  }
+  return decodeNetConfWith(netConfSchema, config);
 }
-
-export const ipamType = (n: NetConf): string => n.ipam?.type ?? '';

@@ -3,7 +3,9 @@
 // runtimeConfig.
 import * as z from 'zod';
 import { toJsonSchema } from '@cni-ts/cni';
-import { goBool, goDecode, GoDecodeError, goInt, goStr, goUint32, netConfFields } from '@cni-ts/plugin-kit';
+import { decodeNetConfWith, goBool, goInt, goStr, goUint32, netConfFields } from '@cni-ts/plugin-kit';
+
+export { ConfigError, ipamType } from '@cni-ts/plugin-kit';
 
 export const MODES = ['bridge', 'private', 'vepa', 'passthru'] as const;
 export type Mode = (typeof MODES)[number];
@@ -34,26 +36,7 @@ export function jsonSchema(): Record<string, unknown> {
   return toJsonSchema(netConfSchema);
 }
 
-/** A config Go's json.Unmarshal would refuse: message as upstream, field path in `field`. */
-export class ConfigError extends Error {
-  constructor(
-    message: string,
-    readonly field: string,
-  ) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
-
 /** json.Unmarshal of stdin into NetConf, wrapped as upstream wraps it (`prefix` differs on DEL). */
-export function decodeNetConf(config: unknown, prefix = 'failed to load netconf'): NetConf {
-  try {
-    return goDecode(netConfSchema, config);
-  } catch (err) {
-    if (err instanceof GoDecodeError) throw new ConfigError(`${prefix}: ${err.message}`, err.field);
-    throw err;
-  }
+export function decodeNetConf(config: unknown, prefix?: string): NetConf {
+  return decodeNetConfWith(netConfSchema, config, prefix);
 }
-
-/** The ipam.type that makes this an L3 attachment ("" = L2 only). */
-export const ipamType = (n: NetConf): string => n.ipam?.type ?? '';

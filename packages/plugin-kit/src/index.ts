@@ -22,3 +22,6 @@ export { familyOf, splitCIDR, networkOf, isDefaultDst, isGlobalUnicast } from '.
 export { sleepSync } from './sleep';
 export { setupVeth, vethPeerIndex, type VethEnd, type SetupVethOptions } from './veth';
 export * from './firewall';
+export { ConfigError } from './config-error';
+export { decodeNetConfWith, ipamType } from './netconf';
+export { lazyPlugin, type LazyPluginModules } from './lazy-plugin';
