@@ -173,5 +173,6 @@ export {
 export { ipamAdd, ipamCheck, ipamDel, ipamGC, ipamStatus } from './ipam';
 export { goField, goFields, goTypeErrorText, type GoField } from './schema/go-types';
 export { lazySchema } from './schema/lazy';
+export { decodeGoStruct, type GoStructTypes } from './schema/go-struct';
 export { goNullAs } from './schema/go-types';
 export { SchemaDecodeError } from './schema/errors';

@@ -1,7 +1,7 @@
 // The route-override network config (Go: RouteOverrideConfig) and the args.cni overrides.
 import { type CniRequest, canonicalCIDR, canonicalIP, dnsSchema, parsePrevResult, type Result, toCurrentResult, toJsonSchema } from '@cni-ts/cni';
 import * as z from 'zod';
-import { decodeConf, type GoTypes } from './_decode';
+import { decodeGoStruct as decodeConf, type GoStructTypes as GoTypes } from '@cni-ts/cni';
 
 /** Where ADD records what it changed, for DEL (cni-ts; upstream's DEL does nothing). */
 export const DEFAULT_DATA_DIR = '/run/cni/route-override';

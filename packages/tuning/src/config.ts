@@ -3,7 +3,7 @@
 import { type CniRequest, CniError, dnsSchema, ErrCode, parsePrevResult, type Result, toJsonSchema } from '@cni-ts/cni';
 import { parseMAC } from '@cni-ts/netlink';
 import * as z from 'zod';
-import { decodeConf, type GoTypes } from './_decode';
+import { decodeGoStruct as decodeConf, type GoStructTypes as GoTypes } from '@cni-ts/cni';
 
 /** Upstream's default backup directory (a tmpfs, so backups never outlive a reboot). */
 export const DEFAULT_DATA_DIR = '/run/cni/tuning';

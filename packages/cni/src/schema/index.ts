@@ -16,3 +16,4 @@ export { goCIDR, goCIDRAddr, goInt, goIP, goIPAddr, goUint } from './net';
 export { goRoute } from './route';
 export { toJsonSchema } from './json-schema';
 export { lazySchema } from './lazy';
+export { decodeGoStruct, type GoStructTypes } from './go-struct';

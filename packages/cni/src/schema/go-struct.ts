@@ -1,16 +1,18 @@
-// Decoding a config the way Go's encoding/json fills the plugin's struct (case-insensitive keys,
-// null = absent, via cni's goNormalize), with Go's wording for type errors, so messages match
-// the reference plugin's: `json: cannot unmarshal string into Go struct field
-// RouteOverrideConfig.flushroutes of type bool`. The CNI error's details name the field path.
-// (Same helper as packages/tuning: plugin packages do not import each other.)
-import { CniError, ErrCode, formatPath, goJsonKind, goNormalize, formatZodError } from '@cni-ts/cni';
+// Decoding a config the way Go's encoding/json fills a plugin's struct (case-insensitive keys,
+// null = absent, via goNormalize), with Go's wording for type errors, so messages match the
+// reference plugin's: `json: cannot unmarshal string into Go struct field TuningConf.mtu of type
+// int`. For plugins that describe their Go struct as a path table instead of goField annotations.
 import type * as z from 'zod';
+import { CniError, ErrCode } from '../errors';
+import { goJsonKind } from '../gojson/fields';
+import { formatPath, formatZodError } from './errors';
+import { goNormalize } from './normalize';
 
 /**
  * The Go struct holding a field and the field's Go type, keyed by dotted path (no indices); a
  * third element replaces the field path Go prints (types with their own UnmarshalJSON restart it).
  */
-export type GoTypes = Record<string, readonly [struct: string, type: string, field?: string]>;
+export type GoStructTypes = Record<string, readonly [struct: string, type: string, field?: string]>;
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let v = root;
@@ -18,13 +20,15 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return v;
 }
 
-/** Parses `value` with `schema`; failures become code-999 CniErrors `<prefix>: <Go text>`. */
-export function decodeConf<S extends z.ZodType>(schema: S, value: unknown, types: GoTypes, prefix: string): z.output<S> {
+/**
+ * Parses `value` with `schema`; a failure becomes a code-999 CniError `<prefix>: <Go text>` (the
+ * reference plugins' code for config errors) whose details name the field path.
+ */
+export function decodeGoStruct<S extends z.ZodType>(schema: S, value: unknown, types: GoStructTypes, prefix: string): z.output<S> {
   const input = goNormalize(schema, value);
   const r = schema.safeParse(input);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
-  const field = formatPath(issue.path);
   const goPath = issue.path.filter((p) => typeof p === 'string').join('.');
   const got = valueAt(input, issue.path);
   // Map values report the map's own path in Go (no key).
@@ -37,9 +41,5 @@ export function decodeConf<S extends z.ZodType>(schema: S, value: unknown, types
   } else {
     text = formatZodError(r.error, input);
   }
-  return throwConf(`${prefix}: ${text}`, field);
-}
-
-function throwConf(msg: string, field: string): never {
-  throw new CniError(ErrCode.internal, msg, field);
+  throw new CniError(ErrCode.internal, `${prefix}: ${text}`, formatPath(issue.path));
 }
