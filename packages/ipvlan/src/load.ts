@@ -1,22 +1,12 @@
 // loadConf: the decoded config, its prevResult (chaining), and the master: configured, the
 // single interface of prevResult, or the interface of the first default route.
 import type { CniRequest, Result100 } from '@cni-ts/cni';
-import { withNetns } from '@cni-ts/netlink';
-import { defaultRouteInterface, errText, openContainerNetns, prevResultOf } from '@cni-ts/plugin-kit';
+import { defaultRouteInterface, errText, inMasterNetns, prevResultOf } from '@cni-ts/plugin-kit';
 import { decodeNetConf, type NetConf } from './config';
 
 export type LoadedConf = NetConf & { master: string; prev?: Result100 };
 
-/** Runs `fn` in the container namespace (linkInContainer) or right here. */
-export function inMasterNetns<T>(n: NetConf, netns: string, fn: () => T): T {
-  if (!n.linkInContainer) return fn();
-  const ns = openContainerNetns(netns);
-  try {
-    return withNetns(ns, fn);
-  } finally {
-    ns.close();
-  }
-}
+export { inMasterNetns } from '@cni-ts/plugin-kit';
 
 function parsePrev(n: NetConf, cniVersion: string): Result100 | undefined {
   if (n.prevResult === undefined) return undefined;

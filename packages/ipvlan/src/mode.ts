@@ -1,31 +1,15 @@
 import type { IpvlanFlag, IpvlanMode } from '@cni-ts/netlink';
+import { enumFromString } from '@cni-ts/plugin-kit';
+
+const MODES: readonly IpvlanMode[] = ['l2', 'l3', 'l3s'];
+const FLAGS: readonly IpvlanFlag[] = ['bridge', 'private', 'vepa'];
 
 /** modeFromString: "" means l2. */
 export function parseMode(s: string | undefined): IpvlanMode {
-  switch (s ?? '') {
-    case '':
-    case 'l2':
-      return 'l2';
-    case 'l3':
-      return 'l3';
-    case 'l3s':
-      return 'l3s';
-    default:
-      throw new Error(`unknown ipvlan mode: ${JSON.stringify(s)}`);
-  }
+  return enumFromString('ipvlan mode', MODES, s);
 }
 
 /** The isolation flag: "" means bridge (what upstream always sends). */
 export function parseFlag(s: string | undefined): IpvlanFlag {
-  switch (s ?? '') {
-    case '':
-    case 'bridge':
-      return 'bridge';
-    case 'private':
-      return 'private';
-    case 'vepa':
-      return 'vepa';
-    default:
-      throw new Error(`unknown ipvlan flag: ${JSON.stringify(s)}`);
-  }
+  return enumFromString('ipvlan flag', FLAGS, s);
 }

@@ -1,23 +1,14 @@
 // loadConf for ADD and CHECK: the decoded config, completed with the default master, checked
 // against the master's MTU, with the MAC from CNI_ARGS and runtimeConfig applied.
 import type { CniRequest } from '@cni-ts/cni';
-import { linkByName, withNetns } from '@cni-ts/netlink';
-import { defaultRouteInterface, errText, openContainerNetns } from '@cni-ts/plugin-kit';
+import { linkByName } from '@cni-ts/netlink';
+import { defaultRouteInterface, errText, inMasterNetns } from '@cni-ts/plugin-kit';
 import { decodeNetConf, type NetConf } from './config';
 
 /** A NetConf whose master is known. */
 export type LoadedConf = NetConf & { master: string };
 
-/** Runs `fn` in the container namespace (linkInContainer) or right here. */
-export function inMasterNetns<T>(n: NetConf, netns: string, fn: () => T): T {
-  if (!n.linkInContainer) return fn();
-  const ns = openContainerNetns(netns);
-  try {
-    return withNetns(ns, fn);
-  } finally {
-    ns.close();
-  }
-}
+export { inMasterNetns } from '@cni-ts/plugin-kit';
 
 /** CNI_ARGS: MAC is the only key besides IgnoreUnknown (field names are case-sensitive). */
 const ARGS = { MAC: 'string' } as const;

@@ -1,6 +1,6 @@
 // Opening the container namespace with upstream's error text, and the DEL-time test for
 // "the namespace is already gone".
-import { NetnsNotExistError, openNetns, type Netns } from '@cni-ts/netlink';
+import { NetnsNotExistError, openNetns, withNetns, type Netns } from '@cni-ts/netlink';
 import { errText } from './errors';
 
 /** ns.GetNS with the plugins' wrapping: `failed to open netns "<path>": <err>`. */
@@ -18,4 +18,18 @@ export function isNetnsGone(err: unknown): boolean {
     if (e instanceof NetnsNotExistError) return true;
   }
   return false;
+}
+
+/**
+ * Runs `fn` where the master link lives: in the container namespace at `netns` when the config
+ * says linkInContainer, else right here.
+ */
+export function inMasterNetns<T>(n: { linkInContainer?: boolean | undefined }, netns: string, fn: () => T): T {
+  if (!n.linkInContainer) return fn();
+  const ns = openContainerNetns(netns);
+  try {
+    return withNetns(ns, fn);
+  } finally {
+    ns.close();
+  }
 }
