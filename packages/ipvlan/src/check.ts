@@ -4,7 +4,9 @@
 import { ipamCheck, type CniRequest, type Interface100 } from '@cni-ts/cni';
 import { linkByName, withNetns } from '@cni-ts/netlink';
 import {
+  checkContainerMac,
   containerInterface,
+  containerLink,
   errText,
   openContainerNetns,
   validateExpectedInterfaceIPs,
@@ -15,14 +17,7 @@ import { inMasterNetns, loadConf, type LoadedConf } from './load';
 import { parseFlag, parseMode } from './mode';
 
 function validateInterface(intf: Interface100, conf: LoadedConf): void {
-  if (intf.name === '') throw new Error(`Container interface name missing in prevResult: ${intf.name}`);
-  let link;
-  try {
-    link = linkByName(intf.name);
-  } catch {
-    throw new Error(`Container Interface name in prevResult: ${intf.name} not found`);
-  }
-  if (!intf.sandbox) throw new Error(`Error: Container interface ${link.name} should not be in host namespace`);
+  const link = containerLink(intf);
   if (link.kind !== 'ipvlan') throw new Error(`Error: Container interface ${link.name} not of type ipvlan`);
   const data = (link.data ?? {}) as { mode?: string | number; flag?: string | number };
   const want = parseMode(conf.mode);
@@ -35,9 +30,7 @@ function validateInterface(intf: Interface100, conf: LoadedConf): void {
     const flag = parseFlag(conf.flag);
     if ((data.flag ?? 'bridge') !== flag) throw new Error(`Container IPVlan flag ${String(data.flag)} does not match expected value: ${flag}`);
   }
-  if (intf.mac && intf.mac !== link.mac) {
-    throw new Error(`Interface ${intf.name} Mac ${intf.mac} doesn't match container Mac: ${link.mac ?? ''}`);
-  }
+  checkContainerMac(intf, link);
 }
 
 export async function cmdCheck(req: CniRequest): Promise<void> {

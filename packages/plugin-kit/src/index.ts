@@ -28,3 +28,4 @@ export { lazyPlugin, type LazyPluginModules } from './lazy-plugin';
 export { createChildLink, type ChildLinkOptions } from './child-link';
 export { delChildLink } from './del-child-link';
 export { enumFromString } from './enum';
+export { containerLink, checkContainerMac } from './container-link';
