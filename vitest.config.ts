@@ -16,7 +16,7 @@ const rootSuite = {
   isolate: true,
   testTimeout: 60_000,
   hookTimeout: 60_000,
-  globalSetup: ['packages/testkit/src/global-setup.ts'],
+  globalSetup: ['packages/testkit/src/tmp-setup.ts', 'packages/testkit/src/global-setup.ts'],
 };
 
 export default defineConfig({
@@ -28,6 +28,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['packages/*/src/**/*.test.ts', 'tools/**/*.test.ts'],
+          globalSetup: ['packages/testkit/src/tmp-setup.ts'],
           testTimeout: 20_000,
         },
       },
