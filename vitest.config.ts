@@ -60,6 +60,9 @@ export default defineConfig({
           name: 'runtimes',
           include: ['e2e/src/runtimes/**/*.runtimes.ts'],
           ...rootSuite,
+          // Real runtimes keep unix sockets under their state dirs, whose paths must stay short
+          // (108 bytes): no per-run TMPDIR here; the suite cleans its own dirs.
+          globalSetup: ['packages/testkit/src/global-setup.ts'],
           fileParallelism: false,
           testTimeout: 180_000,
           hookTimeout: 600_000,
