@@ -5,10 +5,12 @@
 // of docs/perf.md.
 //
 //   pnpm bench [--runs N] [--rss-runs N] [--only SUBSTR] [--no-build] [--no-write]
-//              [--veth-n N] [--no-veth] [--runtimes] [--runtime-runs N]
+//              [--veth-n N] [--no-veth] [--daemon-cycles N] [--no-daemon]
+//              [--runtimes] [--runtime-runs N]
 //
 // Besides the cases (cases/index.mjs) it runs the netlink veth bench (ours vs `ip -batch`, small n
-// by default) and, with --runtimes only (podman and containerd take minutes), the time real
+// by default), the multus-daemon's memory through 1000 pod ADD/DEL cycles in a 50 MiB cgroup
+// (packages/multus-thick/bench/memory.ts) and, with --runtimes only (podman and containerd take minutes), the time real
 // runtimes spend in our plugins vs the Go ones (e2e/src/runtimes/bench.ts).
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
@@ -41,6 +43,9 @@ function options(argv) {
       // n stays small by default: 20 pairs, 3 runs, both implementations, take ~5 s.
       'veth-n': { type: 'string', default: '20' },
       'no-veth': { type: 'boolean' },
+      // 1000 cycles take ~17 s here; the daemon's memory levels off after a few hundred.
+      'daemon-cycles': { type: 'string', default: '1000' },
+      'no-daemon': { type: 'boolean' },
       runtimes: { type: 'boolean' },
       'runtime-runs': { type: 'string', default: '3' },
     },
@@ -55,6 +60,7 @@ function options(argv) {
     vethN: values['no-veth'] ? 0 : Number(values['veth-n']),
     runtimes: Boolean(values.runtimes),
     runtimeRuns: Number(values['runtime-runs']),
+    daemonCycles: values['no-daemon'] ? 0 : Number(values['daemon-cycles']),
   };
 }
 
@@ -174,6 +180,37 @@ async function vethSection(opts) {
   ].join('\n');
 }
 
+const under = (x) => (x < 50 ? 'under 50' : `**above 50 by ${(x - 50).toFixed(1)}**`);
+
+/**
+ * The multus-daemon under pod churn (issue 11): run by packages/multus-thick/bench/memory.ts in
+ * its own process (the daemon is bundled from sources there), its JSON line read back.
+ */
+function daemonSection(opts) {
+  const script = join(ROOT, 'packages/multus-thick/bench/memory.ts');
+  const loader = ['--conditions=source', '--disable-warning=ExperimentalWarning', '--experimental-transform-types', '--import', join(ROOT, 'packages/cni/test/ts-hooks.mjs')];
+  const run = (...extra) => {
+    const out = execFileSync(process.execPath, [...loader, script, String(opts.daemonCycles), '--limit', '50', '--json', ...extra], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return JSON.parse(out.split('\n').find((l) => l.startsWith('{')));
+  };
+  const runs = [run(), run('--in-process')];
+  const label = (r) => (r.delegate === 'exec' ? "exec'd delegate (a shell script)" : 'in-process delegate (our loopback)');
+  const rows = runs.flatMap((r) => [
+    `| ${label(r)} | RSS (VmRSS; peak: VmHWM) | ${r.startMiB} | ${r.peakMiB} | ${r.endMiB} | ${under(r.peakMiB)} |`,
+    `| | anonymous (RssAnon, sampled) | | ${r.peakAnonMiB} | | ${under(r.peakAnonMiB)} |`,
+    `| | charged to its cgroup (kernel's peak) | | ${r.cgroupPeakMiB} | | ${under(r.cgroupPeakMiB)} |`,
+    `| | V8 heap used (/metrics) | | | ${r.heapUsedMiB} | |`,
+    `| | OOM kills, failed requests, time | | | | ${r.oomKills}, ${r.failed}, ${r.seconds} s |`,
+  ]);
+  return [
+    `multus-daemon (thick mode) through ${runs[0].cycles} pod ADD/DEL cycles over its socket, in a memory cgroup limited to ${runs[0].limitMiB} MiB (upstream's manifest limit), once per kind of delegate (packages/multus-thick/bench/memory.ts; \`--daemon-cycles\` sets the count, \`--no-daemon\` skips it). Target (issue 11): under 50 MiB.`,
+    '',
+    '| delegate | daemon memory, MiB | start | peak | end | vs 50 MiB |',
+    '|---|---|---:|---:|---:|---|',
+    ...rows,
+  ].join('\n');
+}
+
 /** Time podman and containerd spend in plugins, ours (the installed link dir) vs Go's. */
 async function runtimesSection(opts, ours) {
   const { measureRuntimes, runtimeBenchTable } = await import(join(ROOT, 'e2e/src/runtimes/bench.ts'));
@@ -240,6 +277,18 @@ async function main() {
           sections.push(`Netlink veth bench failed: ${err.message}`);
         }
         log(`veth: ${((Date.now() - t) / 1000).toFixed(1)} s`);
+      }
+    }
+    if (opts.daemonCycles > 0 && (!opts.only || 'daemon'.includes(opts.only))) {
+      if (!isRoot) skipped.push('multus-daemon memory (needs root)');
+      else {
+        const t = Date.now();
+        try {
+          sections.push(daemonSection(opts));
+        } catch (err) {
+          sections.push(`multus-daemon memory bench failed: ${String(err.stderr || err.message).trim().split('\n').slice(-3).join(' ')}`);
+        }
+        log(`daemon: ${((Date.now() - t) / 1000).toFixed(1)} s`);
       }
     }
     if (opts.runtimes && manifest) {

@@ -1,16 +1,23 @@
 // The daemon's memory through pod churn (issue: upstream's daemon is OOM-killed at its 50Mi
-// limit under churn, multus-cni#1346). Starts multus-daemon as its own process, sends
-// `cycles` pod ADD/DEL pairs over its socket the way the shim does, and samples the daemon's
-// RSS from /proc. Delegates are cheap (an exec'd script answering at once), so what grows is
-// the daemon, not the plugins. Needs root (a throwaway netns, the socket).
+// limit under churn, multus-cni#1346). Starts multus-daemon as its own process inside a memory
+// cgroup limited like a pod (50 MiB by default, upstream's manifest limit), sends `cycles` pod
+// ADD/DEL pairs over its socket the way the shim does, and reads what the kernel says: the
+// process's RSS high-water mark and anonymous memory, the group's charge and its OOM kills.
+// The daemon runs a copy of the Node binary written from inside the group, so every page of the
+// binary it touches is charged to it (the strictest case: nothing is already in the page cache on
+// someone else's account; `--charge-binary`, off by default). The delegate is either a shell
+// script the daemon execs (what grows is the daemon, not the plugins) or our loopback run
+// in-process, as the daemon runs our plugins. Needs root (a throwaway netns, the socket, the cgroup).
 //
-//   pnpm --filter @cni-ts/multus-thick bench:memory [cycles]
+//   pnpm --filter @cni-ts/multus-thick bench:memory [cycles] [--limit MiB|0] [--in-process]
+//                                                  [--charge-binary] [--json]
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { encodeRequest } from '../src/api';
 import { callDaemon } from '../src/client';
+import { createMemoryCgroup, type MemoryCgroup } from './cgroup';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const SOURCE_FLAGS = ['--conditions=source', '--disable-warning=ExperimentalWarning', '--experimental-transform-types', '--import', path.join(ROOT, 'packages/cni/test/ts-hooks.mjs')];
@@ -21,14 +28,45 @@ export const DAEMON_NODE_FLAGS = (process.env.MULTUS_DAEMON_NODE_FLAGS ?? '--max
 /** The environment the image gives the daemon (deploy/Containerfile): one malloc arena per thread would keep freed memory resident. */
 export const DAEMON_ENV: Record<string, string> = { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' };
 
+export interface MemoryOptions {
+  cycles?: number;
+  /** The daemon's entry (default: the source main under the TypeScript loader). */
+  entry?: string;
+  nodeFlags?: string[];
+  /** The cgroup's memory limit in MiB; 0 runs the daemon without a cgroup. Default 50. */
+  limitMiB?: number;
+  /**
+   * Run a fresh copy of the Node binary written from inside the group, so that every page of it
+   * the daemon touches is charged to the group (the strictest case). Default: the bench's own
+   * binary, whose pages are already cached on the bench's account.
+   */
+  chargeBinary?: boolean;
+  /**
+   * `exec` (default): the delegate is a shell script the daemon execs, so only the daemon's own
+   * memory is measured. `in-process`: our loopback plugin, run inside the daemon as it runs our
+   * plugins (koffi, netlink and setns into the pod's netns included).
+   */
+  delegate?: 'exec' | 'in-process';
+}
+
 export interface MemoryReport {
   cycles: number;
+  delegate: 'exec' | 'in-process';
+  /** Requests that did not answer 200 (the run stops at the first). */
+  failed: number;
+  limitMiB: number;
+  /** OOM kills in the daemon's cgroup (0 without a limit). */
+  oomKills: number;
   /** RSS after start-up, before the first request (MiB). */
   startMiB: number;
-  /** Highest RSS seen while cycling (MiB). */
+  /** The kernel's RSS high-water mark for the daemon (VmHWM, MiB). */
   peakMiB: number;
   /** RSS after the last cycle (MiB). */
   endMiB: number;
+  /** Highest anonymous RSS seen (RssAnon, sampled every 10 cycles, MiB): heaps, stacks, malloc. */
+  peakAnonMiB: number;
+  /** The group's highest charge as the kernel counts it (page cache included, MiB). */
+  cgroupPeakMiB: number;
   /** RSS samples, one every `cycles / 20` cycles (MiB). */
   samples: number[];
   seconds: number;
@@ -36,10 +74,8 @@ export interface MemoryReport {
   heapUsedMiB: number;
 }
 
-const rssMiB = (pid: number) => {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Math.round((Number(m[1]) / 1024) * 10) / 10 : Number.NaN;
-};
+const MiB = (kB: number) => Math.round((kB / 1024) * 10) / 10;
+const status = (pid: number, key: string) => MiB(Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN));
 
 const CHEAP = `#!/bin/sh
 # A delegate that costs nothing: ADD prints a result naming the interface, DEL prints nothing.
@@ -50,64 +86,148 @@ fi
 if [ "$CNI_COMMAND" = VERSION ]; then printf '{"cniVersion":"1.0.0","supportedVersions":["0.3.1","0.4.0","1.0.0"]}'; fi
 `;
 
-/** Runs the churn and returns the daemon's RSS figures. `entry` is the daemon's entry (default: the source main). */
-export async function benchDaemonMemory(cycles = 1000, entry = path.join(ROOT, 'packages/multus-thick/src/daemon-main.ts'), nodeFlags: string[] = DAEMON_NODE_FLAGS): Promise<MemoryReport> {
+/**
+ * Never run: the marker line makes the daemon (through @cni-ts/chain's rule for our binaries) run
+ * our loopback in-process instead of exec'ing this file. Exiting 1 makes a missed rule loud.
+ */
+const IN_PROCESS_LOOPBACK = `#!/bin/sh
+# cni-ts loopback plugin: run in-process by the daemon (packages/multus-thick/bench/memory.ts)
+echo 'the daemon exec'd the in-process marker' >&2
+exit 1
+`;
+
+/** Moves itself into the group, copies the Node binary from there, then execs the copy. */
+const IN_GROUP = 'echo $$ > "$0" && cp -- "$1" "$2" && sync -- "$2" && shift 2 && exec "$@"';
+/** Moves itself into the group, then execs the daemon. */
+const INTO_GROUP = 'echo $$ > "$0" && exec "$@"';
+
+/** Runs the churn and returns the daemon's memory figures. */
+export async function benchDaemonMemory(opts: MemoryOptions = {}): Promise<MemoryReport> {
+  const cycles = opts.cycles ?? 1000;
+  const entry = opts.entry ?? path.join(ROOT, 'packages/multus-thick/src/daemon-main.ts');
+  const limitMiB = opts.limitMiB ?? 50;
   const dir = mkdtempSync(path.join(tmpdir(), 'cnits-thick-bench-'));
   const netns = `cnits-${process.pid}-thickbench`;
   const bin = path.join(dir, 'bin');
   mkdirSync(bin);
   writeFileSync(path.join(bin, 'cheap'), CHEAP, { mode: 0o755 });
+  writeFileSync(path.join(bin, 'loopback'), IN_PROCESS_LOOPBACK, { mode: 0o755 });
   const socketDir = path.join(dir, 'run');
   writeFileSync(path.join(dir, 'daemon-config.json'), JSON.stringify({ socketDir }));
+  let group: MemoryCgroup | undefined;
   execFileSync('ip', ['netns', 'add', netns]);
-  const child = spawn(process.execPath, [...nodeFlags, ...(entry.endsWith('.ts') ? SOURCE_FLAGS : []), entry, '-config', path.join(dir, 'daemon-config.json')], { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, ...DAEMON_ENV } });
   try {
-    const socket = path.join(socketDir, 'multus.sock');
-    for (let i = 0; !existsSync(socket); i++) {
-      if (i > 600 || child.exitCode !== null) throw new Error('the daemon did not start');
-      await new Promise((r) => setTimeout(r, 50));
+    const args = [...(opts.nodeFlags ?? DAEMON_NODE_FLAGS), ...(entry.endsWith('.ts') ? SOURCE_FLAGS : []), entry, '-config', path.join(dir, 'daemon-config.json')];
+    const env = { ...process.env, ...DAEMON_ENV };
+    let child;
+    if (limitMiB > 0) {
+      group = createMemoryCgroup(`cnits-${process.pid}-thickbench`, limitMiB * 1024 * 1024);
+      const copy = path.join(dir, 'node');
+      const sh = opts.chargeBinary ? [IN_GROUP, group.procsFile, process.execPath, copy, copy] : [INTO_GROUP, group.procsFile, process.execPath];
+      child = spawn('/bin/sh', ['-c', ...sh, ...args], { stdio: ['ignore', 'ignore', process.env.BENCH_DEBUG ? 'inherit' : 'ignore'], env });
+    } else {
+      child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', process.env.BENCH_DEBUG ? 'inherit' : 'ignore'], env });
     }
-    await callDaemon(socket, 'GET', '/readyz');
-    const startMiB = rssMiB(child.pid!);
-    const conf = Buffer.from(JSON.stringify({
-      cniVersion: '1.0.0', name: 'multus-cni-network', type: 'multus-shim',
-      delegates: [{ cniVersion: '1.0.0', name: 'cheap-net', type: 'cheap' }],
-      cniDir: path.join(dir, 'cache'), binDir: bin,
-    }));
-    const samples: number[] = [];
-    let peak = startMiB;
-    const started = performance.now();
-    for (let i = 0; i < cycles; i++) {
-      const env = {
-        CNI_CONTAINERID: `ctr${i}`, CNI_NETNS: `/run/netns/${netns}`, CNI_IFNAME: 'eth0', CNI_PATH: bin,
-        CNI_ARGS: `IgnoreUnknown=1;K8S_POD_NAMESPACE=bench;K8S_POD_NAME=pod-${i};K8S_POD_UID=uid-${i}`, PATH: process.env.PATH ?? '/usr/bin:/bin',
-      };
-      for (const command of ['ADD', 'DEL']) {
-        const r = await callDaemon(socket, 'POST', '/cni', encodeRequest({ ...env, CNI_COMMAND: command }, conf));
-        if (r.status !== 200) throw new Error(`${command} of pod-${i} failed: ${r.body}`);
-      }
-      if (i % 10 === 0) peak = Math.max(peak, rssMiB(child.pid!));
-      if (i % Math.max(1, Math.floor(cycles / 20)) === 0) samples.push(rssMiB(child.pid!));
+    try {
+      return await churn(child.pid!, () => child.exitCode, path.join(socketDir, 'multus.sock'), { cycles, dir, bin, netns, limitMiB, group, delegate: opts.delegate ?? 'exec' });
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(undefined) : child.once('exit', r)));
     }
-    const endMiB = rssMiB(child.pid!);
-    const metrics = (await callDaemon(socket, 'GET', '/metrics')).body;
-    if (process.env.BENCH_DEBUG) process.stderr.write(metrics.split('\n').filter((l) => /^(nodejs|process)_/.test(l)).join('\n') + '\n');
-    const heap = /nodejs_heap_used_bytes (\d+)/.exec(metrics);
-    const heapUsedMiB = heap ? Math.round(Number(heap[1]) / 104857.6) / 10 : Number.NaN;
-    return { cycles, startMiB, peakMiB: Math.max(peak, endMiB), endMiB, samples, heapUsedMiB, seconds: Math.round((performance.now() - started) / 100) / 10 };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
     execFileSync('ip', ['netns', 'delete', netns]);
+    group?.remove();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+interface ChurnContext {
+  cycles: number;
+  dir: string;
+  bin: string;
+  netns: string;
+  limitMiB: number;
+  group: MemoryCgroup | undefined;
+  delegate: 'exec' | 'in-process';
+}
+
+async function churn(pid: number, exited: () => number | null, socket: string, c: ChurnContext): Promise<MemoryReport> {
+  const died = () => `the daemon died${c.group?.oomKills() ? ` (OOM-killed under its ${c.limitMiB} MiB limit)` : ''}`;
+  for (let i = 0; !existsSync(socket); i++) {
+    if (i > 600 || exited() !== null) throw new Error(exited() !== null ? died() : 'the daemon did not start');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await callDaemon(socket, 'GET', '/readyz');
+  const startMiB = status(pid, 'VmRSS');
+  const conf = Buffer.from(JSON.stringify({
+    cniVersion: '1.0.0', name: 'multus-cni-network', type: 'multus-shim',
+    delegates: [c.delegate === 'exec' ? { cniVersion: '1.0.0', name: 'cheap-net', type: 'cheap' } : { cniVersion: '1.0.0', name: 'lo-net', type: 'loopback' }],
+    cniDir: path.join(c.dir, 'cache'), binDir: c.bin,
+  }));
+  const samples: number[] = [];
+  let peakAnonMiB = 0;
+  const started = performance.now();
+  for (let i = 0; i < c.cycles; i++) {
+    const env = {
+      CNI_CONTAINERID: `ctr${i}`, CNI_NETNS: `/run/netns/${c.netns}`, CNI_IFNAME: 'eth0', CNI_PATH: c.bin,
+      CNI_ARGS: `IgnoreUnknown=1;K8S_POD_NAMESPACE=bench;K8S_POD_NAME=pod-${i};K8S_POD_UID=uid-${i}`, PATH: process.env.PATH ?? '/usr/bin:/bin',
+    };
+    for (const command of ['ADD', 'DEL']) {
+      const r = await callDaemon(socket, 'POST', '/cni', encodeRequest({ ...env, CNI_COMMAND: command }, conf)).catch((err: Error) => {
+        throw new Error(exited() !== null ? died() : `${command} of pod-${i}: ${err.message}`, { cause: err });
+      });
+      if (r.status !== 200) throw new Error(`${command} of pod-${i} failed: ${r.body}`);
+    }
+    if (i % 10 === 0) peakAnonMiB = Math.max(peakAnonMiB, status(pid, 'RssAnon'));
+    if (i % Math.max(1, Math.floor(c.cycles / 20)) === 0) samples.push(status(pid, 'VmRSS'));
+  }
+  const seconds = Math.round((performance.now() - started) / 100) / 10;
+  const endMiB = status(pid, 'VmRSS');
+  peakAnonMiB = Math.max(peakAnonMiB, status(pid, 'RssAnon'));
+  const metrics = (await callDaemon(socket, 'GET', '/metrics')).body;
+  if (process.env.BENCH_DEBUG) process.stderr.write(metrics.split('\n').filter((l) => /^(nodejs|process)_/.test(l)).join('\n') + '\n');
+  const heap = /nodejs_heap_used_bytes (\d+)/.exec(metrics);
+  return {
+    cycles: c.cycles,
+    delegate: c.delegate,
+    failed: 0,
+    limitMiB: c.limitMiB,
+    oomKills: c.group?.oomKills() ?? 0,
+    startMiB,
+    peakMiB: status(pid, 'VmHWM'),
+    endMiB,
+    peakAnonMiB,
+    cgroupPeakMiB: c.group ? MiB(c.group.peak() / 1024) : Number.NaN,
+    samples,
+    seconds,
+    heapUsedMiB: heap ? MiB(Number(heap[1]) / 1024) : Number.NaN,
+  };
+}
+
+/** One line for people; the bench (tools/bench) reads the JSON line before it. */
+export function describe(r: MemoryReport): string {
+  const limit = r.limitMiB > 0 ? `in a ${r.limitMiB} MiB cgroup (${r.oomKills} OOM kills, group peak ${r.cgroupPeakMiB} MiB)` : 'without a cgroup limit';
+  return `multus-daemon (${r.delegate === 'exec' ? "exec'd" : 'in-process'} delegate) through ${r.cycles} ADD/DEL cycles ${limit}: RSS start ${r.startMiB} MiB, peak ${r.peakMiB} MiB, end ${r.endMiB} MiB; anonymous peak ${r.peakAnonMiB} MiB; ${r.seconds} s`;
+}
+
 if (import.meta.main) {
-  const cycles = Number(process.argv[2] ?? 1000);
+  const argv = process.argv.slice(2);
+  const flag = (name: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv.splice(i, 2)[1] : undefined;
+  };
+  const json = argv.includes('--json') ? (argv.splice(argv.indexOf('--json'), 1), true) : false;
+  const limit = flag('--limit');
+  const inProcess = argv.includes('--in-process') ? (argv.splice(argv.indexOf('--in-process'), 1), true) : false;
+  const chargeBinary = argv.includes('--charge-binary') ? (argv.splice(argv.indexOf('--charge-binary'), 1), true) : false;
   const { bundleDaemon } = await import('./bundle');
-  const entry = process.argv[3] ?? (await bundleDaemon());
-  const r = await benchDaemonMemory(cycles, entry);
-  process.stdout.write(`${JSON.stringify(r)}\nmultus-daemon RSS through ${r.cycles} ADD/DEL cycles: start ${r.startMiB} MiB, peak ${r.peakMiB} MiB, end ${r.endMiB} MiB (target < 50 MiB) in ${r.seconds} s\n`);
-  process.exit(r.peakMiB < 50 ? 0 : 1);
+  const entry = argv[1] ?? (await bundleDaemon());
+  try {
+    const r = await benchDaemonMemory({ cycles: Number(argv[0] ?? 1000), entry, limitMiB: limit === undefined ? 50 : Number(limit), chargeBinary, delegate: inProcess ? 'in-process' : 'exec' });
+    if (json) process.stdout.write(`${JSON.stringify(r)}\n`);
+    process.stdout.write(`${describe(r)}\n`);
+    process.exitCode = r.oomKills === 0 ? 0 : 1;
+  } finally {
+    if (!argv[1]) rmSync(path.dirname(entry), { recursive: true, force: true });
+  }
 }
