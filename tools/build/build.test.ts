@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from './build.mjs';
+import { build, nodeBinary } from './build.mjs';
 
 let out: string;
 let manifest: any;
@@ -24,7 +24,31 @@ describe('the multi-call binary', () => {
     expect(manifest.plugins.map((p: { name: string }) => p.name)).toEqual(['stand-in']);
     expect(statSync(bin('stand-in')).ino).toBe(statSync(bin('cni-ts-plugins')).ino);
     expect(JSON.parse(readFileSync(bin('manifest.json'), 'utf8')).sha256).toBe(manifest.sha256);
-    expect(manifest.codeCache).toEqual({ 'stand-in': 'accepted' });
+    expect(manifest.codeCache).toEqual({ 'stand-in': 'accepted', 'stand-in.extra': 'accepted' });
+  });
+
+  it('keeps an on-demand part out of the plugin bundle and loads it from its own asset on import()', () => {
+    const work = join(out, 'build');
+    expect(readFileSync(join(work, 'bundle/stand-in.js'), 'utf8')).not.toContain('on-demand part of the stand-in');
+    expect(readFileSync(join(work, 'bundle/stand-in.extra.js'), 'utf8')).toContain('on-demand part of the stand-in');
+    expect(JSON.parse(readFileSync(join(work, 'sea.json'), 'utf8')).assets).toHaveProperty(['cache/stand-in.extra']);
+    const trace = join(out, 'trace-part');
+    // a command that does not import the part never evaluates it
+    exec(bin('stand-in'), [], { CNI_COMMAND: 'ADD', CNI_TS_FIXTURE_TRACE: trace });
+    expect(readFileSync(trace, 'utf8')).toBe('evaluated\n');
+    const r = exec(bin('stand-in'), [], { CNI_COMMAND: 'ADD', CNI_TS_FIXTURE_PART: '1', CNI_TS_FIXTURE_TRACE: trace, CNI_TS_CODE_CACHE_CHECK: '1' });
+    expect(r.stderr).toBe('code cache accepted\ncode cache stand-in.extra accepted\n');
+    expect(JSON.parse(r.stdout)).toEqual({ command: 'ADD', mark: 'cni-ts on-demand part of the stand-in', answer: 42 });
+    expect(readFileSync(trace, 'utf8')).toBe('evaluated\nevaluated\npart evaluated\n');
+  });
+
+  it('loads an on-demand part from the build directory when the bundle runs under plain node', () => {
+    const r = spawnSync(nodeBinary(), [join(import.meta.dirname, 'lib/train.cjs'), join(out, 'build/bundle/stand-in.js'), '-', '-', 'stand-in'], {
+      env: { PATH: '/usr/bin:/bin', CNI_COMMAND: 'ADD', CNI_TS_FIXTURE_PART: '1' },
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toMatchObject({ mark: 'cni-ts on-demand part of the stand-in', answer: 42 });
   });
 
   it('answers VERSION from the preamble, byte-identical to the skeleton, without evaluating the bundle', () => {

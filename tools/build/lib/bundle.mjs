@@ -2,7 +2,9 @@
 // One file because the SEA runs a single script (its require() sees only built-ins) and because
 // its code cache rules out import(); CommonJS because the SEA main must be a script. Dynamic
 // imports are inlined as lazily initialised modules, so a plugin's code (and zod, koffi,
-// netlink) is evaluated only when the process actually runs that plugin.
+// netlink) is evaluated only when the process actually runs that plugin. The exception is a
+// plugin's on-demand modules (lib/plugins.mjs ON_DEMAND): each is bundled apart (bundlePart) and
+// its `import()` reaches a stub that loads that bundle from its own asset (runtime/on-demand.ts).
 import { builtinModules, createRequire } from 'node:module';
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -42,10 +44,30 @@ const isBuiltin = (id) => id.startsWith('node:') || builtinModules.includes(id.s
  * Source of the generated registry: plugin name -> lazy import of its main module, preceded by
  * the in-process registrations when there are any.
  */
-export function registrySource(plugins, inProcess) {
+export function registrySource(plugins, inProcess, parts = []) {
   const first = inProcess.length ? `import(${JSON.stringify(INPROCESS)}).then(() => import(%))` : 'import(%)';
   const rows = plugins.map((p) => `  ${JSON.stringify(p.name)}: () => ${first.replace('%', JSON.stringify(p.main))},`);
-  return `export const plugins = {\n${rows.join('\n')}\n};\n`;
+  // The on-demand parts, so that the build's check can load them (runtime/entry.ts).
+  const partRows = parts.map((p) => `  ${JSON.stringify(p.name)}: () => import(${JSON.stringify(`${PART}${p.name}`)}),`);
+  return `export const plugins = {\n${rows.join('\n')}\n};\nexport const parts = {\n${partRows.join('\n')}\n};\n`;
+}
+
+/**
+ * The on-demand parts of `plugins` (lib/plugins.mjs ON_DEMAND): `{name, plugin, spec}`, named
+ * `<plugin>.<part>` (also their asset names).
+ */
+export function partsOf(plugins) {
+  return plugins.flatMap((p) => Object.entries(p.onDemand ?? {}).map(([part, spec]) => ({ name: `${p.name}.${part}`, plugin: p, spec })));
+}
+
+/**
+ * Source of the module that stands in for an on-demand part inside its plugin's bundle: it loads
+ * the part's own asset (or, outside the binary, the file `devPath`) and is what the part's
+ * exports are. Being an inlined dynamic import, it runs when the plugin's `import()` first runs.
+ */
+export function partStubSource(name, devPath) {
+  const loader = JSON.stringify(join(runtimeDir, 'on-demand.ts'));
+  return `module.exports = require(${loader}).loadPart(${JSON.stringify(name)}, ${JSON.stringify(devPath)});\n`;
 }
 
 /**
@@ -67,6 +89,13 @@ ${rows.join('\n')}
 }
 
 const INPROCESS = 'virtual:cni-ts-inprocess';
+const PART = 'virtual:cni-ts-part:';
+
+/** Routes Node built-ins through one tiny CommonJS module each (see bundle()). */
+function builtinRoute(id, importer) {
+  return isBuiltin(id) && !importer?.startsWith(BUILTIN) ? `${BUILTIN}${id.replace(/^node:/, '')}` : null;
+}
+const builtinModule = (id) => ({ code: `module.exports = require(${JSON.stringify(`node:${id.slice(BUILTIN.length)}`)});\n`, moduleType: 'js' });
 
 function cniRegistry(root) {
   const registry = join(root, 'packages/cni/src/invoke/registry.ts');
@@ -80,22 +109,30 @@ function cniRegistry(root) {
  * @param {{name: string, index: string}[]} [o.inProcess] plugins to register for in-process delegation
  * @param {{asset: string, stem: string, sha256: string, devPath: string, entry: string}} o.koffi
  * @param {boolean} [o.minify]
+ * @param {(name: string) => string} [o.partFile] where an on-demand part's bundle is outside the
+ *   binary (build-time runs under plain node)
  * @returns {Promise<string>} the bundle's code
  */
-export async function bundle({ root, plugins, koffi, minify = false, inProcess = [] }) {
+export async function bundle({ root, plugins, koffi, minify = false, inProcess = [], partFile = (n) => n }) {
   const { rolldown } = await loadRolldown(root);
   const VIRTUAL = 'virtual:cni-ts-plugins';
   const nativePkg = `@koromix/koffi-${process.platform}-${process.arch}`;
   const mains = new Set(plugins.map((p) => p.main));
+  const parts = partsOf(plugins);
+  const partBySpec = new Map(parts.map((p) => [p.spec, p.name]));
   const cniTsResolve = {
     name: 'cni-ts-binary',
     resolveId(id, importer) {
       if (id === VIRTUAL) return `\0${VIRTUAL}`;
       if (id === INPROCESS) return `\0${INPROCESS}`;
+      if (id.startsWith(PART)) return `\0${id}`;
+      // An on-demand module is not bundled: a stub loads its own asset (partStubSource).
+      if (partBySpec.has(id)) return `\0${PART}${partBySpec.get(id)}`;
       // Node built-ins imported by ESM code would be hoisted to the top of a CommonJS bundle and
       // loaded by every command (node:child_process alone costs ~5 ms). Routed through a tiny
       // CommonJS module each, they load when the module that imports them is first evaluated.
-      if (isBuiltin(id) && !importer?.startsWith(BUILTIN)) return `${BUILTIN}${id.replace(/^node:/, '')}`;
+      const builtin = builtinRoute(id, importer);
+      if (builtin) return builtin;
       if (id === 'koffi') return koffi.entry;
       if (id === nativePkg) return join(runtimeDir, 'koffi-native.cjs');
       // koffi's loader tries every platform's package inside try/catch; only ours is bundled.
@@ -103,11 +140,15 @@ export async function bundle({ root, plugins, koffi, minify = false, inProcess =
       return null;
     },
     load(id) {
-      if (id === `\0${VIRTUAL}`) return registrySource(plugins, inProcess);
+      if (id === `\0${VIRTUAL}`) return registrySource(plugins, inProcess, parts);
+      if (id.startsWith(`\0${PART}`)) {
+        const name = id.slice(PART.length + 1);
+        return { code: partStubSource(name, partFile(name)), moduleType: 'js' };
+      }
       // The registry module itself, not @cni-ts/cni's index: registering must not evaluate all of
       // cni (zod schemas and more) for a plugin that may never delegate.
       if (id === `\0${INPROCESS}`) return inProcessSource(cniRegistry(root), inProcess);
-      if (id.startsWith(BUILTIN)) return { code: `module.exports = require(${JSON.stringify(`node:${id.slice(BUILTIN.length)}`)});\n`, moduleType: 'js' };
+      if (id.startsWith(BUILTIN)) return builtinModule(id);
       return null;
     },
     transform(code, id) {
@@ -152,6 +193,50 @@ export async function bundle({ root, plugins, koffi, minify = false, inProcess =
       strict: true,
     });
     if (output.length !== 1) throw new Error(`expected one chunk, got ${output.length}`);
+    return output[0].code;
+  } finally {
+    await build.close();
+  }
+}
+
+/**
+ * Bundles one on-demand part (partsOf) into a CommonJS file whose `module.exports` is the
+ * module's namespace, resolved from its plugin's main as the plugin's own `import()` would be.
+ * @param {object} o
+ * @param {string} o.root
+ * @param {{name: string, plugin: {main: string}, spec: string}} o.part
+ * @param {boolean} [o.minify]
+ * @returns {Promise<string>}
+ */
+export async function bundlePart({ root, part, minify = false }) {
+  const { rolldown } = await loadRolldown(root);
+  const ENTRY = `\0cni-ts-part-entry:${part.name}`;
+  const build = await rolldown({
+    input: ENTRY,
+    platform: 'node',
+    cwd: root,
+    plugins: [
+      {
+        name: 'cni-ts-part',
+        async resolveId(id, importer) {
+          if (id === ENTRY) return ENTRY;
+          if (importer === ENTRY) return this.resolve(id, part.plugin.main, { skipSelf: true });
+          return builtinRoute(id, importer);
+        },
+        load(id) {
+          if (id === ENTRY) return { code: `module.exports = require(${JSON.stringify(part.spec)});\n`, moduleType: 'js' };
+          if (id.startsWith(BUILTIN)) return builtinModule(id);
+          return null;
+        },
+      },
+    ],
+    resolve: { conditionNames: ['source', 'node', 'require', 'import', 'default'] },
+    transform: { target: 'node24' },
+    logLevel: 'warn',
+  });
+  try {
+    const { output } = await build.generate({ format: 'cjs', codeSplitting: false, minify, strict: true });
+    if (output.length !== 1) throw new Error(`${part.name}: expected one chunk, got ${output.length}`);
     return output[0].code;
   } finally {
     await build.close();
