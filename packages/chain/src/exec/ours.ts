@@ -6,7 +6,7 @@ import { isOwnBinary } from '@cni-ts/cni';
 
 /** The multi-call binary's name (tools/build). */
 export const MULTI_CALL_BINARY = 'cni-ts-plugins';
-/** The marker line of our launchers (tools/install --mode launcher, source launchers). */
+/** The marker line of our launchers (tools/install: native and shell ones, source launchers). */
 const LAUNCHER_MARKER = /^# cni-ts [^\s]+ plugin:/m;
 
 function sameFile(a: string, b: string): boolean {
@@ -37,8 +37,8 @@ function head(file: string, bytes = 512): string {
  *  - the very file this process runs from (the chain inside the multi-call binary);
  *  - the multi-call binary itself, or a hard link to it beside it (`pnpm cni install`, link mode),
  *    also through symlinks;
- *  - a cni-ts launcher script (`pnpm cni install --mode launcher`, or a source launcher), which
- *    carries the line `# cni-ts <plugin> plugin:` in its first 512 bytes.
+ *  - a cni-ts launcher (the native ELF of `pnpm cni install`, the script of `--mode launcher`, or a
+ *    source launcher), which carries the line `# cni-ts <plugin> plugin:` in its first 512 bytes.
  * A copy of the binary under another name (copy mode) is not recognised and is exec'd.
  */
 export function isCniTsBinary(found: string): boolean {
@@ -54,5 +54,5 @@ export function isCniTsBinary(found: string): boolean {
     if (sameFile(real, path.join(dir, MULTI_CALL_BINARY))) return true;
   }
   const text = head(real);
-  return text.startsWith('#!') && LAUNCHER_MARKER.test(text);
+  return (text.startsWith('#!') || text.startsWith('\x7fELF')) && LAUNCHER_MARKER.test(text);
 }

@@ -1,7 +1,8 @@
 // Our own plugins that may run in-process when delegated to (see README "In-process
 // delegation"). The multi-call binary and the chain fill the registry; a plugin binary
 // built alone leaves it empty and always execs.
-import { statSync } from 'node:fs';
+import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
 import type { Plugin } from '../plugin';
 
 export type PluginLoader = () => Plugin | Promise<Plugin>;
@@ -35,12 +36,45 @@ function sameFile(a: string, b: string): boolean {
   }
 }
 
+/** The marker line of our launchers (tools/install: native and shell), in their first 512 bytes. */
+const LAUNCHER_MARKER = /^# cni-ts [^\s]+ plugin:/m;
+
+function head(file: string, bytes = 512): string {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const buf = Buffer.alloc(bytes);
+    return buf.subarray(0, readSync(fd, buf, 0, bytes, 0)).toString('latin1');
+  } catch {
+    return '';
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 /**
- * The default test: the binary found in CNI_PATH is the very file this process runs from
- * (a link to the multi-call binary), so running its code in-process is running the same code.
+ * A launcher of ours (`pnpm cni install`: a native one by default, or a shell one) that execs the
+ * multi-call binary beside it, and that binary is the one this process runs from.
+ */
+function isLauncherOf(foundPath: string, self: string): boolean {
+  const text = head(foundPath);
+  if (!(text.startsWith('\x7fELF') || text.startsWith('#!')) || !LAUNCHER_MARKER.test(text)) return false;
+  let real = foundPath;
+  try {
+    real = realpathSync(foundPath);
+  } catch {
+    return false;
+  }
+  return [path.dirname(foundPath), path.dirname(real)].some((dir) => sameFile(path.join(dir, 'cni-ts-plugins'), self));
+}
+
+/**
+ * The default test: the binary found in CNI_PATH is the very file this process runs from (a
+ * link to the multi-call binary), or one of our launchers in front of that file, so running its
+ * code in-process is running the same code.
  */
 export function isOwnBinary(foundPath: string): boolean {
-  return sameFile(foundPath, process.execPath);
+  return sameFile(foundPath, process.execPath) || isLauncherOf(foundPath, process.execPath);
 }
 
 let ownBinary: (foundPath: string) => boolean = isOwnBinary;
