@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // `pnpm cni <command>`: build and install the cni-ts plugin binaries.
 //
-//   pnpm cni install [--dest DIR] [--mode link|copy|launcher] [--no-build] [plugin...]
+//   pnpm cni install [--dest DIR] [--mode native|link|copy|launcher] [--no-build] [plugin...]
 //       builds if anything changed, then installs the plugins (default: all) into DIR
 //       (default /opt/cni/bin), each replaced atomically by rename(2).
-//         link      (default) DIR/cni-ts-plugins plus a hard link per plugin name
+//         native    (default) DIR/cni-ts-plugins plus a native launcher per plugin name: a
+//                   static ELF of ~1 KB that answers VERSION without starting Node and execs
+//                   the binary for everything else (tools/install/launcher.S)
+//         link      DIR/cni-ts-plugins plus a hard link per plugin name
 //         copy      a full, independent copy per plugin name
-//         launcher  DIR/cni-ts-plugins plus a tiny /bin/sh launcher per plugin that answers
-//                   VERSION without starting Node
+//         launcher  like native, with a /bin/sh script per plugin instead
 //   pnpm cni build [--if-needed] [plugin...]     same as `node tools/build/build.mjs`
 //   pnpm cni list [--dest DIR]                   registered plugins (and what DIR holds)
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -33,7 +35,7 @@ async function main(argv) {
     allowPositionals: true,
     options: {
       dest: { type: 'string', default: '/opt/cni/bin' },
-      mode: { type: 'string', default: 'link' },
+      mode: { type: 'string', default: 'native' },
       'no-build': { type: 'boolean' },
       'if-needed': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },

@@ -81,9 +81,11 @@ describe.skipIf(!hasLoopback)('installed loopback without node_modules or any ot
   }, 180_000);
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it('installed the binary and a loopback beside it', () => {
-    expect(statSync(join(dest, 'loopback')).ino).toBe(statSync(join(dest, 'cni-ts-plugins')).ino);
+  it('installed the binary and a native loopback launcher beside it', () => {
+    expect(readFileSync(join(dest, 'loopback')).subarray(0, 4).toString('latin1')).toBe('\x7fELF');
+    expect(statSync(join(dest, 'loopback')).size).toBeLessThan(2048);
     expect(statSync(join(dest, 'loopback')).mode & 0o111).not.toBe(0);
+    expect(statSync(join(dest, 'cni-ts-plugins')).mode & 0o111).not.toBe(0);
   });
 
   it('answers VERSION exactly as built', () => {
@@ -94,10 +96,14 @@ describe.skipIf(!hasLoopback)('installed loopback without node_modules or any ot
     expect(JSON.parse(r.stdout).supportedVersions).toContain('1.0.0');
   });
 
-  it('gives the same VERSION bytes from the early answer as from the skeleton', () => {
+  it('gives the same VERSION bytes from the launcher, the early answer and the skeleton', () => {
     const env = (extra: Record<string, string>) => ({ PATH: '/usr/bin:/bin', CNI_COMMAND: 'VERSION', ...extra });
-    const early = spawnSync(join(dest, 'loopback'), [], { env: env({}), encoding: 'utf8' });
-    const skeleton = spawnSync(join(dest, 'loopback'), [], { env: env({ CNI_TS_NO_EARLY_VERSION: '1' }), encoding: 'utf8' });
+    const launcher = spawnSync(join(dest, 'loopback'), [], { env: env({}), encoding: 'utf8' });
+    const binary = join(dest, 'cni-ts-plugins');
+    const early = spawnSync(binary, ['loopback'], { env: env({}), encoding: 'utf8' });
+    const skeleton = spawnSync(binary, ['loopback'], { env: env({ CNI_TS_NO_EARLY_VERSION: '1' }), encoding: 'utf8' });
+    expect(launcher.status).toBe(0);
+    expect(launcher.stdout).toBe(early.stdout);
     expect(skeleton.status).toBe(0);
     expect(early.status).toBe(0);
     expect(early.stdout).toBe(skeleton.stdout);

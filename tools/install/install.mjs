@@ -6,10 +6,17 @@
 // write; a process already running keeps its old inode.
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { launcherScript } from './launcher.mjs';
+import { nativeLauncher } from './native-launcher.mjs';
 
-export const MODES = ['link', 'copy', 'launcher'];
+/**
+ * native (default): the binary once, and per plugin a native launcher that answers VERSION and
+ * execs the binary for the rest (native-launcher.mjs); link: hard links to the binary; copy: a
+ * copy of the binary per plugin; launcher: per plugin a /bin/sh script doing what the native
+ * launcher does.
+ */
+export const MODES = ['native', 'link', 'copy', 'launcher'];
 export const BINARY = 'cni-ts-plugins';
 
 const tmpName = (dest, name) => join(dest, `.${name}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`);
@@ -57,6 +64,16 @@ function placeCopy(source, dest, name) {
   return true;
 }
 
+/** Writes `bytes` at dest/name unless that file already holds exactly them. */
+function placeBytes(bytes, dest, name) {
+  try {
+    if (readFileSync(join(dest, name)).equals(bytes)) return;
+  } catch {
+    // not there yet
+  }
+  atomically(dest, name, (tmp) => writeFileSync(tmp, bytes, { mode: 0o755 }));
+}
+
 /** dest/name becomes a hard link to dest/target (a copy where the filesystem refuses links). */
 function placeLink(dest, target, name) {
   if (sameInode(join(dest, target), join(dest, name))) return;
@@ -75,10 +92,10 @@ function placeLink(dest, target, name) {
  * @param {string} o.binDir the build output (out/bin) holding cni-ts-plugins and manifest.json
  * @param {string} o.dest
  * @param {string[]} [o.plugins] default: every plugin in the manifest
- * @param {'link'|'copy'|'launcher'} [o.mode]
+ * @param {'native'|'link'|'copy'|'launcher'} [o.mode]
  * @returns {{dest: string, mode: string, installed: string[]}}
  */
-export function install({ binDir, dest, plugins, mode = 'link' }) {
+export function install({ binDir, dest, plugins, mode = 'native' }) {
   if (!MODES.includes(mode)) throw new Error(`unknown mode ${mode} (use ${MODES.join(', ')})`);
   const manifest = JSON.parse(readFileSync(join(binDir, 'manifest.json'), 'utf8'));
   const available = manifest.plugins.map((p) => p.name);
@@ -94,12 +111,10 @@ export function install({ binDir, dest, plugins, mode = 'link' }) {
   } else {
     placeCopy(source, dest, BINARY);
     for (const name of wanted) {
-      if (mode === 'link') {
-        placeLink(dest, BINARY, name);
-      } else {
-        const version = manifest.versions?.[name];
-        atomically(dest, name, (tmp) => writeFileSync(tmp, launcherScript({ name, binary: join(dest, BINARY), version }), { mode: 0o755 }));
-      }
+      const version = manifest.versions?.[name];
+      if (mode === 'link') placeLink(dest, BINARY, name);
+      else if (mode === 'native') placeBytes(nativeLauncher({ name, binary: resolve(dest, BINARY), version }), dest, name);
+      else placeBytes(Buffer.from(launcherScript({ name, binary: resolve(dest, BINARY), version })), dest, name);
     }
   }
   return { dest, mode, installed: wanted };

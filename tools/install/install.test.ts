@@ -29,9 +29,18 @@ beforeEach(() => {
 afterEach(() => rmSync(work, { recursive: true, force: true }));
 
 describe('install', () => {
-  it('links every plugin to one binary by default and leaves no temporary files', () => {
+  it('installs the binary and a native launcher per plugin by default', () => {
     const dest = join(work, 'bin');
-    expect(install({ binDir, dest })).toEqual({ dest, mode: 'link', installed: ['loopback', 'static'] });
+    expect(install({ binDir, dest })).toEqual({ dest, mode: 'native', installed: ['loopback', 'static'] });
+    expect(readdirSync(dest).toSorted()).toEqual(['cni-ts-plugins', 'loopback', 'static']);
+    expect(readFileSync(join(dest, 'loopback')).subarray(0, 4).toString('latin1')).toBe('\x7fELF');
+    expect(statSync(join(dest, 'loopback')).mode & 0o777).toBe(0o755);
+    expect(exec(join(dest, 'loopback'), { CNI_COMMAND: 'ADD' }).stdout).toContain('v1');
+  });
+
+  it('links every plugin to one binary in link mode and leaves no temporary files', () => {
+    const dest = join(work, 'bin');
+    expect(install({ binDir, dest, mode: 'link' })).toEqual({ dest, mode: 'link', installed: ['loopback', 'static'] });
     const ino = statSync(join(dest, 'cni-ts-plugins')).ino;
     expect(statSync(join(dest, 'loopback')).ino).toBe(ino);
     expect(statSync(join(dest, 'static')).ino).toBe(ino);
@@ -56,11 +65,11 @@ describe('install', () => {
 
   it('replaces by rename: a reader of the old file keeps reading the old contents', () => {
     const dest = join(work, 'bin');
-    install({ binDir, dest });
+    install({ binDir, dest, mode: 'link' });
     const before = statSync(join(dest, 'loopback')).ino;
     const fd = openSync(join(dest, 'loopback'), 'r'); // stands in for a running plugin
     fakeBuild('v2');
-    install({ binDir, dest });
+    install({ binDir, dest, mode: 'link' });
     const buf = Buffer.alloc(64);
     const n = readSync(fd, buf, 0, 64, 0);
     closeSync(fd);
@@ -70,33 +79,46 @@ describe('install', () => {
     expect(readdirSync(dest).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
-  it('is a no-op for files that are already up to date', () => {
+  it.each(['native', 'link', 'launcher'] as const)('is a no-op for files that are already up to date (%s)', (mode) => {
     const dest = join(work, 'bin');
-    install({ binDir, dest });
+    install({ binDir, dest, mode });
     const ino = statSync(join(dest, 'loopback')).ino;
-    install({ binDir, dest });
+    const bin = statSync(join(dest, 'cni-ts-plugins')).ino;
+    install({ binDir, dest, mode });
     expect(statSync(join(dest, 'loopback')).ino).toBe(ino);
+    expect(statSync(join(dest, 'cni-ts-plugins')).ino).toBe(bin);
   });
 
-  describe('launcher mode', () => {
+  describe.each(['native', 'launcher'] as const)('%s launchers', (mode) => {
     it('answers VERSION byte for byte without running the binary', () => {
       const dest = join(work, 'bin');
-      install({ binDir, dest, mode: 'launcher' });
+      install({ binDir, dest, mode });
       const r = exec(join(dest, 'loopback'), { CNI_COMMAND: 'VERSION' });
       expect(r.status).toBe(0);
       expect(r.stdout).toBe(versions.loopback);
     });
 
-    it('execs the binary beside it with the plugin named explicitly', () => {
+    it('execs the binary beside it with the plugin named explicitly, arguments and environment kept', () => {
       const dest = join(work, 'bin');
-      install({ binDir, dest, mode: 'launcher' });
+      install({ binDir, dest, mode });
       const r = exec(join(dest, 'static'), { CNI_COMMAND: 'ADD' });
       expect(r.stdout.trim()).toBe(`v1 argv0=${join(dest, 'cni-ts-plugins')} args=static`);
+      const withArgs = spawnSync(join(dest, 'static'), ['a b', 'c'], { env: { PATH: '/usr/bin:/bin', CNI_COMMAND: 'DEL' }, encoding: 'utf8' });
+      expect(withArgs.stdout.trim()).toBe(`v1 argv0=${join(dest, 'cni-ts-plugins')} args=static a b c`);
+    });
+
+    it('leaves VERSION to the binary when the build captured no answer', () => {
+      const dest = join(work, 'bin');
+      const manifest = JSON.parse(readFileSync(join(binDir, 'manifest.json'), 'utf8'));
+      delete manifest.versions.static;
+      writeFileSync(join(binDir, 'manifest.json'), JSON.stringify(manifest));
+      install({ binDir, dest, mode });
+      expect(exec(join(dest, 'static'), { CNI_COMMAND: 'VERSION' }).stdout).toContain('args=static');
     });
 
     it('finds the binary by its install path when the launcher is moved', () => {
       const dest = join(work, 'bin');
-      install({ binDir, dest, mode: 'launcher' });
+      install({ binDir, dest, mode });
       const elsewhere = join(work, 'elsewhere');
       mkdirSync(elsewhere);
       writeFileSync(join(elsewhere, 'static'), readFileSync(join(dest, 'static')), { mode: 0o755 });
