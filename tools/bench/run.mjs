@@ -26,7 +26,7 @@ import { evictPageCache, runBatch } from './lib/spawn.mjs';
 import { renderTable, replaceBlock } from './lib/table.mjs';
 
 const GO_DIR = '/usr/lib/cni';
-const IMPLS = ['cni-ts', 'cni-ts launcher', 'cni-ts skeleton', 'Go', 'node -e 0'];
+const IMPLS = ['cni-ts', 'cni-ts link', 'cni-ts skeleton', 'Go', 'node -e 0'];
 const log = (m) => process.stderr.write(`bench: ${m}\n`);
 
 function options(argv) {
@@ -74,13 +74,13 @@ function goVersion() {
 
 function makeContext(opts, manifest, dirs, tmp) {
   const ours = manifest ? manifest.plugins.map((p) => p.name) : [];
-  const dirOf = { 'cni-ts': dirs.link, 'cni-ts launcher': dirs.launcher, Go: GO_DIR };
+  const dirOf = { 'cni-ts': dirs.native, 'cni-ts link': dirs.link, Go: GO_DIR };
   return {
     runs: opts.runs,
     tmp,
     node: nodeBinary(),
     ourPlugins: () => ours,
-    impls: (wanted) => wanted.filter((i) => i === 'node -e 0' || existsSync(dirOf[i === 'cni-ts skeleton' ? 'cni-ts' : i] ?? '/nonexistent')),
+    impls: (wanted) => wanted.filter((i) => i === 'node -e 0' || existsSync(dirOf[i === 'cni-ts skeleton' ? 'cni-ts link' : i] ?? '/nonexistent')),
     dir: (impl) => dirOf[impl],
     bin(impl, name) {
       if (impl.startsWith('cni-ts') && !ours.includes(name)) return null;
@@ -242,15 +242,15 @@ async function main() {
     rmSync(tmp, { recursive: true, force: true });
   };
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => (cleanup(), process.exit(130)));
-  const dirs = { link: join(tmp, 'bin'), launcher: join(tmp, 'launcher') };
+  const dirs = { native: join(tmp, 'bin'), link: join(tmp, 'link') };
   if (manifest) {
     const binDir = join(ROOT, 'out/bin');
+    install({ binDir, dest: dirs.native, mode: 'native' });
     install({ binDir, dest: dirs.link, mode: 'link' });
-    install({ binDir, dest: dirs.launcher, mode: 'launcher' });
   }
   const ctx = makeContext(opts, manifest, dirs, tmp);
   // Every binary starts from the page-cache state of a fresh boot (see evictPageCache).
-  for (const f of [join(dirs.link, 'cni-ts-plugins'), join(dirs.launcher, 'cni-ts-plugins'), ctx.node, ...ctx.ourPlugins().map((p) => join(GO_DIR, p))]) {
+  for (const f of [join(dirs.native, 'cni-ts-plugins'), join(dirs.link, 'cni-ts-plugins'), ctx.node, ...ctx.ourPlugins().map((p) => join(GO_DIR, p))]) {
     if (existsSync(f)) evictPageCache(f);
   }
   const rows = new Map();
@@ -315,7 +315,7 @@ async function main() {
     `Node ${process.versions.node} (the one embedded in the binary); Go oracle: Debian containernetworking-plugins ${goVersion()} (${GO_DIR}).`,
     `Wall time: median (p10–p90) over ${opts.runs} runs${custom.length ? ` (${custom.join(', ')})` : ''} after warm-up runs, ` +
       `implementations interleaved; wall clock from posix_spawn to wait4, CPU time from wait4 (steadier than wall time on a busy machine). Peak RSS: median ru_maxrss (GNU time) of ${opts.rssRuns} runs, the largest process of a batch.`,
-    '`cni-ts`: `pnpm cni install` (hard links to the single-executable binary); `cni-ts launcher`: `--mode launcher`; ' +
+    '`cni-ts`: `pnpm cni install` (a native launcher per plugin in front of the single-executable binary); `cni-ts link`: `--mode link` (hard links to the binary, whose preamble answers VERSION); ' +
       '`cni-ts skeleton`: the binary with the early VERSION answer switched off. – : not measured (plugin not there yet).',
   ];
   if (skipped.length) meta.push(`Skipped: ${skipped.join(', ')}.`);
