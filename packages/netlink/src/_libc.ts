@@ -19,6 +19,8 @@ export interface Libc {
   flock: Fn<[fd: number, op: number], number>;
   statfs: Fn<[path: string, buf: Buffer], number>;
   fstatfs: Fn<[fd: number, buf: Buffer], number>;
+  madvise: Fn<[addr: bigint, len: bigint, advice: number], number>;
+  mallocTrim: Fn<[pad: number], number>;
   /** ioctl(fd, request, void *arg) */
   ioctlPtr: Fn<[fd: number, request: number, arg: Buffer], number>;
   /** ioctl(fd, request, int arg) */
@@ -51,6 +53,8 @@ export function libc(): Libc {
     flock: lib.func('int flock(int, int)'),
     statfs: lib.func('int statfs(const char *, void *)'),
     fstatfs: lib.func('int fstatfs(int, void *)'),
+    madvise: lib.func('int madvise(uintptr_t, size_t, int)'),
+    mallocTrim: lib.func('int malloc_trim(size_t)'),
     ioctlPtr: (fd, request, arg) => ioctl(fd, request, 'void *', arg),
     ioctlInt: (fd, request, arg) => ioctl(fd, request, 'int', arg),
     errno: () => k.errno(),

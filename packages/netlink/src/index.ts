@@ -14,6 +14,7 @@ export {
 } from './netns';
 export { createNamedNetns, deleteNamedNetns, NETNS_RUN_DIR } from './netns-named';
 export { FileLock, withFileLock } from './flock';
+export { pageOutFileMappings, readOnlyFileMappings, trimMalloc, type PageOutReport } from './pageout';
 export { sysctlGet, sysctlSet, sysctlEnsure, sysctlPath, sysctlKeyToPath } from './sysctl';
 export { koffi, KOFFI_GLOBAL } from './_koffi';
 export { NetlinkHandle, openHandle } from './handle';
