@@ -37,6 +37,8 @@ export const daemonConfigSchema = z.looseObject({
   type: z.string().optional(),
   /** Ours: how long SIGTERM waits for in-flight requests before exiting anyway (ms). */
   shutdownTimeoutMs: z.number().int().nonnegative().default(25_000),
+  /** Ours: page out the read-only file pages start-up left mapped, and again when idle (src/trim.ts). */
+  trimFilePages: z.boolean().default(true),
 });
 
 export type DaemonConfig = z.output<typeof daemonConfigSchema>;
@@ -45,7 +47,7 @@ export type DaemonConfig = z.output<typeof daemonConfigSchema>;
 export const DAEMON_ONLY_KEYS = new Set([
   'socketDir', 'chrootDir', 'metricsPort', 'enablePprof', 'connectionLimit', 'perNodeCertificate', 'multusConfigFile',
   'cniConfigDir', 'multusAutoconfigDir', 'multusMasterCNI', 'forceCNIVersion', 'overrideNetworkName', 'daemonSocketDir',
-  'type', 'name', 'shutdownTimeoutMs',
+  'type', 'name', 'shutdownTimeoutMs', 'trimFilePages',
 ]);
 
 export function parseDaemonConfig(raw: unknown): { config: DaemonConfig; raw: Record<string, unknown> } {

@@ -8,6 +8,7 @@ import { loadDaemonConfig, type DaemonConfig } from './daemon-config';
 import { writeFileAtomic } from './entrypoint/atomic';
 import { findPrimary, shimConfig } from './entrypoint/generate';
 import { startDaemon, type Daemon } from './server';
+import { startTrimming, type Trimmer } from './trim';
 
 export class ExitError extends Error {
   constructor(readonly code: number, message: string) {
@@ -59,6 +60,8 @@ export async function runDaemon(configFile: string, plugin: Plugin, log: (l: str
     throw new ExitError(3, `failed to start the multus daemon: ${(err as Error).message}`);
   }
   log(`listening on ${daemon.socket}`);
+  let trimmer: Trimmer | undefined;
+  if (config.trimFilePages !== false) trimmer = await startTrimming(daemon.metrics, { log });
   const confFile = path.join(config.cniConfigDir, '00-multus.conf');
   let timer: NodeJS.Timeout | undefined;
   let lastText: string | undefined;
@@ -84,6 +87,7 @@ export async function runDaemon(configFile: string, plugin: Plugin, log: (l: str
     daemon,
     async stop() {
       clearInterval(timer);
+      trimmer?.stop();
       await daemon.shutdown();
       if (lastText !== undefined) rmSync(confFile, { force: true });
     },

@@ -18,6 +18,8 @@ export class Metrics {
   private readonly requests = new Map<string, { labels: Record<string, string>; value: number }>();
   private readonly durations = new Map<string, Hist>();
   inflight = 0;
+  /** CNI requests answered so far (the trimmer looks for new ones). */
+  served = 0;
 
   /** multus_server_request_total{handler,code,method} (upstream's only own metric). */
   countRequest(handler: string, code: number, method: string): void {
@@ -39,6 +41,7 @@ export class Metrics {
     });
     h.sum += seconds;
     h.count++;
+    this.served++;
   }
 
   text(): string {
