@@ -3,7 +3,7 @@
 // bench sees what the kernel charges it and whether it would be OOM-killed, not only its RSS.
 // cgroup v1 (memory controller mounted on its own) and v2 (unified) are both handled; the new
 // group sits under the caller's own memory cgroup.
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export interface CgroupUsage {
@@ -51,9 +51,28 @@ function ownGroup(): { version: 1 | 2; dir: string } {
   throw new Error('no memory cgroup controller is mounted');
 }
 
-/** Creates `<own group>/<name>` limited to `limitBytes`. */
+const alive = (pid: number) => existsSync(`/proc/${pid}`);
+
+/** Groups `cnits-<pid>-*` of runs that died (killed benches): their processes are killed, the groups removed. */
+function reapStale(parent: string): void {
+  for (const entry of readdirSync(parent)) {
+    const m = /^cnits-(\d+)-/.exec(entry);
+    if (!m || alive(Number(m[1]))) continue;
+    const dir = path.join(parent, entry);
+    try {
+      for (const pid of read(path.join(dir, 'cgroup.procs')).split('\n').filter(Boolean)) process.kill(Number(pid), 'SIGKILL');
+      for (let i = 0; i < 50 && read(path.join(dir, 'cgroup.procs')).trim(); i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+      rmdirSync(dir);
+    } catch {
+      // still busy or already gone: the next run tries again
+    }
+  }
+}
+
+/** Creates `<own group>/<name>` limited to `limitBytes` (reaping groups of dead runs first). */
 export function createMemoryCgroup(name: string, limitBytes: number): MemoryCgroup {
   const own = ownGroup();
+  reapStale(own.dir);
   const dir = path.join(own.dir, name);
   if (existsSync(dir)) rmdirSync(dir);
   if (own.version === 2 && !read(path.join(own.dir, 'cgroup.subtree_control')).split(/\s+/).includes('memory')) {

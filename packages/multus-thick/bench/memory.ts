@@ -3,16 +3,15 @@
 // cgroup limited like a pod (50 MiB by default, upstream's manifest limit), sends `cycles` pod
 // ADD/DEL pairs over its socket the way the shim does, and reads what the kernel says: the
 // process's RSS high-water mark and anonymous memory, the group's charge and its OOM kills.
-// The daemon runs a copy of the Node binary written from inside the group, so every page of the
-// binary it touches is charged to it (the strictest case: nothing is already in the page cache on
-// someone else's account; `--charge-binary`, off by default). The delegate is either a shell
+// The daemon runs its own copy of the Node binary, as it does in its pod (no other process maps
+// the image's node), so the pages of the binary it maps are its alone and charged to its group
+// (~25-30 MiB of page cache at the end of a run). The delegate is either a shell
 // script the daemon execs (what grows is the daemon, not the plugins) or our loopback run
 // in-process, as the daemon runs our plugins. Needs root (a throwaway netns, the socket, the cgroup).
 //
-//   pnpm --filter @cni-ts/multus-thick bench:memory [cycles] [--limit MiB|0] [--in-process]
-//                                                  [--charge-binary] [--json]
+//   pnpm --filter @cni-ts/multus-thick bench:memory [cycles] [--limit MiB|0] [--in-process] [--json]
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { encodeRequest } from '../src/api';
@@ -36,12 +35,6 @@ export interface MemoryOptions {
   /** The cgroup's memory limit in MiB; 0 runs the daemon without a cgroup. Default 50. */
   limitMiB?: number;
   /**
-   * Run a fresh copy of the Node binary written from inside the group, so that every page of it
-   * the daemon touches is charged to the group (the strictest case). Default: the bench's own
-   * binary, whose pages are already cached on the bench's account.
-   */
-  chargeBinary?: boolean;
-  /**
    * `exec` (default): the delegate is a shell script the daemon execs, so only the daemon's own
    * memory is measured. `in-process`: our loopback plugin, run inside the daemon as it runs our
    * plugins (koffi, netlink and setns into the pod's netns included).
@@ -59,14 +52,18 @@ export interface MemoryReport {
   oomKills: number;
   /** RSS after start-up, before the first request (MiB). */
   startMiB: number;
-  /** The kernel's RSS high-water mark for the daemon (VmHWM, MiB). */
+  /** The RSS high-water mark of start-up (VmHWM when the daemon first answered /readyz, MiB). */
+  startupPeakMiB: number;
+  /** The kernel's RSS high-water mark through the cycles (VmHWM, reset after start-up, MiB). */
   peakMiB: number;
   /** RSS after the last cycle (MiB). */
   endMiB: number;
   /** Highest anonymous RSS seen (RssAnon, sampled every 10 cycles, MiB): heaps, stacks, malloc. */
   peakAnonMiB: number;
-  /** The group's highest charge as the kernel counts it (page cache included, MiB). */
+  /** The group's highest charge as the kernel counts it (page cache and kernel memory included, MiB). */
   cgroupPeakMiB: number;
+  /** The group's charge after the last cycle: anonymous and page cache (MiB). */
+  cgroupEnd: { anonMiB: number; fileMiB: number };
   /** RSS samples, one every `cycles / 20` cycles (MiB). */
   samples: number[];
   seconds: number;
@@ -96,8 +93,6 @@ echo 'the daemon exec'd the in-process marker' >&2
 exit 1
 `;
 
-/** Moves itself into the group, copies the Node binary from there, then execs the copy. */
-const IN_GROUP = 'echo $$ > "$0" && cp -- "$1" "$2" && sync -- "$2" && shift 2 && exec "$@"';
 /** Moves itself into the group, then execs the daemon. */
 const INTO_GROUP = 'echo $$ > "$0" && exec "$@"';
 
@@ -119,14 +114,15 @@ export async function benchDaemonMemory(opts: MemoryOptions = {}): Promise<Memor
   try {
     const args = [...(opts.nodeFlags ?? DAEMON_NODE_FLAGS), ...(entry.endsWith('.ts') ? SOURCE_FLAGS : []), entry, '-config', path.join(dir, 'daemon-config.json')];
     const env = { ...process.env, ...DAEMON_ENV };
+    const stdio: ['ignore', 'ignore', 'inherit' | 'ignore'] = ['ignore', 'ignore', process.env.BENCH_DEBUG ? 'inherit' : 'ignore'];
+    const copy = path.join(dir, 'node');
+    copyFileSync(process.execPath, copy);
     let child;
     if (limitMiB > 0) {
       group = createMemoryCgroup(`cnits-${process.pid}-thickbench`, limitMiB * 1024 * 1024);
-      const copy = path.join(dir, 'node');
-      const sh = opts.chargeBinary ? [IN_GROUP, group.procsFile, process.execPath, copy, copy] : [INTO_GROUP, group.procsFile, process.execPath];
-      child = spawn('/bin/sh', ['-c', ...sh, ...args], { stdio: ['ignore', 'ignore', process.env.BENCH_DEBUG ? 'inherit' : 'ignore'], env });
+      child = spawn('/bin/sh', ['-c', INTO_GROUP, group.procsFile, copy, ...args], { stdio, env });
     } else {
-      child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', process.env.BENCH_DEBUG ? 'inherit' : 'ignore'], env });
+      child = spawn(copy, args, { stdio, env });
     }
     try {
       return await churn(child.pid!, () => child.exitCode, path.join(socketDir, 'multus.sock'), { cycles, dir, bin, netns, limitMiB, group, delegate: opts.delegate ?? 'exec' });
@@ -153,12 +149,19 @@ interface ChurnContext {
 
 async function churn(pid: number, exited: () => number | null, socket: string, c: ChurnContext): Promise<MemoryReport> {
   const died = () => `the daemon died${c.group?.oomKills() ? ` (OOM-killed under its ${c.limitMiB} MiB limit)` : ''}`;
-  for (let i = 0; !existsSync(socket); i++) {
-    if (i > 600 || exited() !== null) throw new Error(exited() !== null ? died() : 'the daemon did not start');
-    await new Promise((r) => setTimeout(r, 50));
+  // Ready once /readyz answers (the socket file appears at bind(), a moment before listen()).
+  const started = Date.now();
+  for (;;) {
+    if (exited() !== null) throw new Error(died());
+    const r = existsSync(socket) ? await callDaemon(socket, 'GET', '/readyz').catch(() => undefined) : undefined;
+    if (r?.status === 200) break;
+    if (Date.now() - started > 60_000) throw new Error('the daemon did not become ready within 60 s');
+    await new Promise((res) => setTimeout(res, 50));
   }
-  await callDaemon(socket, 'GET', '/readyz');
   const startMiB = status(pid, 'VmRSS');
+  const startupPeakMiB = status(pid, 'VmHWM');
+  // 5 > clear_refs resets VmHWM to the current RSS (proc(5)), so VmHWM at the end is the peak of the cycles.
+  writeFileSync(`/proc/${pid}/clear_refs`, '5');
   const conf = Buffer.from(JSON.stringify({
     cniVersion: '1.0.0', name: 'multus-cni-network', type: 'multus-shim',
     delegates: [c.delegate === 'exec' ? { cniVersion: '1.0.0', name: 'cheap-net', type: 'cheap' } : { cniVersion: '1.0.0', name: 'lo-net', type: 'loopback' }],
@@ -166,7 +169,7 @@ async function churn(pid: number, exited: () => number | null, socket: string, c
   }));
   const samples: number[] = [];
   let peakAnonMiB = 0;
-  const started = performance.now();
+  const cyclesStarted = performance.now();
   for (let i = 0; i < c.cycles; i++) {
     const env = {
       CNI_CONTAINERID: `ctr${i}`, CNI_NETNS: `/run/netns/${c.netns}`, CNI_IFNAME: 'eth0', CNI_PATH: c.bin,
@@ -181,7 +184,7 @@ async function churn(pid: number, exited: () => number | null, socket: string, c
     if (i % 10 === 0) peakAnonMiB = Math.max(peakAnonMiB, status(pid, 'RssAnon'));
     if (i % Math.max(1, Math.floor(c.cycles / 20)) === 0) samples.push(status(pid, 'VmRSS'));
   }
-  const seconds = Math.round((performance.now() - started) / 100) / 10;
+  const seconds = Math.round((performance.now() - cyclesStarted) / 100) / 10;
   const endMiB = status(pid, 'VmRSS');
   peakAnonMiB = Math.max(peakAnonMiB, status(pid, 'RssAnon'));
   const metrics = (await callDaemon(socket, 'GET', '/metrics')).body;
@@ -194,10 +197,12 @@ async function churn(pid: number, exited: () => number | null, socket: string, c
     limitMiB: c.limitMiB,
     oomKills: c.group?.oomKills() ?? 0,
     startMiB,
+    startupPeakMiB,
     peakMiB: status(pid, 'VmHWM'),
     endMiB,
     peakAnonMiB,
     cgroupPeakMiB: c.group ? MiB(c.group.peak() / 1024) : Number.NaN,
+    cgroupEnd: c.group ? { anonMiB: MiB(c.group.usage().anon / 1024), fileMiB: MiB(c.group.usage().file / 1024) } : { anonMiB: Number.NaN, fileMiB: Number.NaN },
     samples,
     seconds,
     heapUsedMiB: heap ? MiB(Number(heap[1]) / 1024) : Number.NaN,
@@ -207,7 +212,7 @@ async function churn(pid: number, exited: () => number | null, socket: string, c
 /** One line for people; the bench (tools/bench) reads the JSON line before it. */
 export function describe(r: MemoryReport): string {
   const limit = r.limitMiB > 0 ? `in a ${r.limitMiB} MiB cgroup (${r.oomKills} OOM kills, group peak ${r.cgroupPeakMiB} MiB)` : 'without a cgroup limit';
-  return `multus-daemon (${r.delegate === 'exec' ? "exec'd" : 'in-process'} delegate) through ${r.cycles} ADD/DEL cycles ${limit}: RSS start ${r.startMiB} MiB, peak ${r.peakMiB} MiB, end ${r.endMiB} MiB; anonymous peak ${r.peakAnonMiB} MiB; ${r.seconds} s`;
+  return `multus-daemon (${r.delegate === 'exec' ? "exec'd" : 'in-process'} delegate) through ${r.cycles} ADD/DEL cycles ${limit}: RSS start ${r.startMiB} MiB (start-up peak ${r.startupPeakMiB}), peak ${r.peakMiB} MiB, end ${r.endMiB} MiB; anonymous peak ${r.peakAnonMiB} MiB; ${r.seconds} s`;
 }
 
 if (import.meta.main) {
@@ -219,11 +224,10 @@ if (import.meta.main) {
   const json = argv.includes('--json') ? (argv.splice(argv.indexOf('--json'), 1), true) : false;
   const limit = flag('--limit');
   const inProcess = argv.includes('--in-process') ? (argv.splice(argv.indexOf('--in-process'), 1), true) : false;
-  const chargeBinary = argv.includes('--charge-binary') ? (argv.splice(argv.indexOf('--charge-binary'), 1), true) : false;
   const { bundleDaemon } = await import('./bundle');
   const entry = argv[1] ?? (await bundleDaemon());
   try {
-    const r = await benchDaemonMemory({ cycles: Number(argv[0] ?? 1000), entry, limitMiB: limit === undefined ? 50 : Number(limit), chargeBinary, delegate: inProcess ? 'in-process' : 'exec' });
+    const r = await benchDaemonMemory({ cycles: Number(argv[0] ?? 1000), entry, limitMiB: limit === undefined ? 50 : Number(limit), delegate: inProcess ? 'in-process' : 'exec' });
     if (json) process.stdout.write(`${JSON.stringify(r)}\n`);
     process.stdout.write(`${describe(r)}\n`);
     process.exitCode = r.oomKills === 0 ? 0 : 1;
