@@ -9,8 +9,8 @@
 // script the daemon execs (what grows is the daemon, not the plugins) or our loopback run
 // in-process, as the daemon runs our plugins. Needs root (a throwaway netns, the socket, the cgroup).
 //
-//   pnpm --filter @cni-ts/multus-thick bench:memory [cycles] [--limit MiB|0] [--in-process] [--json]
-import { execFileSync, spawn } from 'node:child_process';
+//   pnpm --filter @cni-ts/multus-thick bench:memory [cycles] [--limit MiB|0] [--in-process] [--api] [--json]
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -40,11 +40,19 @@ export interface MemoryOptions {
    * plugins (koffi, netlink and setns into the pod's netns included).
    */
   delegate?: 'exec' | 'in-process';
+  /**
+   * Through the API server, as in a cluster: a stand-in API server (e2e/src/k8s-stub, in the
+   * bench's process, on 127.0.0.1) holds a pod per cycle whose annotation asks for a
+   * NetworkAttachmentDefinition; the daemon reads the pod and the NAD, runs the cluster network
+   * and the NAD's network (both the exec'd delegate) and writes the network-status annotation.
+   */
+  api?: boolean;
 }
 
 export interface MemoryReport {
   cycles: number;
   delegate: 'exec' | 'in-process';
+  api: boolean;
   /** Requests that did not answer 200 (the run stops at the first). */
   failed: number;
   limitMiB: number;
@@ -93,6 +101,8 @@ echo 'the daemon exec'd the in-process marker' >&2
 exit 1
 `;
 
+const REQUEST_TIMEOUT_MS = 30_000;
+
 /** Moves itself into the group, then execs the daemon. */
 const INTO_GROUP = 'echo $$ > "$0" && exec "$@"';
 
@@ -110,6 +120,22 @@ export async function benchDaemonMemory(opts: MemoryOptions = {}): Promise<Memor
   const socketDir = path.join(dir, 'run');
   writeFileSync(path.join(dir, 'daemon-config.json'), JSON.stringify({ socketDir }));
   let group: MemoryCgroup | undefined;
+  let child: ChildProcess | undefined;
+  // Killed mid-run (a timeout, ^C): nothing of the run may stay behind.
+  const onSignal = (sig: NodeJS.Signals) => {
+    child?.kill('SIGKILL');
+    for (let i = 0; i < 50 && group && readFileSync(group.procsFile, 'utf8').trim(); i++) sleepSync(100);
+    try {
+      if (group) group.remove();
+    } catch {
+      // reaped by the next run (cgroup.ts)
+    }
+    spawnSync('ip', ['netns', 'delete', netns]);
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   execFileSync('ip', ['netns', 'add', netns]);
   try {
     const args = [...(opts.nodeFlags ?? DAEMON_NODE_FLAGS), ...(entry.endsWith('.ts') ? SOURCE_FLAGS : []), entry, '-config', path.join(dir, 'daemon-config.json')];
@@ -117,25 +143,29 @@ export async function benchDaemonMemory(opts: MemoryOptions = {}): Promise<Memor
     const stdio: ['ignore', 'ignore', 'inherit' | 'ignore'] = ['ignore', 'ignore', process.env.BENCH_DEBUG ? 'inherit' : 'ignore'];
     const copy = path.join(dir, 'node');
     copyFileSync(process.execPath, copy);
-    let child;
     if (limitMiB > 0) {
       group = createMemoryCgroup(`cnits-${process.pid}-thickbench`, limitMiB * 1024 * 1024);
       child = spawn('/bin/sh', ['-c', INTO_GROUP, group.procsFile, copy, ...args], { stdio, env });
     } else {
       child = spawn(copy, args, { stdio, env });
     }
+    const proc = child;
     try {
-      return await churn(child.pid!, () => child.exitCode, path.join(socketDir, 'multus.sock'), { cycles, dir, bin, netns, limitMiB, group, delegate: opts.delegate ?? 'exec' });
+      return await churn(proc.pid!, () => proc.exitCode ?? (proc.signalCode ? 128 : null), path.join(socketDir, 'multus.sock'), { cycles, dir, bin, netns, limitMiB, group, delegate: opts.delegate ?? 'exec', api: opts.api ?? false });
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(undefined) : child.once('exit', r)));
+      proc.kill('SIGTERM');
+      await new Promise((r) => (proc.exitCode !== null || proc.signalCode !== null ? r(undefined) : proc.once('exit', r)));
     }
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     execFileSync('ip', ['netns', 'delete', netns]);
     group?.remove();
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 interface ChurnContext {
   cycles: number;
@@ -145,6 +175,33 @@ interface ChurnContext {
   limitMiB: number;
   group: MemoryCgroup | undefined;
   delegate: 'exec' | 'in-process';
+  api: boolean;
+}
+
+/** The stand-in API server with the NAD, a kubeconfig for it and the cluster network's file. */
+async function apiServer(dir: string) {
+  const { startStub, nadObject, podObject, kubeconfigText } = await import('../../../e2e/src/k8s-stub/index');
+  const stub = await startStub();
+  stub.put('nads', nadObject({ namespace: 'bench', name: 'cheap-nad', config: { cniVersion: '1.0.0', type: 'cheap' } }));
+  const kubeconfig = path.join(dir, 'kubeconfig');
+  writeFileSync(kubeconfig, kubeconfigText({ server: stub.url }), { mode: 0o600 });
+  const clusterNetwork = path.join(dir, 'cluster.conf');
+  writeFileSync(clusterNetwork, JSON.stringify({ cniVersion: '1.0.0', name: 'cluster-net', type: 'cheap' }));
+  return {
+    stub,
+    kubeconfig,
+    clusterNetwork,
+    /** A pod asking for the NAD; returns its uid. */
+    addPod(name: string): string {
+      const pod = stub.put('pods', podObject({ namespace: 'bench', name, annotations: { 'k8s.v1.cni.cncf.io/networks': 'cheap-nad' } }));
+      return pod.metadata!.uid as string;
+    },
+    /** Forgets the pod and the requests recorded so far (the bench's own memory stays flat). */
+    removePod(name: string): void {
+      stub.delete('pods', 'bench', name);
+      stub.requests.length = 0;
+    },
+  };
 }
 
 async function churn(pid: number, exited: () => number | null, socket: string, c: ChurnContext): Promise<MemoryReport> {
@@ -153,7 +210,7 @@ async function churn(pid: number, exited: () => number | null, socket: string, c
   const started = Date.now();
   for (;;) {
     if (exited() !== null) throw new Error(died());
-    const r = existsSync(socket) ? await callDaemon(socket, 'GET', '/readyz').catch(() => undefined) : undefined;
+    const r = existsSync(socket) ? await callDaemon(socket, 'GET', '/readyz', undefined, 10_000).catch(() => undefined) : undefined;
     if (r?.status === 200) break;
     if (Date.now() - started > 60_000) throw new Error('the daemon did not become ready within 60 s');
     await new Promise((res) => setTimeout(res, 50));
@@ -162,37 +219,51 @@ async function churn(pid: number, exited: () => number | null, socket: string, c
   const startupPeakMiB = status(pid, 'VmHWM');
   // 5 > clear_refs resets VmHWM to the current RSS (proc(5)), so VmHWM at the end is the peak of the cycles.
   writeFileSync(`/proc/${pid}/clear_refs`, '5');
-  const conf = Buffer.from(JSON.stringify({
-    cniVersion: '1.0.0', name: 'multus-cni-network', type: 'multus-shim',
-    delegates: [c.delegate === 'exec' ? { cniVersion: '1.0.0', name: 'cheap-net', type: 'cheap' } : { cniVersion: '1.0.0', name: 'lo-net', type: 'loopback' }],
-    cniDir: path.join(c.dir, 'cache'), binDir: c.bin,
-  }));
+  const api = c.api ? await apiServer(c.dir) : undefined;
+  try {
+    return await cycles(pid, exited, socket, c, died, api, startMiB, startupPeakMiB);
+  } finally {
+    await api?.stub.close();
+  }
+}
+
+async function cycles(
+  pid: number, exited: () => number | null, socket: string, c: ChurnContext, died: () => string,
+  api: Awaited<ReturnType<typeof apiServer>> | undefined, startMiB: number, startupPeakMiB: number,
+): Promise<MemoryReport> {
+  const common = { cniVersion: '1.0.0', name: 'multus-cni-network', type: 'multus-shim', cniDir: path.join(c.dir, 'cache'), binDir: c.bin };
+  const delegate = c.delegate === 'exec' ? { cniVersion: '1.0.0', name: 'cheap-net', type: 'cheap' } : { cniVersion: '1.0.0', name: 'lo-net', type: 'loopback' };
+  const conf = Buffer.from(JSON.stringify(api ? { ...common, kubeconfig: api.kubeconfig, clusterNetwork: api.clusterNetwork, confDir: c.dir } : { ...common, delegates: [delegate] }));
   const samples: number[] = [];
   let peakAnonMiB = 0;
   const cyclesStarted = performance.now();
   for (let i = 0; i < c.cycles; i++) {
+    const uid = api ? api.addPod(`pod-${i}`) : `uid-${i}`;
     const env = {
       CNI_CONTAINERID: `ctr${i}`, CNI_NETNS: `/run/netns/${c.netns}`, CNI_IFNAME: 'eth0', CNI_PATH: c.bin,
-      CNI_ARGS: `IgnoreUnknown=1;K8S_POD_NAMESPACE=bench;K8S_POD_NAME=pod-${i};K8S_POD_UID=uid-${i}`, PATH: process.env.PATH ?? '/usr/bin:/bin',
+      CNI_ARGS: `IgnoreUnknown=1;K8S_POD_NAMESPACE=bench;K8S_POD_NAME=pod-${i};K8S_POD_UID=${uid}`, PATH: process.env.PATH ?? '/usr/bin:/bin',
     };
     for (const command of ['ADD', 'DEL']) {
-      const r = await callDaemon(socket, 'POST', '/cni', encodeRequest({ ...env, CNI_COMMAND: command }, conf)).catch((err: Error) => {
+      // A request stuck for 30 s is a failure (a daemon thrashing at its limit), not a hang.
+      const r = await callDaemon(socket, 'POST', '/cni', encodeRequest({ ...env, CNI_COMMAND: command }, conf), REQUEST_TIMEOUT_MS).catch((err: Error) => {
         throw new Error(exited() !== null ? died() : `${command} of pod-${i}: ${err.message}`, { cause: err });
       });
       if (r.status !== 200) throw new Error(`${command} of pod-${i} failed: ${r.body}`);
     }
+    api?.removePod(`pod-${i}`);
     if (i % 10 === 0) peakAnonMiB = Math.max(peakAnonMiB, status(pid, 'RssAnon'));
     if (i % Math.max(1, Math.floor(c.cycles / 20)) === 0) samples.push(status(pid, 'VmRSS'));
   }
   const seconds = Math.round((performance.now() - cyclesStarted) / 100) / 10;
   const endMiB = status(pid, 'VmRSS');
   peakAnonMiB = Math.max(peakAnonMiB, status(pid, 'RssAnon'));
-  const metrics = (await callDaemon(socket, 'GET', '/metrics')).body;
+  const metrics = (await callDaemon(socket, 'GET', '/metrics', undefined, REQUEST_TIMEOUT_MS)).body;
   if (process.env.BENCH_DEBUG) process.stderr.write(metrics.split('\n').filter((l) => /^(nodejs|process)_/.test(l)).join('\n') + '\n');
   const heap = /nodejs_heap_used_bytes (\d+)/.exec(metrics);
   return {
     cycles: c.cycles,
     delegate: c.delegate,
+    api: c.api,
     failed: 0,
     limitMiB: c.limitMiB,
     oomKills: c.group?.oomKills() ?? 0,
@@ -212,7 +283,7 @@ async function churn(pid: number, exited: () => number | null, socket: string, c
 /** One line for people; the bench (tools/bench) reads the JSON line before it. */
 export function describe(r: MemoryReport): string {
   const limit = r.limitMiB > 0 ? `in a ${r.limitMiB} MiB cgroup (${r.oomKills} OOM kills, group peak ${r.cgroupPeakMiB} MiB)` : 'without a cgroup limit';
-  return `multus-daemon (${r.delegate === 'exec' ? "exec'd" : 'in-process'} delegate) through ${r.cycles} ADD/DEL cycles ${limit}: RSS start ${r.startMiB} MiB (start-up peak ${r.startupPeakMiB}), peak ${r.peakMiB} MiB, end ${r.endMiB} MiB; anonymous peak ${r.peakAnonMiB} MiB; ${r.seconds} s`;
+  return `multus-daemon (${r.delegate === 'exec' ? "exec'd" : 'in-process'} delegate${r.api ? ', API server' : ''}) through ${r.cycles} ADD/DEL cycles ${limit}: RSS start ${r.startMiB} MiB (start-up peak ${r.startupPeakMiB}), peak ${r.peakMiB} MiB, end ${r.endMiB} MiB; anonymous peak ${r.peakAnonMiB} MiB; ${r.seconds} s`;
 }
 
 if (import.meta.main) {
@@ -223,11 +294,14 @@ if (import.meta.main) {
   };
   const json = argv.includes('--json') ? (argv.splice(argv.indexOf('--json'), 1), true) : false;
   const limit = flag('--limit');
+  const api = argv.includes('--api') ? (argv.splice(argv.indexOf('--api'), 1), true) : false;
   const inProcess = argv.includes('--in-process') ? (argv.splice(argv.indexOf('--in-process'), 1), true) : false;
   const { bundleDaemon } = await import('./bundle');
   const entry = argv[1] ?? (await bundleDaemon());
+  // Also on a signal (benchDaemonMemory cleans up its own run and exits).
+  if (!argv[1]) process.once('exit', () => rmSync(path.dirname(entry), { recursive: true, force: true }));
   try {
-    const r = await benchDaemonMemory({ cycles: Number(argv[0] ?? 1000), entry, limitMiB: limit === undefined ? 50 : Number(limit), delegate: inProcess ? 'in-process' : 'exec' });
+    const r = await benchDaemonMemory({ cycles: Number(argv[0] ?? 1000), entry, limitMiB: limit === undefined ? 50 : Number(limit), delegate: inProcess ? 'in-process' : 'exec', api });
     if (json) process.stdout.write(`${JSON.stringify(r)}\n`);
     process.stdout.write(`${describe(r)}\n`);
     process.exitCode = r.oomKills === 0 ? 0 : 1;
