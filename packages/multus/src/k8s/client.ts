@@ -1,11 +1,15 @@
 // The Kubernetes API as Multus uses it: GET of pods and NetworkAttachmentDefinitions, PUT of
-// pods/status, POST of events. Connection and credentials come from @kubernetes/client-node's
-// KubeConfig (kubeconfig files, in-cluster service account, exec/oidc/token-file auth); the
-// requests carry raw JSON so that a pod written back keeps every field we do not know.
-// client-node costs hundreds of milliseconds to import: it is loaded only when a command needs
-// the API server (never for VERSION, never for a DEL served from the cache).
-import type { KubeConfig } from '@kubernetes/client-node';
+// pods/status, POST of events. The requests carry raw JSON so that a pod written back keeps
+// every field we do not know. Connection and credentials come from our own kubeconfig reader
+// (kubeconfig.ts) and in-cluster configuration (incluster.ts) for the common cases; what they
+// do not implement (exec and auth-provider plugins, proxies, a kubeconfig client-node rejects)
+// goes to @kubernetes/client-node's KubeConfig, imported only then: it costs hundreds of
+// milliseconds and ~20 MiB of heap (~130 MiB RSS for a thin exec).
+import type { RequestOptions as HttpsRequestOptions } from 'node:https';
+import { ConnectionOptions, type Connection } from './connection';
 import { ApiError, transportError } from './errors';
+import { inClusterConnection, type InClusterPaths } from './incluster';
+import { readKubeconfig } from './kubeconfig';
 
 export type KubeObject = Record<string, unknown> & {
   metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string; annotations?: Record<string, string> };
@@ -43,39 +47,69 @@ export interface ClientSource {
   /** Path of a kubeconfig file ("" = in-cluster when the service variables are set). */
   kubeconfig: string;
   env: Readonly<Record<string, string | undefined>>;
+  /** The service account's files and the service address for the in-cluster configuration (tests). */
+  inCluster?: InClusterPaths & { env?: Readonly<Record<string, string | undefined>> };
 }
+
+const contextError = (src: ClientSource, err: unknown) =>
+  new Error(`GetK8sClient: failed to get context for ${src.kubeconfig ? `the kubeconfig ${src.kubeconfig}` : 'in-cluster kube config'}: ${(err as Error).message}`, { cause: err });
 
 /** GetK8sClient: undefined when there is neither a kubeconfig nor an in-cluster environment. */
 export async function loadKubeClient(src: ClientSource): Promise<KubeClient | undefined> {
   if (!src.kubeconfig && !(src.env.KUBERNETES_SERVICE_HOST && src.env.KUBERNETES_SERVICE_PORT)) return undefined;
+  let conn: Connection | undefined;
+  if (!src.kubeconfig) {
+    // The service address comes from the process environment, as client-node's loadFromCluster
+    // (and client-go's InClusterConfig) take it.
+    conn = inClusterConnection(src.inCluster?.env ?? process.env, src.inCluster);
+  } else {
+    try {
+      conn = await readKubeconfig(src.kubeconfig);
+    } catch (err) {
+      throw contextError(src, err);
+    }
+  }
+  if (conn) {
+    const opts = new ConnectionOptions(conn);
+    return new HttpKubeClient(conn.server, (o) => opts.apply(o), 'own');
+  }
+  return loadWithClientNode(src);
+}
+
+/** The fallback (exported for the tests that compare both paths). */
+export async function loadWithClientNode(src: ClientSource): Promise<KubeClient> {
   const { KubeConfig } = await clientNode();
   const kc = new KubeConfig();
   try {
     if (src.kubeconfig) kc.loadFromFile(src.kubeconfig);
     else kc.loadFromCluster();
   } catch (err) {
-    const what = src.kubeconfig ? `the kubeconfig ${src.kubeconfig}` : 'in-cluster kube config';
-    throw new Error(`GetK8sClient: failed to get context for ${what}: ${(err as Error).message}`, { cause: err });
+    throw contextError(src, err);
   }
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error(`GetK8sClient: failed to get context for the kubeconfig ${src.kubeconfig}: no current cluster`);
-  return new HttpKubeClient(kc, cluster.server);
+  return new HttpKubeClient(cluster.server, (o) => kc.applyToHTTPSOptions(o), 'client-node');
 }
 
+type Apply = (opts: HttpsRequestOptions) => Promise<void>;
+
 class HttpKubeClient implements KubeClient {
-  readonly kc: KubeConfig;
   readonly server: string;
-  constructor(kc: KubeConfig, server: string) {
-    this.kc = kc;
+  readonly #apply: Apply;
+  /** Which path made this client (tests). */
+  readonly via: 'own' | 'client-node';
+  constructor(server: string, apply: Apply, via: 'own' | 'client-node') {
     this.server = server;
+    this.#apply = apply;
+    this.via = via;
   }
 
   async request(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<KubeObject> {
     const url = new URL(path, this.server.endsWith('/') ? this.server : `${this.server}/`);
     // The server may carry a path prefix (a proxy); keep it.
     url.pathname = `${new URL(this.server).pathname.replace(/\/$/, '')}${path}`;
-    const options: import('node:https').RequestOptions = { method, headers: {} };
-    await this.kc.applyToHTTPSOptions(options);
+    const options: HttpsRequestOptions = { method, headers: {} };
+    await this.#apply(options);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     options.headers = {
       ...(options.headers as Record<string, string>),

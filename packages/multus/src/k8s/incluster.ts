@@ -1,0 +1,28 @@
+// The in-cluster configuration (no kubeconfig, KUBERNETES_SERVICE_HOST/PORT set), as
+// client-node's loadFromCluster builds it: the service account's CA and token, the token re-read
+// as it rotates. Nothing is read here; the CA and the token are read at the first request
+// (a missing file fails that request, as in client-node).
+import { isIPv6 } from 'node:net';
+import type { Connection } from './connection';
+import { TokenFile } from './token-file';
+
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+export interface InClusterPaths {
+  caFile?: string;
+  tokenFile?: string;
+}
+
+export function inClusterConnection(env: Readonly<Record<string, string | undefined>>, paths: InClusterPaths = {}): Connection {
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const port = env.KUBERNETES_SERVICE_PORT;
+  // client-node's rule: these ports mean plain http (which it then refuses without skipTLSVerify).
+  const scheme = port === '80' || port === '8080' || port === '8001' ? 'http' : 'https';
+  const serverHost = host && isIPv6(host) ? `[${host}]` : host;
+  return {
+    server: `${scheme}://${serverHost}:${port}`,
+    ca: { file: paths.caFile ?? `${SERVICE_ACCOUNT_DIR}/ca.crt` },
+    skipTLSVerify: false,
+    tokenFile: new TokenFile(paths.tokenFile ?? `${SERVICE_ACCOUNT_DIR}/token`),
+  };
+}
