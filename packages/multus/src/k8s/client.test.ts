@@ -1,0 +1,204 @@
+// loadKubeClient through our own connection path: a real TLS server (certificates made with
+// openssl here) for CA verification, tls-server-name and client-certificate auth; a plain
+// http server to compare what our path and client-node's put on the wire; the errors and
+// fallback decisions seen from the public API.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadKubeClient, loadWithClientNode, type KubeClient } from './client';
+import { TransportError } from './errors';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'cnits-k8s-client-'));
+const servers: Server[] = [];
+afterAll(async () => {
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const file = (name: string) => path.join(dir, name);
+const b64 = (name: string) => readFileSync(file(name)).toString('base64');
+const via = (c: KubeClient | undefined) => (c as unknown as { via: string }).via;
+
+function openssl(...args: string[]) {
+  execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** A CA, a server certificate for the name "kubernetes" only, a client certificate for "multus". */
+function makePki() {
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=cni-ts test CA');
+  for (const [name, cn, ext] of [
+    ['server', 'kubernetes', 'subjectAltName=DNS:kubernetes\nextendedKeyUsage=serverAuth\n'],
+    ['client', 'multus', 'extendedKeyUsage=clientAuth\n'],
+  ] as const) {
+    writeFileSync(file(`${name}.ext`), ext);
+    openssl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
+    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '1', '-extfile', `${name}.ext`);
+  }
+}
+
+interface Seen {
+  url: string;
+  headers: IncomingHttpHeaders;
+  clientCN?: string;
+}
+
+async function listen(server: Server, seen: Seen[]): Promise<number> {
+  server.on('request', (req, res) => {
+    const peer = (req.socket as TLSSocket).getPeerCertificate?.();
+    seen.push({ url: req.url ?? '', headers: req.headers, clientCN: peer?.subject?.CN as string | undefined });
+    res.setHeader('Content-Type', 'application/json');
+    res.end(JSON.stringify({ kind: 'Pod', metadata: { name: 'p' } }));
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return (server.address() as AddressInfo).port;
+}
+
+function kubeconfig(name: string, cluster: Record<string, unknown>, user: Record<string, unknown>): string {
+  const doc = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'c', cluster }],
+    users: [{ name: 'u', user }],
+    contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }],
+    'current-context': 'ctx',
+  };
+  writeFileSync(file(name), JSON.stringify(doc));
+  return file(name);
+}
+
+describe('TLS through our path', () => {
+  const seen: Seen[] = [];
+  let server = '';
+  beforeAll(async () => {
+    makePki();
+    const https = createHttpsServer({ key: readFileSync(file('server.key')), cert: readFileSync(file('server.crt')), ca: readFileSync(file('ca.crt')), requestCert: true, rejectUnauthorized: true });
+    server = `https://127.0.0.1:${await listen(https, seen)}`;
+  });
+
+  it('verifies the server against the CA (a relative path), under tls-server-name, with a client certificate', async () => {
+    const kc = kubeconfig('tls-ok', { server, 'certificate-authority': 'ca.crt', 'tls-server-name': 'kubernetes' }, { 'client-certificate': 'client.crt', 'client-key': 'client.key' });
+    const client = await loadKubeClient({ kubeconfig: kc, env: {} });
+    expect(via(client)).toBe('own');
+    expect(await client!.request('GET', '/api/v1/namespaces/a/pods/p')).toMatchObject({ kind: 'Pod' });
+    expect(seen.at(-1)).toMatchObject({ url: '/api/v1/namespaces/a/pods/p', clientCN: 'multus' });
+    expect(seen.at(-1)!.headers.authorization).toBeUndefined();
+  });
+
+  it('the same with -data fields and a token', async () => {
+    const kc = kubeconfig('tls-data', { server, 'certificate-authority-data': b64('ca.crt'), 'tls-server-name': 'kubernetes' }, { 'client-certificate-data': b64('client.crt'), 'client-key-data': b64('client.key'), token: 'tok' });
+    const client = await loadKubeClient({ kubeconfig: kc, env: {} });
+    await client!.request('GET', '/api/v1/pods');
+    expect(seen.at(-1)).toMatchObject({ clientCN: 'multus', headers: { authorization: 'Bearer tok' } });
+  });
+
+  it('refuses a server certificate for another name, or from an unknown CA', async () => {
+    const wrongName = await loadKubeClient({ kubeconfig: kubeconfig('tls-name', { server, 'certificate-authority': 'ca.crt' }, { 'client-certificate': 'client.crt', 'client-key': 'client.key' }), env: {} });
+    await expect(wrongName!.request('GET', '/api/v1/pods')).rejects.toThrow(/Hostname\/IP does not match certificate's altnames/);
+    const noCa = await loadKubeClient({ kubeconfig: kubeconfig('tls-noca', { server, 'tls-server-name': 'kubernetes' }, { 'client-certificate': 'client.crt', 'client-key': 'client.key' }), env: {} });
+    const err = await noCa!.request('GET', '/api/v1/pods').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TransportError);
+    expect((err as Error).message).toMatch(/certificate/);
+  });
+
+  it('insecure-skip-tls-verify skips the check; without a client certificate the server refuses us', async () => {
+    const skip = await loadKubeClient({ kubeconfig: kubeconfig('tls-skip', { server, 'insecure-skip-tls-verify': true }, { 'client-certificate': 'client.crt', 'client-key': 'client.key' }), env: {} });
+    await skip!.request('GET', '/api/v1/pods');
+    expect(seen.at(-1)!.clientCN).toBe('multus');
+    const anon = await loadKubeClient({ kubeconfig: kubeconfig('tls-anon', { server, 'certificate-authority': 'ca.crt', 'tls-server-name': 'kubernetes' }, { token: 't' }), env: {} });
+    await expect(anon!.request('GET', '/api/v1/pods')).rejects.toBeInstanceOf(TransportError);
+  });
+
+  it('in-cluster: the service account CA and token, the token re-read when it rotates', async () => {
+    // The service address is an IP (no tls-server-name in-cluster): a second server whose
+    // certificate names 127.0.0.1, signed by the same CA, without client authentication.
+    openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ip.key', '-out', 'ip.csr', '-subj', '/CN=10.96.0.1');
+    writeFileSync(file('ip.ext'), 'subjectAltName=IP:127.0.0.1\n');
+    openssl('x509', '-req', '-in', 'ip.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'ip.crt', '-days', '1', '-extfile', 'ip.ext');
+    const ipSeen: Seen[] = [];
+    const port = await listen(createHttpsServer({ key: readFileSync(file('ip.key')), cert: readFileSync(file('ip.crt')) }), ipSeen);
+    writeFileSync(file('sa-token'), 'first\n');
+    const env = { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(port) };
+    const client = await loadKubeClient({ kubeconfig: '', env, inCluster: { env, caFile: file('ca.crt'), tokenFile: file('sa-token') } });
+    expect(client!.server).toBe(`https://127.0.0.1:${port}`);
+    await client!.request('GET', '/api/v1/pods');
+    expect(ipSeen.at(-1)!.headers.authorization).toBe('Bearer first');
+    writeFileSync(file('sa-token'), 'second-after-rotation');
+    await client!.request('GET', '/api/v1/pods');
+    expect(ipSeen.at(-1)!.headers.authorization).toBe('Bearer second-after-rotation');
+  });
+});
+
+describe('the same requests as client-node', () => {
+  const seen: Seen[] = [];
+  let server = '';
+  beforeAll(async () => {
+    server = `http://127.0.0.1:${await listen(createHttpServer(), seen)}/prefix/`;
+  });
+
+  async function both(kc: string): Promise<[Seen, Seen]> {
+    const ours = await loadKubeClient({ kubeconfig: kc, env: {} });
+    expect(via(ours)).toBe('own');
+    await ours!.request('POST', '/api/v1/namespaces/a/events', { kind: 'Event' });
+    const a = seen.at(-1)!;
+    const theirs = await loadWithClientNode({ kubeconfig: kc, env: {} });
+    await theirs.request('POST', '/api/v1/namespaces/a/events', { kind: 'Event' });
+    return [a, seen.at(-1)!];
+  }
+
+  it.each([
+    ['a token', { token: 'abc' }],
+    ['a token file', { 'token-file': 'wire-token' }],
+    ['basic auth', { username: 'admin', password: 'pässword' }],
+    ['a token over basic auth, impersonation', { token: 'abc', username: 'a', password: 'b', as: 'system:serviceaccount:kube-system:multus' }],
+    ['no credentials', {}],
+  ])('%s', async (_what, user) => {
+    writeFileSync(file('wire-token'), 'from-file');
+    // client-node reads token-file relative to the working directory, we from the kubeconfig's.
+    const u = user['token-file' as keyof typeof user] ? { 'token-file': file('wire-token') } : user;
+    const [ours, theirs] = await both(kubeconfig('wire', { server, 'insecure-skip-tls-verify': true }, u));
+    expect(ours).toEqual(theirs);
+    expect(ours.url).toBe('/prefix/api/v1/namespaces/a/events');
+  });
+});
+
+describe('errors and fallback', () => {
+  it('a missing kubeconfig: the message client-node gives', async () => {
+    const src = { kubeconfig: file('missing'), env: {} };
+    const ours = await loadKubeClient(src).catch((e: Error) => e.message);
+    expect(ours).toBe(`GetK8sClient: failed to get context for the kubeconfig ${file('missing')}: ENOENT: no such file or directory, open '${file('missing')}'`);
+    expect(await loadWithClientNode(src).catch((e: Error) => e.message)).toBe(ours);
+  });
+
+  it('plain http without insecure-skip-tls-verify fails the request, as in client-node', async () => {
+    const kc = kubeconfig('http-strict', { server: 'http://127.0.0.1:1' }, { token: 't' });
+    const ours = await loadKubeClient({ kubeconfig: kc, env: {} });
+    const theirs = await loadWithClientNode({ kubeconfig: kc, env: {} });
+    const msg = 'HTTP protocol is not allowed when skipTLSVerify is not set or false';
+    await expect(ours!.request('GET', '/api')).rejects.toThrow(msg);
+    await expect(theirs.request('GET', '/api')).rejects.toThrow(msg);
+  });
+
+  it('an exec plugin goes to client-node; so does a file that is not YAML, with its message', async () => {
+    const exec = await loadKubeClient({ kubeconfig: kubeconfig('exec', { server: 'https://127.0.0.1:1' }, { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'true' } }), env: {} });
+    expect(via(exec)).toBe('client-node');
+    writeFileSync(file('garbage'), 'clusters: [\n');
+    await expect(loadKubeClient({ kubeconfig: file('garbage'), env: {} })).rejects.toThrow(/^GetK8sClient: failed to get context for the kubeconfig .*garbage: /);
+  });
+
+  it('no current context: client-node\'s "no current cluster"', async () => {
+    writeFileSync(file('nocontext'), JSON.stringify({ clusters: [{ name: 'c', cluster: { server: 'https://a' } }], contexts: [{ name: 'x', context: { cluster: 'c' } }] }));
+    await expect(loadKubeClient({ kubeconfig: file('nocontext'), env: {} })).rejects.toThrow(`GetK8sClient: failed to get context for the kubeconfig ${file('nocontext')}: no current cluster`);
+  });
+
+  it('neither a kubeconfig nor the service variables: no client', async () => {
+    expect(await loadKubeClient({ kubeconfig: '', env: {} })).toBeUndefined();
+  });
+});
