@@ -195,7 +195,8 @@ function daemonSection(opts) {
       return JSON.parse(out.split('\n').find((l) => l.startsWith('{')));
     } catch (err) {
       // One failed run (an OOM kill above all) is a result too: its row says what happened.
-      const why = String(err.stderr || err.message).split('\n').find((l) => /Error|died|OOM/.test(l)) ?? String(err.message).split('\n')[0];
+      const lines = String(err.stderr || err.message).split('\n');
+      const why = lines.find((l) => /^\w*Error: /.test(l)) ?? lines.find((l) => /died|OOM/.test(l)) ?? String(err.message).split('\n')[0];
       return { error: why.trim().replaceAll('|', '/'), api: extra.includes('--api'), delegate: extra.includes('--in-process') ? 'in-process' : 'exec', cycles: opts.daemonCycles, limitMiB: 50 };
     }
   };
