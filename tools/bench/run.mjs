@@ -190,29 +190,33 @@ function daemonSection(opts) {
   const script = join(ROOT, 'packages/multus-thick/bench/memory.ts');
   const loader = ['--conditions=source', '--disable-warning=ExperimentalWarning', '--experimental-transform-types', '--import', join(ROOT, 'packages/cni/test/ts-hooks.mjs')];
   const run = (...extra) => {
+    const limit = extra.includes('--no-limit') ? '0' : '50';
+    extra = extra.filter((x) => x !== '--no-limit');
     try {
-      const out = execFileSync(process.execPath, [...loader, script, String(opts.daemonCycles), '--limit', '50', '--json', ...extra], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      const out = execFileSync(process.execPath, [...loader, script, String(opts.daemonCycles), '--limit', limit, '--json', ...extra], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       return JSON.parse(out.split('\n').find((l) => l.startsWith('{')));
     } catch (err) {
       // One failed run (an OOM kill above all) is a result too: its row says what happened.
       const lines = String(err.stderr || err.message).split('\n');
       const why = lines.find((l) => /^\w*Error: /.test(l)) ?? lines.find((l) => /died|OOM/.test(l)) ?? String(err.message).split('\n')[0];
-      return { error: why.trim().replaceAll('|', '/'), api: extra.includes('--api'), delegate: extra.includes('--in-process') ? 'in-process' : 'exec', cycles: opts.daemonCycles, limitMiB: 50 };
+      return { error: why.trim().replaceAll('|', '/'), api: extra.includes('--api'), delegate: extra.includes('--in-process') ? 'in-process' : 'exec', cycles: opts.daemonCycles, limitMiB: Number(limit) };
     }
   };
-  const runs = [run(), run('--in-process'), run('--api')];
-  const label = (r) =>
+  // The API-server run once more without a limit, for its figures when it cannot keep up at 50 MiB.
+  const runs = [run(), run('--in-process'), run('--api'), run('--api', '--no-limit')];
+  const what = (r) =>
     r.api ? "through the API server (stand-in): pod + NAD read, status written, 2 exec'd delegates" : r.delegate === 'exec' ? "exec'd delegate (a shell script)" : 'in-process delegate (our loopback)';
+  const label = (r) => `${what(r)}; ${r.limitMiB > 0 ? `${r.limitMiB} MiB cgroup` : 'no cgroup limit'}`;
   const rows = runs.flatMap((r) => r.error ? [`| ${label(r)} | **failed**: ${r.error} | | | | |`] : [
     `| ${label(r)} | RSS through the cycles (VmRSS; peak: VmHWM) | ${r.startMiB} | ${r.peakMiB} | ${r.endMiB} | ${under(r.peakMiB)} |`,
     `| | RSS of start-up (VmHWM before the first trim) | | ${r.startupPeakMiB} | | ${under(r.startupPeakMiB)} |`,
     `| | anonymous (RssAnon, sampled) | | ${r.peakAnonMiB} | | ${under(r.peakAnonMiB)} |`,
-    `| | charged to its cgroup (kernel's peak; end: anonymous + page cache) | | ${r.cgroupPeakMiB} | ${r.cgroupEnd.anonMiB} + ${r.cgroupEnd.fileMiB} | ${r.cgroupPeakMiB >= r.limitMiB ? 'at the limit: page cache reclaimed' : under(r.cgroupPeakMiB)} |`,
+    ...(r.limitMiB > 0 ? [`| | charged to its cgroup (kernel's peak; end: anonymous + page cache) | | ${r.cgroupPeakMiB} | ${r.cgroupEnd.anonMiB} + ${r.cgroupEnd.fileMiB} | ${r.cgroupPeakMiB >= r.limitMiB ? 'at the limit: page cache reclaimed' : under(r.cgroupPeakMiB)} |`] : []),
     `| | V8 heap used (/metrics) | | | ${r.heapUsedMiB} | |`,
     `| | OOM kills, failed requests, time | | | | ${r.oomKills}, ${r.failed}, ${r.seconds} s |`,
   ]);
   return [
-    `multus-daemon (thick mode) through ${runs[0].cycles} pod ADD/DEL cycles over its socket, in a memory cgroup limited to ${runs[0].limitMiB} MiB (upstream's manifest limit), running its own copy of Node as in its pod: inline delegates (exec'd, then in-process), then pods and a NetworkAttachmentDefinition from a stand-in API server (packages/multus-thick/bench/memory.ts; \`--daemon-cycles\` sets the count, \`--no-daemon\` skips it). Target (issue 11): under 50 MiB.`,
+    `multus-daemon (thick mode) through ${runs[0].cycles} pod ADD/DEL cycles over its socket, in a memory cgroup limited to 50 MiB (upstream's manifest limit), running its own copy of Node as in its pod: inline delegates (exec'd, then in-process), then pods and a NetworkAttachmentDefinition from a stand-in API server, which is also run without a limit (packages/multus-thick/bench/memory.ts; \`--daemon-cycles\` sets the count, \`--no-daemon\` skips it; a request unanswered for 15 s fails a run). Target (issue 11): under 50 MiB.`,
     '',
     '| delegate | daemon memory, MiB | start | peak | end | vs 50 MiB |',
     '|---|---|---:|---:|---:|---|',

@@ -101,7 +101,7 @@ echo 'the daemon exec'd the in-process marker' >&2
 exit 1
 `;
 
-const REQUEST_TIMEOUT_MS = 30_000;
+const REQUEST_TIMEOUT_MS = 15_000;
 
 /** Moves itself into the group, then execs the daemon. */
 const INTO_GROUP = 'echo $$ > "$0" && exec "$@"';
@@ -150,10 +150,14 @@ export async function benchDaemonMemory(opts: MemoryOptions = {}): Promise<Memor
       child = spawn(copy, args, { stdio, env });
     }
     const proc = child;
+    let failed = true;
     try {
-      return await churn(proc.pid!, () => proc.exitCode ?? (proc.signalCode ? 128 : null), path.join(socketDir, 'multus.sock'), { cycles, dir, bin, netns, limitMiB, group, delegate: opts.delegate ?? 'exec', api: opts.api ?? false });
+      const report = await churn(proc.pid!, () => proc.exitCode ?? (proc.signalCode ? 128 : null), path.join(socketDir, 'multus.sock'), { cycles, dir, bin, netns, limitMiB, group, delegate: opts.delegate ?? 'exec', api: opts.api ?? false });
+      failed = false;
+      return report;
     } finally {
-      proc.kill('SIGTERM');
+      // A daemon that failed the run may be stuck thrashing: no graceful drain for it.
+      proc.kill(failed ? 'SIGKILL' : 'SIGTERM');
       await new Promise((r) => (proc.exitCode !== null || proc.signalCode !== null ? r(undefined) : proc.once('exit', r)));
     }
   } finally {
@@ -244,7 +248,7 @@ async function cycles(
       CNI_ARGS: `IgnoreUnknown=1;K8S_POD_NAMESPACE=bench;K8S_POD_NAME=pod-${i};K8S_POD_UID=${uid}`, PATH: process.env.PATH ?? '/usr/bin:/bin',
     };
     for (const command of ['ADD', 'DEL']) {
-      // A request stuck for 30 s is a failure (a daemon thrashing at its limit), not a hang.
+      // A request stuck for 15 s is a failure (a daemon thrashing at its limit), not a hang.
       const r = await callDaemon(socket, 'POST', '/cni', encodeRequest({ ...env, CNI_COMMAND: command }, conf), REQUEST_TIMEOUT_MS).catch((err: Error) => {
         throw new Error(exited() !== null ? died() : `${command} of pod-${i}: ${err.message}`, { cause: err });
       });
