@@ -18,8 +18,9 @@ export class Metrics {
   private readonly requests = new Map<string, { labels: Record<string, string>; value: number }>();
   private readonly durations = new Map<string, Hist>();
   inflight = 0;
-  /** CNI requests answered so far (the trimmer looks for new ones). */
+  /** CNI requests answered so far, and when the last one was (ms since the epoch): the trimmer looks at both. */
   served = 0;
+  lastServedAt = 0;
 
   /** multus_server_request_total{handler,code,method} (upstream's only own metric). */
   countRequest(handler: string, code: number, method: string): void {
@@ -42,6 +43,7 @@ export class Metrics {
     h.sum += seconds;
     h.count++;
     this.served++;
+    this.lastServedAt = Date.now();
   }
 
   text(): string {
