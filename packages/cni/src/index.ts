@@ -151,6 +151,7 @@ export { pluginError } from './invoke/errors';
 export { decodeConfigVersion, parsePluginResult } from './invoke/result';
 export { decodePluginInfo, getVersionInfo, type PluginInfo } from './invoke/version-info';
 export {
+  hasLauncherMarker,
   inProcessPlugin,
   isOwnBinary,
   registeredPlugin,

@@ -1,13 +1,11 @@
 // Which plugin binaries are ours, so that running their code in-process is running the same
 // code: the rule behind in-process runs (see README "In-process runs").
-import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { isOwnBinary } from '@cni-ts/cni';
+import { hasLauncherMarker, isOwnBinary } from '@cni-ts/cni';
 
 /** The multi-call binary's name (tools/build). */
 export const MULTI_CALL_BINARY = 'cni-ts-plugins';
-/** The marker line of our launchers (tools/install: native and shell ones, source launchers). */
-const LAUNCHER_MARKER = /^# cni-ts [^\s]+ plugin:/m;
 
 function sameFile(a: string, b: string): boolean {
   try {
@@ -16,19 +14,6 @@ function sameFile(a: string, b: string): boolean {
     return x.dev === y.dev && x.ino === y.ino;
   } catch {
     return false;
-  }
-}
-
-function head(file: string, bytes = 512): string {
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, 'r');
-    const buf = Buffer.alloc(bytes);
-    return buf.subarray(0, readSync(fd, buf, 0, bytes, 0)).toString('latin1');
-  } catch {
-    return '';
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -53,6 +38,5 @@ export function isCniTsBinary(found: string): boolean {
   for (const dir of new Set([path.dirname(found), path.dirname(real)])) {
     if (sameFile(real, path.join(dir, MULTI_CALL_BINARY))) return true;
   }
-  const text = head(real);
-  return (text.startsWith('#!') || text.startsWith('\x7fELF')) && LAUNCHER_MARKER.test(text);
+  return hasLauncherMarker(real);
 }

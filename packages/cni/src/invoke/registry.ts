@@ -53,12 +53,20 @@ function head(file: string, bytes = 512): string {
 }
 
 /**
+ * True when `file` is one of our launchers: an executable (ELF, or a `#!` script) whose first 512
+ * bytes hold the line `# cni-ts <plugin> plugin:` (tools/install writes it into both kinds).
+ */
+export function hasLauncherMarker(file: string): boolean {
+  const text = head(file);
+  return (text.startsWith('\x7fELF') || text.startsWith('#!')) && LAUNCHER_MARKER.test(text);
+}
+
+/**
  * A launcher of ours (`pnpm cni install`: a native one by default, or a shell one) that execs the
  * multi-call binary beside it, and that binary is the one this process runs from.
  */
 function isLauncherOf(foundPath: string, self: string): boolean {
-  const text = head(foundPath);
-  if (!(text.startsWith('\x7fELF') || text.startsWith('#!')) || !LAUNCHER_MARKER.test(text)) return false;
+  if (!hasLauncherMarker(foundPath)) return false;
   let real = foundPath;
   try {
     real = realpathSync(foundPath);
