@@ -6,14 +6,12 @@ import path from 'node:path';
 
 const tempName = (dest: string) => path.join(path.dirname(dest), `.${path.basename(dest)}.${process.pid}.${Date.now().toString(36)}.tmp`);
 
-export function writeFileAtomic(dest: string, data: string | Uint8Array, mode = 0o600): void {
+/** Fills a temp file beside `dest` (through `fill`), sets `mode`, fsyncs it and renames it over `dest`. */
+function replaceAtomic(dest: string, mode: number, fill: (tmp: string) => number, what: string): void {
   const tmp = tempName(dest);
   try {
-    const fd = openSync(tmp, 'wx', mode);
+    const fd = fill(tmp);
     try {
-      const buf = typeof data === 'string' ? Buffer.from(data) : data;
-      let off = 0;
-      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
       fchmodSync(fd, mode);
       fsyncSync(fd);
     } finally {
@@ -22,25 +20,28 @@ export function writeFileAtomic(dest: string, data: string | Uint8Array, mode = 
     renameSync(tmp, dest);
   } catch (err) {
     rmSync(tmp, { force: true });
-    throw new Error(`failed to write ${dest}: ${(err as Error).message}`, { cause: err });
+    throw new Error(`failed to ${what}: ${(err as Error).message}`, { cause: err });
   }
+}
+
+export function writeFileAtomic(dest: string, data: string | Uint8Array, mode = 0o600): void {
+  replaceAtomic(dest, mode, (tmp) => {
+    const fd = openSync(tmp, 'wx', mode);
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    try {
+      for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+    return fd;
+  }, `write ${dest}`);
 }
 
 /** Copies a binary into a bin dir: temp copy, chmod 0755, fsync, rename over the old one. */
 export function installFileAtomic(src: string, dest: string, mode = 0o755): void {
-  const tmp = tempName(dest);
-  try {
+  replaceAtomic(dest, mode, (tmp) => {
     copyFileSync(src, tmp);
-    const fd = openSync(tmp, 'r+');
-    try {
-      fchmodSync(fd, mode);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, dest);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw new Error(`failed to install ${src} as ${dest}: ${(err as Error).message}`, { cause: err });
-  }
+    return openSync(tmp, 'r+');
+  }, `install ${src} as ${dest}`);
 }
