@@ -12,9 +12,9 @@ import { addDefaultGWCache, deleteDefaultGWCache } from '../gateway';
 import { loadKubeClient, type KubeClient } from '../k8s/client';
 import { EventSink, getPod, PodNotFoundError, setNetworkStatus, unauthorizedHint, type Pod } from '../k8s/pods';
 import { deleteDefaultGW, setDefaultGW, validateIfName } from '../netns';
-import { runtimeFor, type K8sArgs, type RuntimeInput } from '../runtime';
+import { runtimeFor, type K8sArgs } from '../runtime';
 import { createNetworkStatuses, formatNetworkStatus, type NetworkStatus } from '../status';
-import { cmdErr, cmdPluginErr, errText, k8sArgs, readinessError, setup, waitReadiness, type Call, type MultusOptions } from './common';
+import { cmdErr, cmdPluginErr, errText, k8sArgs, readinessError, runtimeInput, setup, waitReadiness, type Call, type MultusOptions } from './common';
 import { delPlugins } from './del-plugins';
 import { planDelegates } from './plan';
 
@@ -120,15 +120,7 @@ async function attach(call: Call, k: K8sArgs, client: KubeClient | undefined, po
   } catch (err) {
     throw cmdErr(k, `error saving the delegates: saveDelegates: error in saving the delegates : ${errText(err)}`, err);
   }
-  const input: RuntimeInput = {
-    containerId: req.containerId,
-    netns: req.netns,
-    ifname: req.ifname,
-    k8s: k,
-    cniArgs: req.args.raw,
-    runtimeConfig: conf.runtimeConfig,
-    devInfoDir: opts.devInfoDir,
-  };
+  const input = runtimeInput(call, k);
   const writeStatus = !!client && !!pod && !conf.systemNamespaces.includes(k.K8S_POD_NAME ?? '');
   const statuses: NetworkStatus[] = [];
   let result: Result | undefined;

@@ -6,7 +6,7 @@ import { K8S_ARGS, type CniRequest } from '@cni-ts/cni';
 import { loadNetConf, type NetConf } from '../config';
 import type { ExecContext } from '../exec';
 import { Logger } from '../logging';
-import type { K8sArgs } from '../runtime';
+import type { K8sArgs, RuntimeInput } from '../runtime';
 
 export interface MultusOptions {
   /** The kubelet device-plugin checkpoint (resourceName -> deviceID). */
@@ -24,6 +24,20 @@ export interface Call {
   log: Logger;
   opts: MultusOptions;
   exec: ExecContext;
+}
+
+/** What runtimeFor needs of a call, the same for every delegate of the call. */
+export function runtimeInput(call: Call, k: K8sArgs): RuntimeInput {
+  const { req, conf, opts } = call;
+  return {
+    containerId: req.containerId,
+    netns: req.netns,
+    ifname: req.ifname,
+    k8s: k,
+    cniArgs: req.args.raw,
+    runtimeConfig: conf.runtimeConfig,
+    devInfoDir: opts.devInfoDir,
+  };
 }
 
 /** `Multus: [<ns>/<pod>/<uid>]: ` (cmdErr). */

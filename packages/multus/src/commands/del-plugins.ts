@@ -4,22 +4,14 @@ import type { DelegateNetConf } from '../delegate';
 import { cleanDeviceInfo } from '../devinfo';
 import { delegateDelExec } from '../exec';
 import { runtimeFor, type K8sArgs } from '../runtime';
-import { errText, type Call } from './common';
+import { errText, runtimeInput, type Call } from './common';
 
 export async function delPlugins(call: Call, k: K8sArgs, delegates: readonly DelegateNetConf[], lastIdx: number): Promise<Error | undefined> {
-  const { req, conf, opts } = call;
   const errors: string[] = [];
+  const input = runtimeInput(call, k);
   for (let idx = lastIdx; idx >= 0; idx--) {
     const d = delegates[idx]!;
-    const { rt, deviceInfoFile } = runtimeFor(d, idx, {
-      containerId: req.containerId,
-      netns: req.netns,
-      ifname: req.ifname,
-      k8s: k,
-      cniArgs: req.args.raw,
-      runtimeConfig: conf.runtimeConfig,
-      devInfoDir: opts.devInfoDir,
-    });
+    const { rt, deviceInfoFile } = runtimeFor(d, idx, input);
     try {
       await delegateDelExec(call.exec, d, rt);
     } catch (err) {

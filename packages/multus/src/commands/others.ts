@@ -10,21 +10,14 @@ import { EventSink } from '../k8s/pods';
 import { defaultNetworks } from '../k8s/resolve';
 import { runtimeFor } from '../runtime';
 import type { DelegateNetConf } from '../delegate';
-import { cmdErr, errText, k8sArgs, readinessError, setup, waitReadiness, type Call, type MultusOptions } from './common';
+import { cmdErr, errText, k8sArgs, readinessError, runtimeInput, setup, waitReadiness, type Call, type MultusOptions } from './common';
 
 export async function cmdCheck(req: CniRequest, opts: MultusOptions): Promise<void> {
   const call = setup(req, opts, false);
   const k = k8sArgs(req);
+  const input = runtimeInput(call, k);
   for (const [idx, d] of call.conf.delegateList.entries()) {
-    const { rt } = runtimeFor(d, idx, {
-      containerId: req.containerId,
-      netns: req.netns,
-      ifname: req.ifname,
-      k8s: k,
-      cniArgs: req.args.raw,
-      runtimeConfig: call.conf.runtimeConfig,
-      devInfoDir: opts.devInfoDir,
-    });
+    const { rt } = runtimeFor(d, idx, input);
     await delegateCheckExec(call.exec, d, rt);
   }
 }
