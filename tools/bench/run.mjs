@@ -15,7 +15,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build, nodeBinary, NothingToBuild, ROOT } from '../build/build.mjs';
 import { install } from '../install/install.mjs';
@@ -189,11 +189,21 @@ const under = (x) => (x < 50 ? 'under 50' : `**above 50 by ${(x - 50).toFixed(1)
 function daemonSection(opts) {
   const script = join(ROOT, 'packages/multus-thick/bench/memory.ts');
   const loader = ['--conditions=source', '--disable-warning=ExperimentalWarning', '--experimental-transform-types', '--import', join(ROOT, 'packages/cni/test/ts-hooks.mjs')];
+  // One bundle of the daemon for every run.
+  const entry = execFileSync(process.execPath, [...loader, script, '--bundle'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  try {
+    return daemonRuns(opts, script, loader, entry);
+  } finally {
+    rmSync(dirname(entry), { recursive: true, force: true });
+  }
+}
+
+function daemonRuns(opts, script, loader, entry) {
   const run = (...extra) => {
     const limit = extra.includes('--no-limit') ? '0' : '50';
     extra = extra.filter((x) => x !== '--no-limit');
     try {
-      const out = execFileSync(process.execPath, [...loader, script, String(opts.daemonCycles), '--limit', limit, '--json', ...extra], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      const out = execFileSync(process.execPath, [...loader, script, String(opts.daemonCycles), entry, '--limit', limit, '--json', ...extra], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       return JSON.parse(out.split('\n').find((l) => l.startsWith('{')));
     } catch (err) {
       // One failed run (an OOM kill above all) is a result too: its row says what happened.

@@ -9,7 +9,8 @@
 // script the daemon execs (what grows is the daemon, not the plugins) or our loopback run
 // in-process, as the daemon runs our plugins. Needs root (a throwaway netns, the socket, the cgroup).
 //
-//   pnpm --filter @cni-ts/multus-thick bench:memory [cycles] [--limit MiB|0] [--in-process] [--api] [--json]
+//   pnpm --filter @cni-ts/multus-thick bench:memory [cycles [daemon.mjs]] [--limit MiB|0] [--in-process] [--api] [--json]
+//   ... bench:memory --bundle   (prints the path of a fresh daemon bundle, for reuse as daemon.mjs)
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -301,6 +302,11 @@ if (import.meta.main) {
   const api = argv.includes('--api') ? (argv.splice(argv.indexOf('--api'), 1), true) : false;
   const inProcess = argv.includes('--in-process') ? (argv.splice(argv.indexOf('--in-process'), 1), true) : false;
   const { bundleDaemon } = await import('./bundle');
+  if (argv[0] === '--bundle') {
+    // For callers that run several benches on one bundle (pnpm bench): print it, keep it.
+    process.stdout.write(`${await bundleDaemon()}\n`);
+    process.exit(0);
+  }
   const entry = argv[1] ?? (await bundleDaemon());
   // Also on a signal (benchDaemonMemory cleans up its own run and exits).
   if (!argv[1]) process.once('exit', () => rmSync(path.dirname(entry), { recursive: true, force: true }));
