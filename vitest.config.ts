@@ -27,7 +27,7 @@ export default defineConfig({
         ...shared,
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.test.ts', 'tools/**/*.test.ts'],
+          include: ['packages/*/src/**/*.test.ts', 'tools/**/*.test.ts', 'e2e/src/k8s-stub/**/*.test.ts'],
           globalSetup: ['packages/testkit/src/tmp-setup.ts'],
           testTimeout: 20_000,
         },

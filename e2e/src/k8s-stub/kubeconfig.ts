@@ -9,6 +9,8 @@ export interface KubeconfigOptions {
   tokenFile?: string;
   /** Plain http needs it (client-node refuses http without it). Default: true for http://. */
   insecureSkipTlsVerify?: boolean;
+  /** The current context's namespace (whereabouts keeps its pools there; default: none). */
+  namespace?: string;
 }
 
 /** The kubeconfig text (YAML is a superset of JSON; JSON keeps it dependency-free). */
@@ -21,7 +23,7 @@ export function kubeconfigText(o: KubeconfigOptions): string {
     kind: 'Config',
     clusters: [{ name: 'stub', cluster: { server: o.server, 'insecure-skip-tls-verify': o.insecureSkipTlsVerify ?? o.server.startsWith('http:') } }],
     users: [{ name: 'multus', user }],
-    contexts: [{ name: 'multus-context', context: { cluster: 'stub', user: 'multus' } }],
+    contexts: [{ name: 'multus-context', context: { cluster: 'stub', user: 'multus', ...(o.namespace ? { namespace: o.namespace } : {}) } }],
     'current-context': 'multus-context',
   };
   return `${JSON.stringify(cfg, null, 2)}\n`;
