@@ -7,7 +7,7 @@ import { cniEnv, dispatch } from '@cni-ts/cni';
 import { afterAll, describe, expect, it } from 'vitest';
 import { saveDelegates } from './cache';
 import { loadDelegateNetConf } from './delegate';
-import { clientNodeImportMs } from './k8s/client';
+import { clientNodeImportMs } from '@cni-ts/kube';
 import { createMultus } from './plugin';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cnits-multus-lazy-'));

@@ -7,7 +7,7 @@ import { onTestFinished } from 'vitest';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { nadObject, podObject, relayIntoNetns, startStub, writeKubeconfig, type K8sStub, type KubeObject, type NadSpec, type PodSpec } from '../../../e2e/src/k8s-stub/index';
-import { loadKubeClient, type KubeClient } from '../src/k8s/client';
+import { loadKubeClient, type KubeClient } from '@cni-ts/kube';
 
 export const REAL_KUBECONFIG = process.env.MULTUS_E2E_KUBECONFIG ?? '';
 

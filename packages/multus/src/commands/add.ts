@@ -9,7 +9,7 @@ import { netName, type DelegateNetConf } from '../delegate';
 import { copyDeviceInfo, loadDeviceInfo } from '../devinfo';
 import { delegateAddExec } from '../exec';
 import { addDefaultGWCache, deleteDefaultGWCache } from '../gateway';
-import { loadKubeClient, type KubeClient } from '../k8s/client';
+import { loadKubeClient, type KubeClient } from '@cni-ts/kube';
 import { EventSink, getPod, PodNotFoundError, setNetworkStatus, unauthorizedHint, type Pod } from '../k8s/pods';
 import { deleteDefaultGW, setDefaultGW, validateIfName } from '../netns';
 import { runtimeFor, type K8sArgs } from '../runtime';

@@ -9,7 +9,7 @@ import { confListFromBytes, pluginConfFromBytes, type NetworkAttachment } from '
 import { readScratch, removeScratch } from '../cache';
 import { netName, type DelegateNetConf } from '../delegate';
 import { cniConfig } from '../exec';
-import { loadKubeClient, type KubeClient } from '../k8s/client';
+import { loadKubeClient, type KubeClient } from '@cni-ts/kube';
 import { EventSink, getPod, type Pod } from '../k8s/pods';
 import { ifnameFor, type K8sArgs } from '../runtime';
 import { errText, k8sArgs, setup, type Call, type MultusOptions } from './common';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { isCniError, type CniRequest } from '@cni-ts/cni';
 import type { GcAttachment } from '@cni-ts/chain';
 import { asList, cniConfig, delegateCheckExec } from '../exec';
-import { loadKubeClient, type KubeClient } from '../k8s/client';
+import { loadKubeClient, type KubeClient } from '@cni-ts/kube';
 import { EventSink } from '../k8s/pods';
 import { defaultNetworks } from '../k8s/resolve';
 import { runtimeFor } from '../runtime';

@@ -2,8 +2,7 @@
 // pods/status, retried on conflict, the pod round-tripped as raw JSON), and events.
 import { NETWORK_STATUS_ANNOTATION } from '../annotations';
 import type { K8sArgs } from '../runtime';
-import type { KubeClient, KubeObject } from './client';
-import { isConflict, isNotFound, isRetriable, isUnauthorized } from './errors';
+import { isConflict, isNotFound, isRetriable, isUnauthorized, type KubeClient, type KubeObject } from '@cni-ts/kube';
 
 export type Pod = KubeObject;
 

@@ -8,7 +8,7 @@ import type { NetConf } from '../config';
 import { cniConfigFromFile, cniConfigFromSpec, loadChainedPluginsFromFile } from '../confdir';
 import { loadDelegateNetConf, loadDelegateNetConfFromConfList, type DelegateNetConf } from '../delegate';
 import { checkpointResourceMap, takeDevice, type ResourceMap } from '../resources';
-import type { KubeClient, KubeObject } from './client';
+import type { KubeClient, KubeObject } from '@cni-ts/kube';
 import type { EventSink, Pod } from './pods';
 
 export interface ResolveContext {
