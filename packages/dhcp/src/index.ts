@@ -1,0 +1,11 @@
+export { GobDecoder, type GobValue, type Decoded } from './gob/decoder';
+export { GobEncoder, GobWriter } from './gob/encoder';
+export * from './gob/types';
+export { RpcClient, RpcDialError, RpcServerError, serveRpcConn, dialErrorText, type RpcMethod } from './rpc';
+export { CMD_ARGS_T, RESULT_T, REQUEST_T, RESPONSE_T, EMPTY_T, cmdArgsToGob, cmdArgsFromGob, resultToGob, resultFromGob, type CmdArgs } from './wire';
+export { loadNetConf, jsonSchema, netConfSchema, ipamSchema, DEFAULT_SOCKET_PATH, ConfigError, type DhcpNetConf } from './config';
+export { DhcpService, type ServiceOptions, type LeaseStatus } from './daemon/service';
+export { runDaemon, runStatus, DAEMON_FLAGS } from './daemon/run';
+export { parseDuration, parseFlags } from './daemon/flags';
+export { prepareOptions, parseOptionName, resultFromAck, clientIdOf, OPTION_NAMES } from './dhcp/options';
+export * as message from './dhcp/message';
