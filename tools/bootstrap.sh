@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PNPM_VERSION=$(node -p "require('./package.json').packageManager.split('@')[1]")
-APT_PACKAGES=(iproute2 iptables nftables iputils-ping user-mode-linux busybox-static kmod
+APT_PACKAGES=(iproute2 iptables nftables iputils-ping user-mode-linux busybox-static kmod dnsmasq-base
   containernetworking-plugins jq podman runc containerd binutils openssl)
 
 need_apt=0

@@ -21,6 +21,9 @@ import {
 import type { LeaseOptions } from '../dhcp/options';
 import { openPacketLink } from '../dhcp/packet';
 
+/** How often a bound lease looks for its namespace and interface between renewals. */
+export const PRESENCE_CHECK_MS = 30_000;
+
 export type LeaseState = 'bound' | 'renewing' | 'rebinding' | 'expired' | 'gone' | 'released';
 
 /** What identifies a lease and where it lives. */
@@ -173,7 +176,8 @@ export class Lease {
       const now = Date.now();
       if (this.state === 'bound') {
         if (now < renewAt(this.bound)) {
-          await this.wait(renewAt(this.bound));
+          // Wake at least every PRESENCE_CHECK_MS to notice a namespace or link that went away.
+          await this.wait(Math.min(renewAt(this.bound), now + PRESENCE_CHECK_MS));
           continue;
         }
         this.log('renewing lease');

@@ -4,9 +4,9 @@
 import type { Result100 } from '@cni-ts/cni';
 import { goJsonParse } from '@cni-ts/cni';
 import { ConfigError, loadNetConf } from '../config';
-import { bind, type Bound, discoverAndRequest, expiresAt, NoMoreTriesError, PacketTransport, renewAt, type Transport, withRetries } from '../dhcp/client';
+import { bind, type Bound, discoverAndRequest, expiresAt, NoMoreTriesError, PacketTransport, renewAt, sleep, type Transport, withRetries } from '../dhcp/client';
 import { clientIdOf, prepareOptions, resultFromAck } from '../dhcp/options';
-import { openPacketLink } from '../dhcp/packet';
+import { linkRunning, openPacketLink } from '../dhcp/packet';
 import type { GobValue } from '../gob/decoder';
 import { gString } from '../gob/types';
 import type { RpcMethod } from '../rpc';
@@ -146,6 +146,8 @@ export class DhcpService {
     let bound: Bound;
     try {
       const deadline = Date.now() + this.o.resendTimeoutMs;
+      // A link just set up needs a moment for carrier; a DISCOVER sent before is lost.
+      await this.carrier(key, Math.min(2000, this.o.timeoutMs));
       bound = await withRetries(
         (d) => discoverAndRequest(t, { clientId: key.clientId, options, broadcast: this.o.broadcast, timeoutMs: this.o.timeoutMs }, d),
         { deadline, resendMaxMs: this.o.resendMaxMs, log: (m) => this.o.log(`${key.clientId}: ${m}`) },
@@ -159,6 +161,19 @@ export class DhcpService {
     const lease = this.adopt({ key, options, bound });
     this.o.log(`${key.clientId}: lease acquired, expiration is ${new Date(expiresAt(bound)).toISOString()}`);
     return lease;
+  }
+
+  private async carrier(key: LeaseKey, ms: number): Promise<void> {
+    if (this.o.openTransport) return;
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      try {
+        if (linkRunning(key.netns, key.ifname)) return;
+      } catch {
+        return;
+      }
+      await sleep(50);
+    }
   }
 
   private adopt(s: { key: LeaseKey; options: ReturnType<typeof prepareOptions>; bound: Bound }): Lease {

@@ -148,6 +148,23 @@ export function openPacketLink(netnsPath: string, ifname: string, opts: OpenOpti
   }
 }
 
+const IFF_RUNNING = 0x40;
+
+/** True when the link has carrier (IFF_RUNNING): frames sent before that are lost. */
+export function linkRunning(netnsPath: string, ifname: string): boolean {
+  const ns = openNetns(netnsPath);
+  try {
+    const h = openHandle(ns);
+    try {
+      return (h.linkByName(ifname).flags & IFF_RUNNING) !== 0;
+    } finally {
+      h.close();
+    }
+  } finally {
+    ns.close();
+  }
+}
+
 function htons(v: number): number {
   return ((v & 0xff) << 8) | (v >> 8);
 }
