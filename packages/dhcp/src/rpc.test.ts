@@ -174,3 +174,23 @@ describe('our client against our server', () => {
     server.close();
   });
 });
+
+describe('untrusted input', () => {
+  it('a client that sends more than 4 MiB without a whole request is cut off', async () => {
+    const { path, server } = await listen((s) => serveRpcConn(s, new Map()));
+    const closed = await new Promise<boolean>((resolve) => {
+      const s = connect(path, () => {
+        s.write('CONNECT /_goRPC_ HTTP/1.0\n\n');
+        // a gob message header announcing ~1 GB, then filler
+        s.write(Uint8Array.from([0xfc, 0x3f, 0xff, 0xff, 0xff]));
+        const chunk = Buffer.alloc(1 << 20);
+        for (let i = 0; i < 6; i++) s.write(chunk);
+      });
+      s.on('close', () => resolve(true));
+      s.on('error', () => {});
+      s.resume();
+    });
+    server.close();
+    expect(closed).toBe(true);
+  });
+});

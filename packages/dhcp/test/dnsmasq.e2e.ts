@@ -98,7 +98,7 @@ describe('dhcp with dnsmasq', () => {
     expect(await daemonLeases(bin, socket())).toEqual([]);
     // DEL again: nothing to release, still success.
     expect((await cni('ts', bin, 'DEL', call, conf)).code).toBe(0);
-  });
+  }, 180_000);
 
   it('a restarted daemon re-adopts the lease, keeps renewing it, and DEL still releases it', async () => {
     const pod = lan.addPod();
@@ -121,7 +121,7 @@ describe('dhcp with dnsmasq', () => {
     });
     expect((await cni('ts', bin, 'DEL', call, conf)).code).toBe(0);
     await until('DHCPRELEASE after the restart', 5_000, () => server.proc.output.includes(`DHCPRELEASE(s0) ${ip} ${pod.mac}`));
-  });
+  }, 180_000);
 
   it('a lease whose namespace is gone is dropped, not renewed forever', async () => {
     const pod = lan.addPod();
@@ -133,5 +133,5 @@ describe('dhcp with dnsmasq', () => {
     deleteNetns(pod.ns);
     await until('the lease to be dropped', 12_000, () => daemon.proc.output.includes('ctr-dnsmasq-3/dhcpnet/eth0: namespace'));
     expect((await daemonLeases(bin, socket())).some((l) => l.clientId.startsWith('ctr-dnsmasq-3/'))).toBe(false);
-  });
+  }, 180_000);
 });

@@ -74,5 +74,5 @@ describe('dhcp with udhcpd', () => {
     await sleep(1500);
     const after = udhcpdLeases(server).find((x) => x.ip === ip);
     expect(!after || after.expiresIn === 0).toBe(true);
-  });
+  }, 180_000);
 });

@@ -43,6 +43,10 @@ export interface LeaseSettings {
   log: (msg: string) => void;
   /** opens the transport for an exchange (tests substitute a fake) */
   openTransport?: (netns: string, ifname: string) => Transport;
+  /** looks for the namespace and interface (tests substitute a fake) */
+  presence?: (netns: string, ifname: string) => Presence;
+  /** brings the interface down when the lease is lost (tests substitute a fake) */
+  linkDown?: (netns: string, ifname: string) => void;
 }
 
 export interface LeaseEvents {
@@ -75,6 +79,20 @@ export function presence(netns: string, ifname: string): Presence {
     }
   } catch {
     return 'unknown';
+  } finally {
+    ns.close();
+  }
+}
+
+function linkDown(netns: string, ifname: string): void {
+  const ns = openNetns(netns);
+  try {
+    const h = openHandle(ns);
+    try {
+      h.linkSetDown(ifname);
+    } finally {
+      h.close();
+    }
   } finally {
     ns.close();
   }
@@ -166,7 +184,7 @@ export class Lease {
     let delays = backoffDelays(this.settings.resendMaxMs);
     for (;;) {
       if (this.abort.signal.aborted) return;
-      const where = presence(this.key.netns, this.key.ifname);
+      const where = (this.settings.presence ?? presence)(this.key.netns, this.key.ifname);
       if (where === 'netns-gone' || where === 'link-gone') {
         this.log(`${where === 'netns-gone' ? `namespace ${this.key.netns}` : `interface ${this.key.ifname}`} no longer exists, dropping the lease`);
         this.state = 'gone';
@@ -225,17 +243,7 @@ export class Lease {
     this.log(`${why}, bringing interface DOWN`);
     this.state = 'expired';
     try {
-      const ns = openNetns(this.key.netns);
-      try {
-        const h = openHandle(ns);
-        try {
-          h.linkSetDown(this.key.ifname);
-        } finally {
-          h.close();
-        }
-      } finally {
-        ns.close();
-      }
+      (this.settings.linkDown ?? linkDown)(this.key.netns, this.key.ifname);
     } catch (err) {
       this.log(`failed to bring ${this.key.ifname} interface DOWN: ${(err as Error).message}`);
     }

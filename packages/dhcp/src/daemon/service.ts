@@ -22,8 +22,10 @@ export interface ServiceOptions {
   broadcast: boolean;
   stateDir: string;
   log: (msg: string) => void;
-  /** tests: a fake network instead of packet sockets */
+  /** tests: a fake network instead of packet sockets, and fake namespaces */
   openTransport?: (netns: string, ifname: string, setUp: boolean) => Transport;
+  presence?: LeaseSettings['presence'];
+  linkDown?: LeaseSettings['linkDown'];
 }
 
 /** A lease as `dhcp status` lists it. */
@@ -60,6 +62,8 @@ export class DhcpService {
       broadcast: o.broadcast,
       log: o.log,
       openTransport: (netns, ifname) => this.transport(netns, ifname, false),
+      presence: o.presence,
+      linkDown: o.linkDown,
     };
   }
 
