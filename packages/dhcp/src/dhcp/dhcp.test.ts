@@ -232,6 +232,12 @@ describe('exchanges', () => {
     expect(optIP(rl!.msg, Opt.ServerId)).toBe('10.1.0.1');
   });
 
+  it('-broadcast sets the BOOTP broadcast flag', async () => {
+    const net = new FakeNet();
+    await discoverAndRequest(net, { ...EX, broadcast: true });
+    expect(net.sent.map((s) => s.msg.flags)).toEqual([0x8000, 0x8000]);
+  });
+
   it('a NAK is an error; silence is retried until the resend timeout says "no more tries"', async () => {
     const net = new FakeNet();
     net.answer = 'nak';
