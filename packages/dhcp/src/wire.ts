@@ -3,6 +3,7 @@
 // fields by name, so the oracle (cni 1.1.2, fewer fields) decodes what it knows and skips the rest.
 
 import type { Result100, Route } from '@cni-ts/cni';
+import type { EnvArgs } from '@cni-ts/cni/skel';
 import { formatIP, isIPv4, parseCIDR, parseIP } from '@cni-ts/cni/ip';
 import type { GobValue } from './gob/decoder';
 import { type GobType, gBytes, gInt, gSlice, gString, gStruct, gUint } from './gob/types';
@@ -80,16 +81,8 @@ export const RESULT_T: GobType = gStruct('Result', [
   ['DNS', DNS_T],
 ]);
 
-/** skel.CmdArgs in our form. */
-export interface CmdArgs {
-  containerId: string;
-  netns: string;
-  ifname: string;
-  args: string;
-  path: string;
-  netnsOverride: string;
-  stdin: Uint8Array;
-}
+/** skel.CmdArgs in our form: the skeleton's environment variables and stdin. */
+export type CmdArgs = Omit<EnvArgs, 'command'> & { stdin: Uint8Array };
 
 export function cmdArgsToGob(a: CmdArgs): Record<string, unknown> {
   return {

@@ -4,7 +4,7 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { socketAnswers } from '../src/daemon/run';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNetns, deleteNetns, GO_DIR, must, NODE, netnsPath, ROOT, run, uniqueName } from '@cni-ts/testkit';
@@ -248,17 +248,7 @@ export async function stopUdhcpd(u: Udhcpd): Promise<void> {
   rmSync(u.dir, { recursive: true, force: true });
 }
 
-/** True once a unix socket answers. */
-export function socketAnswers(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ path });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
+export { socketAnswers };
 
 export interface Daemon {
   proc: Proc;

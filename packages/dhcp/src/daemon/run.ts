@@ -6,7 +6,7 @@ import { dirname, isAbsolute } from 'node:path';
 import { DEFAULT_SOCKET_PATH } from '../config';
 import { EMPTY_T } from '../wire';
 import { RpcClient, serveRpcConn } from '../rpc';
-import { FlagError, parseFlags, usage } from './flags';
+import { FlagError, type FlagSpec, type FlagValues, parseFlags, usage } from './flags';
 import { DhcpService } from './service';
 import { DEFAULT_STATE_DIR } from './store';
 
@@ -48,7 +48,7 @@ function activationFds(): number[] {
 }
 
 /** True when something answers on the unix socket at `path`. */
-function socketAnswers(path: string): Promise<boolean> {
+export function socketAnswers(path: string): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect({ path });
     s.once('connect', () => {
@@ -91,16 +91,8 @@ async function listen(server: Server, socketPath: string): Promise<{ activated: 
 
 /** `dhcp daemon`: returns the exit code. */
 export async function runDaemon(argv: string[]): Promise<number> {
-  let flags;
-  try {
-    flags = parseFlags(DAEMON_FLAGS, argv).values;
-  } catch (err) {
-    if (err instanceof FlagError) {
-      process.stderr.write(`${err.message}\n${usage('daemon', DAEMON_FLAGS)}`);
-      return 2;
-    }
-    throw err;
-  }
+  const flags = flagsOrUsage('daemon', DAEMON_FLAGS, argv);
+  if (!flags) return 2;
   const socketPath = flags.hostprefix + (flags.socketpath || DEFAULT_SOCKET_PATH);
   if (flags.pidfile) {
     if (!isAbsolute(flags.pidfile)) {
@@ -158,6 +150,17 @@ export async function runDaemon(argv: string[]): Promise<number> {
   });
 }
 
+/** Go's FlagSet with ExitOnError: on a bad flag, the error and the usage on stderr (exit 2). */
+function flagsOrUsage<S extends FlagSpec>(name: string, spec: S, argv: string[]): FlagValues<S> | undefined {
+  try {
+    return parseFlags(spec, argv).values;
+  } catch (err) {
+    if (!(err instanceof FlagError)) throw err;
+    process.stderr.write(`${err.message}\n${usage(name, spec)}`);
+    return undefined;
+  }
+}
+
 function rmQuiet(p: string): void {
   try {
     unlinkSync(p);
@@ -168,16 +171,8 @@ function rmQuiet(p: string): void {
 
 /** `dhcp status`: the daemon's leases as JSON. */
 export async function runStatus(argv: string[]): Promise<number> {
-  let flags;
-  try {
-    flags = parseFlags(STATUS_FLAGS, argv).values;
-  } catch (err) {
-    if (err instanceof FlagError) {
-      process.stderr.write(`${err.message}\n${usage('status', STATUS_FLAGS)}`);
-      return 2;
-    }
-    throw err;
-  }
+  const flags = flagsOrUsage('status', STATUS_FLAGS, argv);
+  if (!flags) return 2;
   const socketPath = flags.hostprefix + (flags.socketpath || DEFAULT_SOCKET_PATH);
   try {
     const c = await RpcClient.dial(socketPath);

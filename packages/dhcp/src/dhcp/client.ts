@@ -197,16 +197,17 @@ export async function discoverAndRequest(t: Transport, o: ExchangeOptions, deadl
   addLeaseOptions(request, o);
   request.options.set(Opt.RequestedIP, Buffer.from(offer.msg.yiaddr.split('.').map(Number)));
   if (serverId) request.options.set(Opt.ServerId, offer.msg.options.get(Opt.ServerId)!);
-  t.send(request, { ip: BROADCAST, mac: BROADCAST_MAC, src: ZERO });
-  const reply = await awaitReply(
-    t,
-    stopAt(o, deadline),
-    o.signal,
-    (r) =>
-      r.msg.xid === request.xid &&
-      (messageType(r.msg) === MsgType.Ack || messageType(r.msg) === MsgType.Nak) &&
-      (serverId === undefined || optIP(r.msg, Opt.ServerId) === serverId),
-  );
+  return requestLease(t, request, { ip: BROADCAST, mac: BROADCAST_MAC, src: ZERO }, o, serverId, deadline);
+}
+
+/** Sends a REQUEST and waits for its ACK (bound) or NAK (thrown), from `serverId` when given. */
+async function requestLease(t: Transport, request: DhcpMessage, to: Destination, o: ExchangeOptions, serverId: IPv4 | undefined, deadline?: number): Promise<Bound> {
+  t.send(request, to);
+  const reply = await awaitReply(t, stopAt(o, deadline), o.signal, (r) => {
+    const type = messageType(r.msg);
+    const from = optIP(r.msg, Opt.ServerId);
+    return r.msg.xid === request.xid && (type === MsgType.Ack || type === MsgType.Nak) && (serverId === undefined || from === undefined || from === serverId);
+  });
   if (messageType(reply.msg) === MsgType.Nak) throw nak(reply.msg);
   return bind(reply.msg, reply.srcMac);
 }
@@ -225,18 +226,7 @@ export async function renew(t: Transport, lease: Bound, o: ExchangeOptions, unic
   const request = baseMessage(t, MsgType.Request, o, { ciaddr: lease.ack.yiaddr });
   addLeaseOptions(request, o);
   const to = unicast ? { ip: lease.serverId, mac: lease.serverMac, src: lease.ack.yiaddr } : { ip: BROADCAST, mac: BROADCAST_MAC, src: lease.ack.yiaddr };
-  t.send(request, to);
-  const reply = await awaitReply(
-    t,
-    stopAt(o, deadline),
-    o.signal,
-    (r) =>
-      r.msg.xid === request.xid &&
-      (messageType(r.msg) === MsgType.Ack || messageType(r.msg) === MsgType.Nak) &&
-      (!unicast || optIP(r.msg, Opt.ServerId) === undefined || optIP(r.msg, Opt.ServerId) === lease.serverId),
-  );
-  if (messageType(reply.msg) === MsgType.Nak) throw nak(reply.msg);
-  return bind(reply.msg, reply.srcMac);
+  return requestLease(t, request, to, o, unicast ? lease.serverId : undefined, deadline);
 }
 
 /** RELEASE: unicast to the server, ciaddr and source = our address, server-id and client-id set. */
