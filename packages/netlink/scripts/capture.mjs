@@ -6,7 +6,8 @@
 // For the link kinds the host lacks, run it in the UML guest as well:
 //   node tools/kernel/run.mjs --out /tmp/uml -- sh -c 'node packages/netlink/scripts/capture.mjs > /tmp/uml/capture.txt'
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { parseStrace as parse } from './_strace.mjs';
 
 const A = 'cnicap-a';
 const B = 'cnicap-b';
@@ -73,22 +74,6 @@ const STEPS = [
   ['addr del v4', ['addr', 'del', '10.1.2.3/24', 'dev', 'vx0']],
   ['link del', ['link', 'del', 'vx0']],
 ];
-
-function parse(file) {
-  const out = [];
-  let cur = null;
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const call = line.match(/^\d+\s+(sendmsg|sendto|recvmsg|recvfrom)\(/);
-    if (call) {
-      cur = { dir: call[1].startsWith('send') ? 'send' : 'recv', hex: '' };
-      out.push(cur);
-      continue;
-    }
-    const dump = line.match(/^ \| [0-9a-f]{5}  ((?:[0-9a-f]{2} {1,2})+)/);
-    if (dump && cur) cur.hex += dump[1].replace(/\s+/g, '');
-  }
-  return out.filter((m) => m.hex);
-}
 
 const filter = process.argv[2];
 spawnSync('ip', ['netns', 'del', A]);

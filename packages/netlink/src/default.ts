@@ -6,8 +6,10 @@ import * as bridge from './ops/bridge';
 import * as ethtool from './ops/ethtool';
 import * as garp from './ops/garp';
 import * as link from './ops/link';
+import * as filter from './ops/filter';
 import * as neigh from './ops/neigh';
 import * as pkgip from './ops/pkgip';
+import * as qdisc from './ops/qdisc';
 import * as route from './ops/route';
 import * as rule from './ops/rule';
 import * as settle from './ops/settle';
@@ -83,6 +85,16 @@ export const neighDel = bind(neigh.neighDel);
 export const ruleList = bind(rule.ruleList);
 export const ruleAdd = bind(rule.ruleAdd);
 export const ruleDel = bind(rule.ruleDel);
+
+export const qdiscList = bind(qdisc.qdiscList);
+export const qdiscAdd = bind(qdisc.qdiscAdd);
+export const qdiscReplace = bind(qdisc.qdiscReplace);
+export const qdiscChange = bind(qdisc.qdiscChange);
+export const qdiscDel = bind(qdisc.qdiscDel);
+export const filterList = bind(filter.filterList);
+export const filterAdd = bind(filter.filterAdd);
+export const filterReplace = bind(filter.filterReplace);
+export const filterDel = bind(filter.filterDel);
 
 export const tuntapAdd = bind(tuntap.tuntapAdd);
 export const linkDriverInfo = bind(ethtool.linkDriverInfo);

@@ -6,8 +6,10 @@ import * as bridge from './ops/bridge';
 import * as ethtool from './ops/ethtool';
 import * as garp from './ops/garp';
 import * as link from './ops/link';
+import * as filter from './ops/filter';
 import * as neigh from './ops/neigh';
 import * as pkgip from './ops/pkgip';
+import * as qdisc from './ops/qdisc';
 import * as route from './ops/route';
 import * as rule from './ops/rule';
 import * as settle from './ops/settle';
@@ -119,6 +121,16 @@ export class NetlinkHandle implements OpsContext {
   ruleList = method(rule.ruleList);
   ruleAdd = method(rule.ruleAdd);
   ruleDel = method(rule.ruleDel);
+
+  qdiscList = method(qdisc.qdiscList);
+  qdiscAdd = method(qdisc.qdiscAdd);
+  qdiscReplace = method(qdisc.qdiscReplace);
+  qdiscChange = method(qdisc.qdiscChange);
+  qdiscDel = method(qdisc.qdiscDel);
+  filterList = method(filter.filterList);
+  filterAdd = method(filter.filterAdd);
+  filterReplace = method(filter.filterReplace);
+  filterDel = method(filter.filterDel);
 
   tuntapAdd = method(tuntap.tuntapAdd);
   linkDriverInfo = method(ethtool.linkDriverInfo);

@@ -66,6 +66,15 @@ export {
   ruleList,
   ruleAdd,
   ruleDel,
+  qdiscList,
+  qdiscAdd,
+  qdiscReplace,
+  qdiscChange,
+  qdiscDel,
+  filterList,
+  filterAdd,
+  filterReplace,
+  filterDel,
   tuntapAdd,
   linkDriverInfo,
   settleAddresses,
@@ -92,6 +101,7 @@ export type {
   BridgeSpec,
   VlanSpec,
   DummySpec,
+  IfbSpec,
   VrfSpec,
   GenericLinkSpec,
   NetnsTarget,
@@ -106,5 +116,27 @@ export type { Route, RouteSpec, RouteFilter, RouteNextHop, RouteNextHopSpec } fr
 export type { BridgePortData, BridgeVlanInfo } from './codec/bridge';
 export type { LinkStats, LinkKindData } from './codec/link';
 export type { MacvlanMode, IpvlanMode, IpvlanFlag, MacvlanData, IpvlanData, VlanData, VrfData, BridgeData, TunData } from './codec/link-kinds';
+export type { Qdisc, QdiscSpec, QdiscRef, QdiscData, TbfQdiscSpec, IngressQdiscSpec, GenericQdiscSpec } from './ops/qdisc';
+export type {
+  Filter,
+  FilterSpec,
+  FilterRef,
+  FilterData,
+  FilterProtocol,
+  U32FilterSpec,
+  GenericFilterSpec,
+  ActionSpec,
+  MirredActionSpec,
+  GenericActionSpec,
+} from './ops/filter';
+export { pschedClock } from './ops/psched';
+export { bandwidthTbf, BANDWIDTH_LATENCY_MS, type BandwidthTbf } from './tc-bandwidth';
+export { parseHandle, formatHandle, makeHandle, TC_H, type TcHandle, type TcStats } from './codec/tc';
+export { tbfBurst, tbfLatency, tbfFromTcArgs, type TbfOptions, type TbfData, type TcTbfArgs } from './codec/qdisc-tbf';
+export { parsePsched, DEFAULT_PSCHED, time2tick, tick2time, type PschedClock } from './codec/tc-clock';
+export { U32_MATCH_ALL, type U32Sel, type U32Key, type U32Data } from './codec/filter-u32';
+export type { TcAction, ActionData } from './codec/action';
+export type { TcActName } from './codec/action-gen';
+export type { MirredEaction, MirredData } from './codec/action-mirred';
 export { parseIP, formatIP, parseCIDR, parseMAC, formatMAC, tryParseIP } from './codec/ip';
 export * as codec from './codec/index';

@@ -130,6 +130,11 @@ export interface DummySpec extends LinkCommon {
   kind: 'dummy';
 }
 
+/** An intermediate functional block: traffic redirected to it (tc mirred) passes its qdiscs. */
+export interface IfbSpec extends LinkCommon {
+  kind: 'ifb';
+}
+
 export interface VrfSpec extends LinkCommon {
   kind: 'vrf';
   table: number;
@@ -150,6 +155,7 @@ export type LinkSpec =
   | BridgeSpec
   | VlanSpec
   | DummySpec
+  | IfbSpec
   | VrfSpec
   | GenericLinkSpec;
 

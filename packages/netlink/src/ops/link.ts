@@ -155,7 +155,8 @@ function kindData(ctx: OpsContext, spec: LinkSpec): { kind: string; data?: LinkK
       return Object.keys(opts).length ? { kind: 'bridge', data: { ...opts, kind: 'bridge' } } : { kind: 'bridge' };
     }
     case 'dummy':
-      return { kind: 'dummy' };
+    case 'ifb':
+      return { kind: spec.kind };
     case 'generic': {
       const out: { kind: string; data?: LinkKindData; parent?: number } = { kind: spec.linkKind };
       if (spec.data) out.data = { kind: spec.linkKind, raw: spec.data };
