@@ -134,4 +134,17 @@ describe('dhcp with dnsmasq', () => {
     await until('the lease to be dropped', 12_000, () => daemon.proc.output.includes('ctr-dnsmasq-3/dhcpnet/eth0: namespace'));
     expect((await daemonLeases(bin, socket())).some((l) => l.clientId.startsWith('ctr-dnsmasq-3/'))).toBe(false);
   }, 180_000);
+
+  it('three pods at once: three leases, each on its own packet socket', async () => {
+    const pods = [lan.addPod(), lan.addPod(), lan.addPod()];
+    const conf = netConf(socket());
+    const adds = await Promise.all(pods.map((p, i) => cni('ts', bin, 'ADD', { containerId: `ctr-many-${i}`, netns: p.path }, conf)));
+    const addrs = adds.map((a) => (a.json as { ips: { address: string }[] }).ips[0]!.address);
+    expect(adds.map((a) => a.code)).toEqual([0, 0, 0]);
+    expect(new Set(addrs).size).toBe(3);
+    const leases = dnsmasqLeases(server);
+    for (const [i, p] of pods.entries()) expect(leases.find((l) => l.ip === addrs[i]!.split('/')[0])?.mac).toBe(p.mac);
+    await Promise.all(pods.map((p, i) => cni('ts', bin, 'DEL', { containerId: `ctr-many-${i}`, netns: p.path }, conf)));
+    await until('all three released', 5_000, () => addrs.every((a) => !dnsmasqLeases(server).some((l) => l.ip === a.split('/')[0])));
+  }, 180_000);
 });
