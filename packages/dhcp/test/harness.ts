@@ -77,6 +77,15 @@ export class Lan {
     return pod;
   }
 
+  /** A pod namespace with no link in it (a main plugin will make one). */
+  addEmptyPod(): Pod {
+    const ns = uniqueName(`pod${this.n++}`);
+    createNetns(ns);
+    const pod = { ns, path: netnsPath(ns), mac: '' };
+    this.pods.push(pod);
+    return pod;
+  }
+
   /** What a main plugin does with the IPAM result: the address on the interface. */
   configure(pod: Pod, address: string, ifname = 'eth0'): void {
     must('ip', ['-n', pod.ns, 'addr', 'replace', address, 'dev', ifname]);

@@ -63,16 +63,21 @@ let where: Presence;
 let downs: string[];
 const services: DhcpService[] = [];
 
-function service(): DhcpService {
+let seenNetns: string[] = [];
+
+function service(hostPrefix = ''): DhcpService {
   const s = new DhcpService({
-    hostPrefix: '',
+    hostPrefix,
     timeoutMs: 100,
     resendMaxMs: 62_000,
     resendTimeoutMs: 400,
     broadcast: false,
     stateDir: dir,
     log: () => {},
-    openTransport: () => server.transport(),
+    openTransport: (netns) => {
+      seenNetns.push(netns);
+      return server.transport();
+    },
     presence: () => where,
     linkDown: (_ns, ifname) => void downs.push(ifname),
   });
@@ -98,6 +103,7 @@ beforeEach(() => {
   server = new FakeServer();
   where = 'present';
   downs = [];
+  seenNetns = [];
 });
 afterEach(async () => {
   for (const s of services.splice(0)) await s.shutdown();
@@ -170,6 +176,13 @@ describe('DhcpService', () => {
     await b.release(args({ containerId: 'one' }));
     expect(server.count(MsgType.Release)).toBe(1);
     expect(server.log.at(-1)!.to).toEqual({ ip: '10.5.0.1', mac: SRV_MAC, src: '10.5.0.7' });
+  });
+
+  it('-hostprefix goes in front of every namespace path', async () => {
+    const s = service('/host');
+    await s.allocate(args({ netns: '/var/run/netns/x' }));
+    expect(seenNetns).toEqual(['/host/var/run/netns/x']);
+    expect(s.status()[0]!.netns).toBe('/host/var/run/netns/x');
   });
 
   it("errors: upstream's texts, no lease kept", async () => {
