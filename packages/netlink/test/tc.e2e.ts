@@ -143,6 +143,13 @@ describe('traffic control', () => {
       h.qdiscAdd({ kind: 'ingress', link: 'tq0' });
       expect(h.qdiscList('tq0').find((x) => x.kind === 'ingress')).toMatchObject({ handle: 0xffff0000, ingress: true });
       h.qdiscDel({ link: 'tq0', parent: 'ingress' });
+      // clsact and its egress hook (ffff:fff3), as `tc filter add dev tq0 egress ...`
+      h.qdiscAdd({ kind: 'clsact', link: 'tq0' });
+      h.filterAdd({ kind: 'u32', link: 'tq0', parent: 'egress', priority: 5, protocol: 'ip', classid: '1:5' });
+      expect(tcJson(env.host.name, 'filter', 'show', 'dev', 'tq0', 'egress').at(-1)).toMatchObject({ protocol: 'ip', pref: 5, options: { flowid: '1:5' } });
+      expect(h.filterList('tq0', 'egress').map((f) => f.protocolName)).toEqual(['ip', 'ip', 'ip']);
+      expect(h.filterList('tq0', 'ingress')).toEqual([]);
+      h.qdiscDel({ link: 'tq0', parent: 'clsact' });
       h.qdiscDel({ link: 'tq0' });
       expect(h.qdiscList('tq0').map((x) => x.kind)).toEqual(['noqueue']);
       const gone = (() => {

@@ -91,8 +91,8 @@ export function decodeU32Sel(b: Buffer): U32Sel | undefined {
   };
 }
 
-/** A u32 filter node to send. */
-export interface U32Options {
+/** What a u32 node carries in both directions. */
+interface U32Common {
   sel?: U32Sel;
   /** the class (flowid) a match selects, a tc handle. */
   classid?: number;
@@ -101,19 +101,17 @@ export interface U32Options {
   hash?: number;
   /** the hash table a match continues in. */
   link?: number;
-  /** TCA_CLS_FLAGS_SKIP_HW / SKIP_SW. */
+  /** TCA_CLS_FLAGS_*: SKIP_HW / SKIP_SW when sent; IN_HW / NOT_IN_HW when read. */
   flags?: number;
+}
+
+/** A u32 filter node to send. */
+export interface U32Options extends U32Common {
   actions?: readonly ActionMessage[];
 }
 
 /** A u32 node as the kernel reports it: the hash table (divisor only) or a key node. */
-export interface U32Data {
-  sel?: U32Sel;
-  classid?: number;
-  divisor?: number;
-  hash?: number;
-  link?: number;
-  flags?: number;
+export interface U32Data extends U32Common {
   indev?: string;
   actions?: TcAction[];
 }
