@@ -178,6 +178,29 @@ describe('DhcpService', () => {
     expect(server.log.at(-1)!.to).toEqual({ ip: '10.5.0.1', mac: SRV_MAC, src: '10.5.0.7' });
   });
 
+  it('a DEL cancels an ADD still trying to get the same lease', async () => {
+    server.mode = 'silent';
+    const s = new DhcpService({
+      hostPrefix: '',
+      timeoutMs: 100,
+      resendMaxMs: 62_000,
+      resendTimeoutMs: 60_000,
+      broadcast: false,
+      stateDir: dir,
+      log: () => {},
+      openTransport: () => server.transport(),
+      presence: () => where,
+    });
+    services.push(s);
+    const add = s.allocate(args());
+    await sleep(300);
+    const start = Date.now();
+    await s.release(args());
+    await expect(add).rejects.toThrow('lease acquisition cancelled by DEL');
+    expect(Date.now() - start).toBeLessThan(1000);
+    expect(s.status()).toEqual([]);
+  });
+
   it('-hostprefix goes in front of every namespace path', async () => {
     const s = service('/host');
     await s.allocate(args({ netns: '/var/run/netns/x' }));

@@ -47,6 +47,8 @@ export interface LeaseStatus {
 export class DhcpService {
   private readonly leases = new Map<string, Lease>();
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** acquisitions in flight, by client id: a DEL for the same key cancels them */
+  private readonly acquiring = new Map<string, AbortController>();
   private readonly store: LeaseStore;
   private readonly settings: LeaseSettings;
   private stopping = false;
@@ -148,18 +150,21 @@ export class DhcpService {
       throw err;
     }
     let bound: Bound;
+    const abort = new AbortController();
+    this.acquiring.set(key.clientId, abort);
     try {
       const deadline = Date.now() + this.o.resendTimeoutMs;
       // A link just set up needs a moment for carrier; a DISCOVER sent before is lost.
       await this.carrier(key, Math.min(2000, this.o.timeoutMs));
       bound = await withRetries(
-        (d) => discoverAndRequest(t, { clientId: key.clientId, options, broadcast: this.o.broadcast, timeoutMs: this.o.timeoutMs }, d),
-        { deadline, resendMaxMs: this.o.resendMaxMs, log: (m) => this.o.log(`${key.clientId}: ${m}`) },
+        (d) => discoverAndRequest(t, { clientId: key.clientId, options, broadcast: this.o.broadcast, timeoutMs: this.o.timeoutMs, signal: abort.signal }, d),
+        { deadline, resendMaxMs: this.o.resendMaxMs, log: (m) => this.o.log(`${key.clientId}: ${m}`), signal: abort.signal },
       );
     } catch (err) {
       if (err instanceof NoMoreTriesError) this.o.log(`${key.clientId}: no lease within ${this.o.resendTimeoutMs / 1000}s`);
       throw err;
     } finally {
+      this.acquiring.delete(key.clientId);
       t.close();
     }
     const lease = this.adopt({ key, options, bound });
@@ -205,6 +210,8 @@ export class DhcpService {
   async release(args: CmdArgs): Promise<void> {
     const conf = this.conf(args);
     const clientId = clientIdOf(args.containerId, conf.name, args.ifname);
+    // An ADD still trying to get this lease gives up (upstream cancels its backoff on Release too).
+    this.acquiring.get(clientId)?.abort(new Error('lease acquisition cancelled by DEL'));
     await this.serial(clientId, async () => {
       const lease = this.leases.get(clientId);
       if (!lease) return;

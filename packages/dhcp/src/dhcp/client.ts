@@ -46,8 +46,8 @@ export interface Reply {
 export interface Transport {
   readonly mac: Uint8Array;
   send(msg: DhcpMessage, to: Destination): void;
-  /** The next BOOTREPLY addressed to our hardware address, or undefined once `deadline` (ms epoch) passes. */
-  recv(deadline: number): Promise<Reply | undefined>;
+  /** The next BOOTREPLY addressed to our hardware address, or undefined once `deadline` (ms epoch) passes or `signal` aborts. */
+  recv(deadline: number, signal?: AbortSignal): Promise<Reply | undefined>;
   close(): void;
 }
 
@@ -67,8 +67,9 @@ export class PacketTransport implements Transport {
     sendDatagram(this.link, to.mac, buildUdp(to.src, to.ip, CLIENT_PORT, SERVER_PORT, encodeMessage(msg)));
   }
 
-  async recv(deadline: number): Promise<Reply | undefined> {
+  async recv(deadline: number, signal?: AbortSignal): Promise<Reply | undefined> {
     for (;;) {
+      if (signal?.aborted) return undefined;
       for (const r of receiveAll(this.link)) {
         const udp = parseUdp(r.datagram);
         if (!udp || udp.dstPort !== CLIENT_PORT) continue;
@@ -83,7 +84,7 @@ export class PacketTransport implements Transport {
       if (next) return next;
       const left = deadline - Date.now();
       if (left <= 0) return undefined;
-      await waitReadable(this.link, left);
+      await waitReadable(this.link, left, signal);
     }
   }
 
@@ -174,7 +175,8 @@ function addLeaseOptions(m: DhcpMessage, o: ExchangeOptions): void {
 async function awaitReply(t: Transport, deadline: number, signal: AbortSignal | undefined, match: (r: Reply) => boolean): Promise<Reply> {
   for (;;) {
     if (signal?.aborted) throw signal.reason;
-    const r = await t.recv(deadline);
+    const r = await t.recv(deadline, signal);
+    if (signal?.aborted) throw signal.reason;
     if (!r) throw new NoResponseError();
     if (match(r)) return r;
   }

@@ -253,12 +253,17 @@ class Poller {
     libc().write(this.efd, one, 8);
   }
 
-  waitReadable(fd: number, timeoutMs: number): Promise<boolean> {
+  waitReadable(fd: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     return new Promise((resolve) => {
       let set = this.waiters.get(fd);
       if (!set) this.waiters.set(fd, (set = new Set()));
+      const onAbort = () => {
+        done(false);
+        this.wake();
+      };
       const done = (readable: boolean) => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         set.delete(done);
         if (set.size === 0 && this.waiters.get(fd) === set) this.waiters.delete(fd);
         resolve(readable);
@@ -268,6 +273,7 @@ class Poller {
         this.wake();
       }, Math.max(0, timeoutMs));
       set.add(done);
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.start();
     });
   }
@@ -314,6 +320,6 @@ class Poller {
 const poller = new Poller();
 
 /** Resolves true when the link's socket may be readable, false after `timeoutMs`. */
-export function waitReadable(link: PacketLink, timeoutMs: number): Promise<boolean> {
-  return poller.waitReadable(link.fd, timeoutMs);
+export function waitReadable(link: PacketLink, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+  return poller.waitReadable(link.fd, timeoutMs, signal);
 }
