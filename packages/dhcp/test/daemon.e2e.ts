@@ -12,8 +12,8 @@ requireRoot('dhcp daemon e2e');
 
 let bin: string;
 let state: string;
-beforeAll(() => {
-  bin = makeBinDir();
+beforeAll(async () => {
+  bin = await makeBinDir();
   state = mkdtempSync(join(tmpdir(), 'cnits-dhcp-state-'));
 });
 afterAll(() => {

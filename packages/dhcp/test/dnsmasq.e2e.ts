@@ -34,7 +34,7 @@ const socket = () => join(bin, 'dhcp.sock');
 
 beforeAll(async () => {
   lan = new Lan('10.77.0');
-  bin = makeBinDir();
+  bin = await makeBinDir();
   state = mkdtempSync(join(tmpdir(), 'cnits-dhcp-state-'));
   server = await startDnsmasq(lan, { t1: 4, t2: 7 });
   daemon = await startDaemon('ts', bin, socket(), ['-statedir', state, '-timeout', '2s', '-resendtimeout', '20s']);

@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { socketAnswers } from '../src/daemon/run';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createNetns, deleteNetns, GO_DIR, must, NODE, netnsPath, ROOT, run, uniqueName } from '@cni-ts/testkit';
+import { bundlePlugin, createNetns, deleteNetns, GO_DIR, must, NODE, netnsPath, run, uniqueName } from '@cni-ts/testkit';
 
 export const GO_DHCP = join(GO_DIR, 'dhcp');
 
@@ -26,12 +26,14 @@ export async function until<T>(what: string, ms: number, fn: () => T | undefined
   }
 }
 
-/** A temp dir with our `dhcp` binary (from source) as a CNI_PATH entry. */
-export function makeBinDir(): string {
+/**
+ * A temp dir with our `dhcp` binary as a CNI_PATH entry: the plugin and daemon bundled into one
+ * file (as the build does), run by the workspace's Node.
+ */
+export async function makeBinDir(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'cnits-dhcp-'));
-  const entry = join(ROOT, 'packages/dhcp/test/entry.ts');
-  const hooks = join(ROOT, 'packages/cni/test/ts-hooks.mjs');
-  writeFileSync(join(dir, 'dhcp'), `#!/bin/sh\nexec ${NODE} --conditions=source --import ${hooks} ${entry} "$@"\n`);
+  const bundle = await bundlePlugin('dhcp', 'test/entry.ts');
+  writeFileSync(join(dir, 'dhcp'), `#!/bin/sh\nexec ${NODE} ${bundle} "$@"\n`);
   chmodSync(join(dir, 'dhcp'), 0o755);
   return dir;
 }

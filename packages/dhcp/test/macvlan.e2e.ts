@@ -25,7 +25,7 @@ beforeAll(async () => {
   must('ip', ['-n', lan.lan, 'link', 'add', 'mvparent', 'type', 'veth', 'peer', 'name', 'uplink']);
   must('ip', ['-n', lan.lan, 'link', 'set', 'uplink', 'master', 'br0', 'up']);
   must('ip', ['-n', lan.lan, 'link', 'set', 'mvparent', 'up']);
-  bin = makeBinDir();
+  bin = await makeBinDir();
   state = mkdtempSync(join(tmpdir(), 'cnits-dhcp-state-'));
   server = await startDnsmasq(lan, { t1: 60, t2: 100 });
   daemon = await startDaemon('ts', bin, join(bin, 'dhcp.sock'), ['-statedir', state, '-timeout', '2s', '-resendtimeout', '20s']);

@@ -40,7 +40,7 @@ beforeAll(async () => {
   // A test that cannot run is a failure: the oracle must be there.
   if (!existsSync(GO_DHCP)) throw new Error(`${GO_DHCP} missing: install containernetworking-plugins (tools/bootstrap.sh)`);
   lan = new Lan('10.79.0');
-  bin = makeBinDir();
+  bin = await makeBinDir();
   state = mkdtempSync(join(tmpdir(), 'cnits-dhcp-state-'));
   server = await startDnsmasq(lan, { t1: 60, t2: 100 });
   ours = await startDaemon('ts', bin, join(bin, 'ts.sock'), ['-statedir', state, '-timeout', '2s', '-resendtimeout', '6s']);

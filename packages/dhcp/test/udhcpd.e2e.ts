@@ -19,7 +19,7 @@ let daemon: Daemon;
 
 beforeAll(async () => {
   lan = new Lan('10.78.0');
-  bin = makeBinDir();
+  bin = await makeBinDir();
   state = mkdtempSync(join(tmpdir(), 'cnits-dhcp-state-'));
   server = await startUdhcpd(lan, 20);
   daemon = await startDaemon('ts', bin, join(bin, 'dhcp.sock'), ['-statedir', state, '-timeout', '2s', '-resendtimeout', '20s']);
