@@ -169,6 +169,29 @@ describe('the same requests as client-node', () => {
   });
 });
 
+describe('what whereabouts needs besides', () => {
+  it('a PATCH names its media type; the user agent and the namespace of the context; both paths agree', async () => {
+    const seen: Seen[] = [];
+    const port = await listen(createHttpServer(), seen);
+    const kc = file('ns-kubeconfig');
+    writeFileSync(
+      kc,
+      JSON.stringify({
+        clusters: [{ name: 'c', cluster: { server: `http://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } }],
+        users: [{ name: 'u', user: { token: 't' } }],
+        contexts: [{ name: 'x', context: { cluster: 'c', user: 'u', namespace: 'kube-system' } }],
+        'current-context': 'x',
+      }),
+    );
+    for (const client of [await loadKubeClient({ kubeconfig: kc, env: {}, userAgent: 'whereabouts-cni-ts', keepAlive: true }), await loadWithClientNode({ kubeconfig: kc, env: {}, userAgent: 'whereabouts-cni-ts' })]) {
+      expect(client!.namespace).toBe('kube-system');
+      await client!.request('PATCH', '/apis/x/v1/namespaces/kube-system/things/a', [{ op: 'test', path: '/a', value: null }], { contentType: 'application/json-patch+json' });
+      expect(seen.at(-1)!.headers['content-type']).toBe('application/json-patch+json');
+      expect(seen.at(-1)!.headers['user-agent']).toBe('whereabouts-cni-ts');
+    }
+  });
+});
+
 describe('errors and fallback', () => {
   it('a missing kubeconfig: the message client-node gives', async () => {
     const src = { kubeconfig: file('missing'), env: {} };

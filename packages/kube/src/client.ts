@@ -18,11 +18,15 @@ export type KubeObject = Record<string, unknown> & {
 export interface RequestOptions {
   /** Per-request deadline in milliseconds (default 30 s). */
   timeoutMs?: number;
+  /** The body's media type (default application/json; a PATCH names its patch format here). */
+  contentType?: string;
 }
 
 export interface KubeClient {
   /** Where requests go (for messages). */
   readonly server: string;
+  /** The current context's namespace (in-cluster: the service account's); undefined when none is set. */
+  readonly namespace?: string;
   request(method: string, path: string, body?: unknown, opts?: RequestOptions): Promise<KubeObject>;
 }
 
@@ -49,6 +53,10 @@ export interface ClientSource {
   env: Readonly<Record<string, string | undefined>>;
   /** The service account's files and the service address for the in-cluster configuration (tests). */
   inCluster?: InClusterPaths & { env?: Readonly<Record<string, string | undefined>> };
+  /** The User-Agent header (default multus-cni-ts). */
+  userAgent?: string;
+  /** Reuse connections across requests (default: a connection per request). */
+  keepAlive?: boolean;
 }
 
 const contextError = (src: ClientSource, err: unknown) =>
@@ -70,8 +78,8 @@ export async function loadKubeClient(src: ClientSource): Promise<KubeClient | un
     }
   }
   if (conn) {
-    const opts = new ConnectionOptions(conn);
-    return new HttpKubeClient(conn.server, (o) => opts.apply(o), 'own');
+    const opts = new ConnectionOptions(conn, src.keepAlive);
+    return new HttpKubeClient(conn.server, (o) => opts.apply(o), 'own', src.userAgent, conn.namespace);
   }
   return loadWithClientNode(src);
 }
@@ -88,20 +96,25 @@ export async function loadWithClientNode(src: ClientSource): Promise<KubeClient>
   }
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error(`GetK8sClient: failed to get context for the kubeconfig ${src.kubeconfig}: no current cluster`);
-  return new HttpKubeClient(cluster.server, (o) => kc.applyToHTTPSOptions(o), 'client-node');
+  const namespace = kc.getContextObject(kc.getCurrentContext())?.namespace;
+  return new HttpKubeClient(cluster.server, (o) => kc.applyToHTTPSOptions(o), 'client-node', src.userAgent, namespace || undefined);
 }
 
 type Apply = (opts: HttpsRequestOptions) => Promise<void>;
 
 class HttpKubeClient implements KubeClient {
   readonly server: string;
+  readonly namespace?: string;
   readonly #apply: Apply;
+  readonly #userAgent: string;
   /** Which path made this client (tests). */
   readonly via: 'own' | 'client-node';
-  constructor(server: string, apply: Apply, via: 'own' | 'client-node') {
+  constructor(server: string, apply: Apply, via: 'own' | 'client-node', userAgent = 'multus-cni-ts', namespace?: string) {
     this.server = server;
     this.#apply = apply;
     this.via = via;
+    this.#userAgent = userAgent;
+    this.namespace = namespace;
   }
 
   async request(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<KubeObject> {
@@ -114,8 +127,8 @@ class HttpKubeClient implements KubeClient {
     options.headers = {
       ...(options.headers as Record<string, string>),
       Accept: 'application/json',
-      'User-Agent': 'multus-cni-ts',
-      ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': String(payload.length) } : {}),
+      'User-Agent': this.#userAgent,
+      ...(payload ? { 'Content-Type': opts.contentType ?? 'application/json', 'Content-Length': String(payload.length) } : {}),
     };
     const mod = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;

@@ -26,6 +26,8 @@ export interface Connection {
   basic?: { username: string; password: string };
   /** as: the Impersonate-User header. */
   impersonate?: string;
+  /** The current context's namespace (in-cluster: the service account's namespace file). */
+  namespace?: string;
 }
 
 const bytes = (m: Material | undefined): Buffer | undefined => (!m ? undefined : 'file' in m ? readFileSync(m.file) : Buffer.from(m.data, 'base64'));
@@ -33,10 +35,13 @@ const bytes = (m: Material | undefined): Buffer | undefined => (!m ? undefined :
 /** One client's request options: its agent (made once) and its auth headers (each request). */
 export class ConnectionOptions {
   readonly conn: Connection;
+  readonly #keepAlive: boolean;
   #agent: HttpAgent | import('node:http').Agent | undefined;
 
-  constructor(conn: Connection) {
+  /** keepAlive: reuse connections across requests (a plugin that makes several in one command). */
+  constructor(conn: Connection, keepAlive = false) {
     this.conn = conn;
+    this.#keepAlive = keepAlive;
   }
 
   async apply(opts: RequestOptions): Promise<void> {
@@ -55,10 +60,11 @@ export class ConnectionOptions {
     if (conn.server.startsWith('http:')) {
       if (!conn.skipTLSVerify) throw new Error('HTTP protocol is not allowed when skipTLSVerify is not set or false');
       const { Agent } = await import('node:http');
-      return new Agent();
+      return new Agent({ keepAlive: this.#keepAlive });
     }
     const { Agent } = await import('node:https');
     return new Agent({
+      keepAlive: this.#keepAlive,
       ca: bytes(conn.ca),
       cert: bytes(conn.cert),
       key: bytes(conn.key),

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inClusterConnection, SERVICE_ACCOUNT_DIR } from './incluster';
 
@@ -17,5 +20,19 @@ describe('inClusterConnection', () => {
 
   it('takes ports 80, 8080 and 8001 for plain http, as client-node does', () => {
     expect(inClusterConnection({ KUBERNETES_SERVICE_HOST: 'api', KUBERNETES_SERVICE_PORT: '8080' }).server).toBe('http://api:8080');
+  });
+
+  it('the namespace: POD_NAMESPACE, else the service account namespace file', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cnits-incluster-'));
+    try {
+      const namespaceFile = path.join(dir, 'namespace');
+      writeFileSync(namespaceFile, 'kube-system\n');
+      const env = { KUBERNETES_SERVICE_HOST: 'api', KUBERNETES_SERVICE_PORT: '443' };
+      expect(inClusterConnection(env, { namespaceFile }).namespace).toBe('kube-system');
+      expect(inClusterConnection({ ...env, POD_NAMESPACE: 'other' }, { namespaceFile }).namespace).toBe('other');
+      expect(inClusterConnection(env, { namespaceFile: path.join(dir, 'missing') }).namespace).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

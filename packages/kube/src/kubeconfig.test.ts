@@ -25,6 +25,15 @@ const write = (name: string, text: string) => {
   return file;
 };
 
+describe('the current context namespace', () => {
+  it('is the context namespace when set, else undefined', () => {
+    const base = doc({ 'insecure-skip-tls-verify': true }, { token: 't' });
+    expect(connectionFromKubeconfig(base, dir)?.namespace).toBeUndefined();
+    const withNs = { ...base, contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u', namespace: 'kube-system' } }] };
+    expect(connectionFromKubeconfig(withNs, dir)?.namespace).toBe('kube-system');
+  });
+});
+
 describe('readKubeconfig', () => {
   it('reads YAML as the thick entrypoint writes it', async () => {
     const file = write(

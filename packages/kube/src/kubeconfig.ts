@@ -129,6 +129,7 @@ function resolve(doc: unknown, baseDir: string): Connection {
     fallbackUnless(typeof user.username === 'string' && typeof user.password === 'string', 'username without a password');
     conn.basic = { username: user.username, password: user.password };
   }
+  if (typeof context.namespace === 'string' && context.namespace) conn.namespace = context.namespace;
   if (present(user.as)) {
     fallbackUnless(typeof user.as === 'string', 'as is not a string');
     conn.impersonate = user.as;
