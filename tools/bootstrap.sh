@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 PNPM_VERSION=$(node -p "require('./package.json').packageManager.split('@')[1]")
 APT_PACKAGES=(iproute2 iptables nftables iputils-ping user-mode-linux busybox-static kmod dnsmasq-base
-  containernetworking-plugins jq podman runc containerd binutils openssl systemd)
+  containernetworking-plugins jq podman runc containerd binutils openssl systemd etcd-server)
 
 need_apt=0
 for p in "${APT_PACKAGES[@]}"; do
@@ -22,6 +22,9 @@ if [ "$need_apt" = 1 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${APT_PACKAGES[@]}" >/dev/null
+  # etcd-server is for the whereabouts tests, which start their own clusters on free ports: the
+  # packaged service (127.0.0.1:2379) is not needed.
+  if command -v systemctl >/dev/null && systemctl is-enabled etcd >/dev/null 2>&1; then systemctl disable --now etcd >/dev/null 2>&1 || true; fi
 fi
 
 if [ "$(pnpm --version 2>/dev/null || true)" != "$PNPM_VERSION" ]; then
