@@ -188,6 +188,8 @@ describe('what whereabouts needs besides', () => {
       await client!.request('PATCH', '/apis/x/v1/namespaces/kube-system/things/a', [{ op: 'test', path: '/a', value: null }], { contentType: 'application/json-patch+json' });
       expect(seen.at(-1)!.headers['content-type']).toBe('application/json-patch+json');
       expect(seen.at(-1)!.headers['user-agent']).toBe('whereabouts-cni-ts');
+      await client!.request('GET', '/apis/x/v1/things?limit=500&labelSelector=a%3Db');
+      expect(seen.at(-1)!.url).toBe('/apis/x/v1/things?limit=500&labelSelector=a%3Db');
     }
   });
 });

@@ -119,8 +119,10 @@ class HttpKubeClient implements KubeClient {
 
   async request(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<KubeObject> {
     const url = new URL(path, this.server.endsWith('/') ? this.server : `${this.server}/`);
-    // The server may carry a path prefix (a proxy); keep it.
-    url.pathname = `${new URL(this.server).pathname.replace(/\/$/, '')}${path}`;
+    // The server may carry a path prefix (a proxy); keep it. A query (`?limit=500`) stays a query.
+    const q = path.indexOf('?');
+    url.pathname = `${new URL(this.server).pathname.replace(/\/$/, '')}${q < 0 ? path : path.slice(0, q)}`;
+    url.search = q < 0 ? '' : path.slice(q);
     const options: HttpsRequestOptions = { method, headers: {} };
     await this.#apply(options);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
