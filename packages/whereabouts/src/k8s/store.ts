@@ -73,7 +73,11 @@ export class KubernetesStore implements Store {
 
   /** getPool: the pool of a range, created (as whereabouts creates it) when absent. */
   async #pool(range: IpRange, create: boolean): Promise<PoolView | undefined> {
-    const name = poolName(range.cidr, this.#opts.networkName);
+    return this.#poolNamed(poolName(range.cidr, this.#opts.networkName), create ? range.cidr : undefined);
+  }
+
+  /** A pool by name; created for `cidr` when absent and `cidr` is given. */
+  async #poolNamed(name: string, cidr?: string): Promise<PoolView | undefined> {
     const get = async () => {
       try {
         return await this.#req('GET', poolPath(this.namespace, name));
@@ -83,10 +87,10 @@ export class KubernetesStore implements Store {
       }
     };
     let obj = await get();
-    if (!obj && create) {
+    if (!obj && cidr) {
       try {
-        await this.#req('POST', poolsPath(this.namespace), newPool(name, range.cidr));
-        this.#log.debug(`created IPPool ${this.namespace}/${name} for ${range.cidr}`);
+        await this.#req('POST', poolsPath(this.namespace), newPool(name, cidr));
+        this.#log.debug(`created IPPool ${this.namespace}/${name} for ${cidr}`);
       } catch (err) {
         if (!isConflict(err)) throw new Fatal(`k8s create error: ${why(err)}`, { cause: err });
       }
@@ -138,18 +142,19 @@ export class KubernetesStore implements Store {
   }
 
   /** Deletes a reservation, only the one seen (uid precondition); a missing one is fine. */
-  async #unclaim(name: string, uid: string): Promise<void> {
+  async #unclaim(name: string, uid: string): Promise<boolean> {
     try {
       await this.#req('DELETE', reservationPath(this.namespace, name), { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid } });
+      return true;
     } catch (err) {
-      if (isNotFound(err) || isConflict(err)) return;
+      if (isNotFound(err) || isConflict(err)) return false;
       throw err;
     }
   }
 
   /** The reservation of an address released from a pool, deleted when it is that allocation's. */
-  async #releaseClaim(r: Reservation): Promise<void> {
-    const name = reservationName(r.ip, this.#opts.networkName);
+  async #releaseClaim(r: Reservation, networkName = this.#opts.networkName): Promise<void> {
+    const name = reservationName(r.ip, networkName);
     let cur: ReservationView;
     try {
       cur = readReservation(await this.#req('GET', reservationPath(this.namespace, name)));
@@ -300,25 +305,38 @@ export class KubernetesStore implements Store {
   }
 
   async remove(range: IpRange, r: Reservation, deadline: number): Promise<boolean> {
+    return this.removeFromPool(poolName(range.cidr, this.#opts.networkName), r, this.#opts.networkName, deadline);
+  }
+
+  /**
+   * Removes one allocation of pool `name` if it is still there unchanged (GC, the reconciler),
+   * and its reservation (named under `networkName`) when that is the same pod's.
+   */
+  async removeFromPool(name: string, r: Reservation, networkName: string, deadline: number): Promise<boolean> {
     let last = '';
     const outage = new Outage(this.#opts.unavailableMs ?? UNAVAILABLE_MS);
     const out = await retry(
       { attempts: this.#attempts, deadline, maxMs: 100 },
       () =>
         this.#step(async () => {
-          const pool = await this.#pool(range, false);
+          const pool = await this.#poolNamed(name);
           const cur = pool?.reservations.find((x) => ipText(x.ip) === ipText(r.ip) && x.containerID === r.containerID && x.podRef === r.podRef && x.ifname === r.ifname);
           if (!pool || !cur) return { removed: false };
           if (!(await this.#removeEntry(pool, cur))) {
             last = `IPPool ${pool.name} changed while ${ipText(r.ip)} was being removed`;
             return undefined;
           }
-          if (this.#opts.overlappingRanges) await this.#releaseClaim(cur);
+          await this.#releaseClaim(cur, networkName);
           return { removed: true };
         }, (m) => (last = m), outage),
       () => last,
     );
     return out.removed;
+  }
+
+  /** Deletes a reservation object if it is still the one seen (uid); false when it was not. */
+  deleteReservation(name: string, uid: string): Promise<boolean> {
+    return this.#unclaim(name, uid);
   }
 
   async whereIs(r: Reservation, node: string): Promise<'here' | 'elsewhere' | 'gone'> {
