@@ -140,3 +140,35 @@ export type { TcActName } from './codec/action-gen';
 export type { MirredEaction, MirredData } from './codec/action-mirred';
 export { parseIP, formatIP, parseCIDR, parseMAC, formatMAC, tryParseIP } from './codec/ip';
 export * as codec from './codec/index';
+export {
+  NetfilterHandle,
+  openNetfilterHandle,
+  defaultNetfilterHandle,
+  nftCommit,
+  nftGenId,
+  nftListTables,
+  nftListChains,
+  nftListRules,
+  nftFindRules,
+  nftListSets,
+  nftListElements,
+  conntrackList,
+  conntrackDelete,
+} from './netfilter';
+export { NftTransaction, isGenerationChanged, type NftRuleSpec, type NftRuleRef, type NftTableRef, type NfContext } from './ops/nftables';
+export type { ConntrackFilter } from './ops/conntrack';
+export type { ConntrackEntry, ConntrackTuple } from './codec/conntrack';
+export type { NftTable } from './codec/nft/table';
+export type { NftChain, NftChainRef, NftHook, NftChainType } from './codec/nft/chain';
+export type { NftRule } from './codec/nft/rule';
+export type { NftSet, NftSetRef, NftSetFlag } from './codec/nft/set';
+export type { NftSetElem, NftElemsTarget } from './codec/nft/setelem';
+export type { NftExpr, NftMetaKey, NftCtKey } from './codec/nft/expr';
+export type { NftVerdict } from './codec/nft/data';
+export type { NftFamily } from './codec/nft/nfgen';
+export { NFT_TYPE } from './codec/nft/constants';
+export type { NftSetHandle } from './codec/nft/match';
+export { exprsEqual as nftExprsEqual, normalizeExprs as nftNormalizeExprs } from './codec/nft/compare';
+export * as nftMatch from './codec/nft/match';
+export * as nftStmt from './codec/nft/stmt';
+export * as nftSets from './codec/nft/sets';

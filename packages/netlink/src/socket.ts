@@ -1,7 +1,7 @@
 import { NetlinkError, SyscallError } from './errors';
 import { libc } from './_libc';
 import { AF_NETLINK, NETLINK_OPT, NETLINK_ROUTE, NLM_F, NLMSG, SOL_NETLINK } from './codec/constants';
-import { decodeDone, decodeError } from './codec/error';
+import { decodeDone, decodeError, type NlError } from './codec/error';
 import { encodeNlmsg, parseNlmsgs, type NlMsg } from './codec/nlmsg';
 
 const SOCK_RAW = 3;
@@ -10,6 +10,8 @@ const SOL_SOCKET = 1;
 const SO_SNDBUF = 7;
 const SO_RCVBUF = 8;
 const SO_RCVTIMEO = 20;
+const SO_SNDBUFFORCE = 32;
+const MSG_DONTWAIT = 0x40;
 const MSG_TRUNC = 0x20;
 const EINTR = 4;
 const EAGAIN = 11;
@@ -27,11 +29,21 @@ export interface SocketOptions {
   timeoutMs?: number;
   /** how often a dump is restarted when the kernel flags it inconsistent (NLM_F_DUMP_INTR); default 5. */
   dumpRetries?: number;
+  /** netlink protocol: NETLINK_ROUTE (0, the default) or NETLINK_NETFILTER (12). */
+  protocol?: number;
+}
+
+/** One message of a batch: the socket adds REQUEST and the sequence number. */
+export interface BatchMessage {
+  type: number;
+  flags: number;
+  body: Buffer;
 }
 
 // Kernel dump chunks are at most 32 KiB unless we ask for more; single replies can be larger
 // (a link with many VFs), so leave generous room. MSG_TRUNC tells us if it was not enough.
 const RECV_BUF = 256 * 1024;
+const SNDBUF_DEFAULT = 1 << 18;
 
 let seqBase = (Date.now() ^ (process.pid << 8)) >>> 0;
 
@@ -40,8 +52,11 @@ export interface NetlinkTransport {
   readonly fd: number;
   /** sends one datagram; returns its length or -errno. */
   send(msg: Buffer): number;
-  /** receives one datagram into buf; returns its full length (MSG_TRUNC semantics) or -errno. */
-  recv(buf: Buffer): number;
+  /**
+   * receives one datagram into buf; returns its full length (MSG_TRUNC semantics) or -errno.
+   * With `dontWait`, -EAGAIN at once when nothing is queued.
+   */
+  recv(buf: Buffer, dontWait?: boolean): number;
   close(): void;
 }
 
@@ -56,8 +71,8 @@ function kernelTransport(fd: number): NetlinkTransport {
       const n = c.sendto(open, msg, msg.length, 0, null, 0);
       return n < 0 ? -c.errno() : n;
     },
-    recv: (buf) => {
-      const n = c.recvfrom(open, buf, buf.length, MSG_TRUNC, null, null);
+    recv: (buf, dontWait) => {
+      const n = c.recvfrom(open, buf, buf.length, MSG_TRUNC | (dontWait ? MSG_DONTWAIT : 0), null, null);
       return n < 0 ? -c.errno() : n;
     },
     close: () => {
@@ -69,7 +84,7 @@ function kernelTransport(fd: number): NetlinkTransport {
 }
 
 /**
- * A blocking NETLINK_ROUTE socket. It stays bound to the namespace it was opened in, so a socket
+ * A blocking netlink socket (NETLINK_ROUTE unless `protocol` says otherwise). It stays bound to the namespace it was opened in, so a socket
  * opened inside a container's netns can be used from anywhere without switching again.
  */
 export class NetlinkSocket {
@@ -86,7 +101,7 @@ export class NetlinkSocket {
   /** Opens a socket in the calling thread's current namespace. */
   static open(opts: SocketOptions = {}): NetlinkSocket {
     const c = libc();
-    const fd = c.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    const fd = c.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, opts.protocol ?? NETLINK_ROUTE);
     if (fd < 0) throw new SyscallError(c.errno(), 'opening netlink socket');
     try {
       const addr = Buffer.alloc(12);
@@ -101,7 +116,7 @@ export class NetlinkSocket {
       const size = Buffer.alloc(4);
       size.writeInt32LE(1 << 20);
       c.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, size, 4);
-      size.writeInt32LE(1 << 18);
+      size.writeInt32LE(SNDBUF_DEFAULT);
       c.setsockopt(fd, SOL_SOCKET, SO_SNDBUF, size, 4);
       const ms = opts.timeoutMs ?? 10_000;
       const tv = Buffer.alloc(16);
@@ -193,6 +208,43 @@ export class NetlinkSocket {
       const { msgs, interrupted } = this.#dumpOnce(type, body, ctx);
       if (!interrupted || attempt >= this.#dumpRetries) return msgs;
     }
+  }
+
+  /**
+   * Sends `msgs` as one datagram (an nfnetlink batch) and returns the sequence number given to each
+   * and the kernel's answer to each one that got an answer (an ACK is `errno` 0). The kernel handles
+   * a datagram sent to it inside sendmsg() itself, so every answer is queued once send returns:
+   * they are drained without blocking, as nft does. Messages that asked for no ACK and succeeded
+   * have no answer.
+   */
+  batch(msgs: readonly BatchMessage[], ctx: OpContext): { seqs: number[]; answers: Map<number, NlError> } {
+    const seqs = msgs.map(() => this.#nextSeq());
+    const dgram = Buffer.concat(msgs.map((m, i) => encodeNlmsg(m.type, m.flags | NLM_F.REQUEST, seqs[i]!, 0, m.body)));
+    if (dgram.length > SNDBUF_DEFAULT) this.#growSndbuf(dgram.length);
+    this.#send(dgram, ctx);
+    const ours = new Set(seqs);
+    const answers = new Map<number, NlError>();
+    for (;;) {
+      const n = this.#io.recv(this.#buf, true);
+      if (n < 0) {
+        if (-n === EINTR) continue;
+        if (-n === EAGAIN) return { seqs, answers };
+        throw new NetlinkError(-n, ctx.op, ctx.object);
+      }
+      if (n > this.#buf.length) {
+        throw new NetlinkError(EBADMSG, ctx.op, ctx.object, { extack: `reply of ${n} bytes truncated` });
+      }
+      for (const m of parseNlmsgs(Buffer.from(this.#buf.subarray(0, n)))) {
+        if (m.type === NLMSG.ERROR && ours.has(m.seq)) answers.set(m.seq, decodeError(m));
+      }
+    }
+  }
+
+  /** A batch bigger than the send buffer would fail with EMSGSIZE: make room (root may exceed wmem_max). */
+  #growSndbuf(len: number): void {
+    const size = Buffer.alloc(4);
+    size.writeInt32LE(Math.min(len * 2, 0x7fffffff));
+    libc().setsockopt(this.#io.fd, SOL_SOCKET, SO_SNDBUFFORCE, size, 4);
   }
 
   #dumpOnce(type: number, body: Buffer, ctx: OpContext): { msgs: NlMsg[]; interrupted: boolean } {

@@ -19,3 +19,5 @@ export * from './filter-u32';
 export * from './action';
 export * from './action-gen';
 export * from './action-mirred';
+export * as nft from './nft/index';
+export * from './conntrack';

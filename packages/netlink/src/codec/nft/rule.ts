@@ -1,0 +1,64 @@
+// nf_tables rules (NFT_MSG_NEWRULE / GETRULE / DELRULE): a chain's list of expressions, with a
+// handle the kernel assigns and a comment in the userdata (NFTNL_UDATA_RULE_COMMENT, as nft writes it).
+import type { Attr } from '../attr';
+import { NFTA_RULE } from './constants';
+import { decodeExprs, encodeExprs, type NftExpr } from './expr';
+import { dedupGuards } from './match';
+import { be32, be64, bodyAttrs, encodeNftBody, familyName, familyNumber, get, raw, str, type NftFamily } from './nfgen';
+import { commentUserdata, userdataComment } from './udata';
+
+export interface NftRule {
+  family: NftFamily;
+  table: string;
+  chain: string;
+  exprs: NftExpr[];
+  comment?: string;
+  /** assigned by the kernel; given to replace a rule */
+  handle?: number;
+  /** add after / insert before the rule with this handle */
+  position?: number;
+  /** transaction id (NFTA_RULE_ID) */
+  id?: number;
+}
+
+/**
+ * A rule to add or replace: table, chain, handle, expressions, position, userdata (nft's order).
+ * A repeated protocol check is dropped from the expressions, as nft does (dedupGuards).
+ */
+export function encodeRule(r: NftRule): Buffer {
+  const attrs: Attr[] = [str(NFTA_RULE.TABLE, r.table), str(NFTA_RULE.CHAIN, r.chain)];
+  if (r.handle !== undefined) attrs.push(be64(NFTA_RULE.HANDLE, r.handle));
+  attrs.push(encodeExprs(NFTA_RULE.EXPRESSIONS, dedupGuards(r.exprs)));
+  if (r.position !== undefined) attrs.push(be64(NFTA_RULE.POSITION, r.position));
+  const ud = commentUserdata(r.comment);
+  if (ud) attrs.push(raw(NFTA_RULE.USERDATA, ud));
+  if (r.id !== undefined) attrs.push(be32(NFTA_RULE.ID, r.id));
+  return encodeNftBody(familyNumber(r.family), attrs);
+}
+
+/** Rules by location: a table's (flush table), a chain's (flush chain), or one by handle (delete). */
+export function encodeRuleRef(family: NftFamily, table?: string, chain?: string, handle?: number): Buffer {
+  const attrs: Attr[] = [];
+  if (table !== undefined) attrs.push(str(NFTA_RULE.TABLE, table));
+  if (chain !== undefined) attrs.push(str(NFTA_RULE.CHAIN, chain));
+  if (handle !== undefined) attrs.push(be64(NFTA_RULE.HANDLE, handle));
+  return encodeNftBody(familyNumber(family), attrs);
+}
+
+export function decodeRule(data: Buffer): NftRule {
+  const { nfgen, attrs } = bodyAttrs(data);
+  const exprs = attrs.get(NFTA_RULE.EXPRESSIONS);
+  const r: NftRule = {
+    family: familyName(nfgen.family),
+    table: attrs.str(NFTA_RULE.TABLE) ?? '',
+    chain: attrs.str(NFTA_RULE.CHAIN) ?? '',
+    exprs: exprs ? decodeExprs(exprs) : [],
+  };
+  const handle = get.be64(attrs, NFTA_RULE.HANDLE);
+  if (handle !== undefined) r.handle = handle;
+  const position = get.be64(attrs, NFTA_RULE.POSITION);
+  if (position !== undefined) r.position = position;
+  const comment = userdataComment(attrs.get(NFTA_RULE.USERDATA));
+  if (comment !== undefined) r.comment = comment;
+  return r;
+}
