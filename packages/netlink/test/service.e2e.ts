@@ -47,6 +47,11 @@ function startIn(ns: string, code: string, ...args: string[]): { proc: ChildProc
   return { proc, next };
 }
 
+function up(ns: string, dev: string, ...addrs: string[]): void {
+  for (const x of addrs) must('ip', ['-n', ns, 'addr', 'add', x, 'dev', dev, ...(x.includes(':') ? ['nodad'] : [])]);
+  must('ip', ['-n', ns, 'link', 'set', dev, 'up']);
+}
+
 const connect = (ns: string, host: string, n: number): string[] => JSON.parse(must('ip', ['netns', 'exec', ns, NODE, '-e', CLIENT, host, String(n)])) as string[];
 
 /** The service chains of one family: affinity sets, endpoint chains, the load-balancing rule. */
@@ -83,10 +88,6 @@ describe('a service proxy on nf_tables (multus-service)', () => {
     const client = env.container;
     const a = env.extra('ba');
     const b = env.extra('bb');
-    const up = (ns: string, dev: string, ...addrs: string[]) => {
-      for (const x of addrs) must('ip', ['-n', ns, 'addr', 'add', x, 'dev', dev, ...(x.includes(':') ? ['nodad'] : [])]);
-      must('ip', ['-n', ns, 'link', 'set', dev, 'up']);
-    };
     must('ip', ['-n', client.name, 'link', 'add', 'to-a', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', a.name]);
     must('ip', ['-n', client.name, 'link', 'add', 'to-b', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', b.name]);
     up(client.name, 'to-a', '10.61.1.1/24', 'fd00:61:1::1/64');
