@@ -1,12 +1,14 @@
 // Installs built plugins into a CNI bin directory (default /opt/cni/bin).
 //
-// Every file we put in DEST is first written (or linked) under a temporary name inside DEST and
-// then rename(2)d over the final name. rename is atomic within one filesystem, so a runtime that
-// execs a plugin while we install sees either the old file or the new one, never a partial
-// write; a process already running keeps its old inode.
+// Every file we put in DEST goes through @cni-ts/cni's placeFileAtomic: written (or linked)
+// under a temporary name inside DEST, fsynced, rename(2)d over the final name, DEST fsynced.
+// rename is atomic within one filesystem, so a runtime that execs a plugin while we install sees
+// either the old file or the new one, never a partial write; a process already running keeps its
+// old inode. (The helper's source file is plain enough for Node to load without a build.)
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { placeFileAtomic } from '../../packages/cni/src/fs/atomic.ts';
 import { launcherScript } from './launcher.mjs';
 import { nativeLauncher } from './native-launcher.mjs';
 
@@ -19,17 +21,9 @@ import { nativeLauncher } from './native-launcher.mjs';
 export const MODES = ['native', 'link', 'copy', 'launcher'];
 export const BINARY = 'cni-ts-plugins';
 
-const tmpName = (dest, name) => join(dest, `.${name}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`);
-
-function atomically(dest, name, write) {
-  const tmp = tmpName(dest, name);
-  try {
-    write(tmp);
-    renameSync(tmp, join(dest, name));
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
+/** `write(tmp)` creates the file; it becomes dest/name atomically (mode 0755 unless `linked`). */
+function atomically(dest, name, write, linked = false) {
+  placeFileAtomic(join(dest, name), write, linked ? { syncData: false, dirMode: false } : { mode: 0o755, dirMode: false });
 }
 
 function sameInode(a, b) {
@@ -57,10 +51,7 @@ function sameFile(a, b) {
 /** Puts a copy of `source` at dest/name unless an identical file is already there. */
 function placeCopy(source, dest, name) {
   if (sameFile(source, join(dest, name))) return false;
-  atomically(dest, name, (tmp) => {
-    copyFileSync(source, tmp);
-    chmodSync(tmp, 0o755);
-  });
+  atomically(dest, name, (tmp) => copyFileSync(source, tmp));
   return true;
 }
 
@@ -77,14 +68,12 @@ function placeBytes(bytes, dest, name) {
 /** dest/name becomes a hard link to dest/target (a copy where the filesystem refuses links). */
 function placeLink(dest, target, name) {
   if (sameInode(join(dest, target), join(dest, name))) return;
-  atomically(dest, name, (tmp) => {
-    try {
-      linkSync(join(dest, target), tmp);
-    } catch {
-      copyFileSync(join(dest, target), tmp);
-      chmodSync(tmp, 0o755);
-    }
-  });
+  try {
+    atomically(dest, name, (tmp) => linkSync(join(dest, target), tmp), true);
+  } catch {
+    // a filesystem without hard links: a copy
+    atomically(dest, name, (tmp) => copyFileSync(join(dest, target), tmp));
+  }
 }
 
 /**

@@ -11,7 +11,7 @@ export { confFromFile, confListFromConf, confListFromFile, loadConf, loadConfDir
 export { buildOneConfig, injectConf, injectRuntimeConfig } from './conf/inject';
 
 export { CACHE_KIND, DEFAULT_CACHE_DIR, cacheFilePath, resultsDir } from './cache/path';
-export { cacheBytes, deleteCache, writeCache, writeFileAtomic } from './cache/write';
+export { cacheBytes, deleteCache, writeCache } from './cache/write';
 export { cachedAttachments, decodeCachedInfo, readCachedConfig, readCachedResult, type CachedInfo } from './cache/read';
 
 export { execPlugin } from './exec/spawn';

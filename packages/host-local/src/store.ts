@@ -1,5 +1,6 @@
 import { type Addr, formatAddr, parseAddr } from '@cni-ts/cni/ip';
-import { type Dirent, closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { type Dirent, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { fsyncDir } from '@cni-ts/cni/fs';
 import { join } from 'node:path';
 
 /** Upstream's default `dataDir`. */
@@ -56,8 +57,11 @@ export class DiskStore {
   }
 
   /**
-   * Reserves `ip` for the attachment; false when another attachment holds it. On success the
-   * address is also recorded as the last one reserved in range set `rangeId`.
+   * Reserves `ip` for the attachment; false when another attachment holds it. The file is
+   * upstream's (created exclusively, `id\r\nifname`), but unlike upstream it is fsynced, and
+   * the directory with it, before the reservation counts: after a crash an address handed to a
+   * container is still reserved, never an empty file (plugins#498). On success the address is
+   * also recorded as the last one reserved in range set `rangeId` (a hint: not synced).
    */
   reserve(id: string, ifname: string, ip: Addr, rangeId: number): boolean {
     const path = join(this.dir, formatAddr(ip));
@@ -71,12 +75,18 @@ export class DiskStore {
     }
     try {
       writeSync(fd, reservationKey(id, ifname));
-    } catch (err) {
+      fsyncSync(fd);
       closeSync(fd);
+      fsyncDir(this.dir);
+    } catch (err) {
+      try {
+        closeSync(fd);
+      } catch {
+        // already closed
+      }
       rmSync(path, { force: true });
       throw err;
     }
-    closeSync(fd);
     writeFileSync(join(this.dir, LAST_IP_PREFIX + rangeId), formatAddr(ip), { mode: FILE_MODE });
     return true;
   }

@@ -3,9 +3,8 @@
 // or readiness file, 2 config generation, 3 listen, 4 after -version.
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import type { Plugin } from '@cni-ts/cni';
+import { writeFileAtomic, type Plugin } from '@cni-ts/cni';
 import { loadDaemonConfig, type DaemonConfig } from './daemon-config';
-import { writeFileAtomic } from './entrypoint/atomic';
 import { findPrimary, shimConfig } from './entrypoint/generate';
 import { startDaemon, type Daemon } from './server';
 import { startTrimming, type Trimmer } from './trim';
@@ -72,7 +71,7 @@ export async function runDaemon(configFile: string, plugin: Plugin, log: (l: str
         if (!conf) return;
         const text = JSON.stringify(conf);
         if (text !== lastText) {
-          writeFileAtomic(confFile, text, 0o600);
+          writeFileAtomic(confFile, text, { mode: 0o600 });
           lastText = text;
           log(`wrote ${confFile}`);
         }

@@ -10,5 +10,4 @@ export { shim, createShim, shimSocket, DEFAULT_SHIM_OPTIONS, type ShimOptions } 
 export { findPrimary, capabilitiesOf, shimConfig, thinConfig, type Primary, type GenerateOptions } from './entrypoint/generate';
 export { kubeconfigYaml, syncKubeconfig, SA_DIR } from './entrypoint/kubeconfig';
 export { installBinaries } from './entrypoint/install';
-export { writeFileAtomic, installFileAtomic } from './entrypoint/atomic';
 export { startEntrypoint, generateOnce, type EntrypointOptions } from './entrypoint/entrypoint';

@@ -3,8 +3,7 @@
 // API server and either implementation can read the other's file. Written atomically.
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '@cni-ts/chain';
-import { goJsonParse, goMarshal, netConfSchema, sortKeysDeep, type PluginConf } from '@cni-ts/cni';
+import { goJsonParse, goMarshal, netConfSchema, sortKeysDeep, writeFileAtomic, type PluginConf } from '@cni-ts/cni';
 import type { DelegateNetConf, NetConfListDecoded } from './delegate';
 
 export function scratchPath(cniDir: string, containerId: string): string {

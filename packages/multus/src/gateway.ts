@@ -3,8 +3,7 @@
 // that family's default routes removed, in the pod and in its libcni cache entry.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '@cni-ts/chain';
-import { goMarshal, ipFamily, parseCIDR, formatIP } from '@cni-ts/cni';
+import { goMarshal, ipFamily, parseCIDR, formatIP, writeFileAtomic } from '@cni-ts/cni';
 import type { DelegateNetConf } from './delegate';
 
 /**

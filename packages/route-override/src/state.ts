@@ -1,7 +1,8 @@
 // What ADD changed, kept for DEL in <dataDir>/<containerID>_<ifname>.json: the routes it added
 // (DEL deletes them) and the routes it deleted (DEL adds them back).
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '@cni-ts/cni';
 import type { RouteSpec } from '@cni-ts/netlink';
 
 export interface Changes {
@@ -44,13 +45,9 @@ export function recordChanges(file: string, c: Changes): void {
         deleted: [...old.deleted, ...c.deleted.filter((s) => !old.deleted.some((o) => same(o, s)))],
       }
     : c;
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.tmp-${process.pid}`;
   try {
-    writeFileSync(tmp, `${JSON.stringify(merged, null, 1)}\n`, { mode: 0o600 });
-    renameSync(tmp, file);
+    writeFileAtomic(file, `${JSON.stringify(merged, null, 1)}\n`, { mode: 0o600 });
   } catch (err) {
-    rmSync(tmp, { force: true });
     throw new Error(`failed to save file ${file}: ${(err as Error).message}`, { cause: err });
   }
 }

@@ -2,9 +2,9 @@
 // <dataDir>/<containerID>_<ifname>.json, byte for byte for link attributes (json.MarshalIndent
 // with one space, keys in configToRestore order, only the attributes being changed). cni-ts adds
 // a last key, `sysctl` (file -> original value), which upstream's decoder ignores.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { goMarshalIndent } from '@cni-ts/cni';
+import { goMarshalIndent, writeFileAtomic } from '@cni-ts/cni';
 import type { Link } from '@cni-ts/netlink';
 import type { TuningConf } from './config';
 
@@ -106,12 +106,9 @@ export function putBackup(file: string, b: Backup): void {
   } catch (err) {
     throw new Error(`failed to create backup directory: ${(err as Error).message}`, { cause: err });
   }
-  const tmp = `${file}.tmp-${process.pid}`;
   try {
-    writeFileSync(tmp, encodeBackup(b), { mode: 0o600 });
-    renameSync(tmp, file);
+    writeFileAtomic(file, encodeBackup(b), { mode: 0o600, dirMode: false });
   } catch (err) {
-    rmSync(tmp, { force: true });
     throw new Error(`failed to save file ${file}: ${(err as Error).message}`, { cause: err });
   }
 }

@@ -3,8 +3,9 @@
 // after a hash of its client id, written atomically.
 
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@cni-ts/cni/fs';
 import type { Bound } from '../dhcp/client';
 import { decodeMessage, encodeMessage } from '../dhcp/message';
 import type { LeaseOptions } from '../dhcp/options';
@@ -32,25 +33,6 @@ function fileName(clientId: string): string {
   return `${createHash('sha256').update(clientId).digest('hex').slice(0, 40)}.json`;
 }
 
-// TODO(i18): use @cni-ts/cni's atomic write once it is on main.
-function writeAtomic(file: string, data: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-  const dir = openSync(join(file, '..'), 'r');
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
-  }
-}
-
 export class LeaseStore {
   readonly dir: string;
   constructor(dir: string) {
@@ -71,7 +53,7 @@ export class LeaseStore {
       serverMac: Buffer.from(l.bound.serverMac).toString('hex'),
       boundAt: l.bound.boundAt,
     };
-    writeAtomic(join(this.dir, fileName(l.key.clientId)), `${JSON.stringify(f, null, 2)}\n`);
+    writeFileAtomic(join(this.dir, fileName(l.key.clientId)), `${JSON.stringify(f, null, 2)}\n`, { mode: 0o600 });
   }
 
   remove(clientId: string): void {

@@ -3,7 +3,7 @@
 // rotation and primary-config changes are always followed, not only behind flags).
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from './atomic';
+import { writeFileAtomic } from '@cni-ts/cni';
 import { findPrimary, shimConfig, thinConfig } from './generate';
 import { installBinaries } from './install';
 import { syncKubeconfig } from './kubeconfig';
@@ -82,7 +82,7 @@ export function startEntrypoint(o: EntrypointOptions): Running {
       if (!g) return; // no primary yet (or it was removed): keep the last good config, never an empty one
       const current = existsSync(g.file) ? readFileSync(g.file, 'utf8') : undefined;
       if (current !== g.text) {
-        writeFileAtomic(g.file, g.text, 0o600);
+        writeFileAtomic(g.file, g.text, { mode: 0o600 });
         log(`wrote ${g.file}`);
       }
       if (written && written.file !== g.file) rmSync(written.file, { force: true });
@@ -108,5 +108,3 @@ export function startEntrypoint(o: EntrypointOptions): Running {
 function writeFileAtomicRemove(file: string): void {
   rmSync(file, { force: true });
 }
-
-export { writeFileAtomic };

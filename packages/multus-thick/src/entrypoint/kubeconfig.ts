@@ -3,7 +3,7 @@
 // DaemonSet never refreshes it, multus-cni#852).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from './atomic';
+import { writeFileAtomic } from '@cni-ts/cni';
 
 export const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -53,6 +53,6 @@ export function kubeconfigYaml(src: KubeconfigSource): { text: string; hash: str
 /** Writes the kubeconfig (0600, atomically) when its content changed; returns the new hash. */
 export function syncKubeconfig(dest: string, src: KubeconfigSource, lastHash?: string): string {
   const { text, hash } = kubeconfigYaml(src);
-  if (hash !== lastHash) writeFileAtomic(dest, text, 0o600);
+  if (hash !== lastHash) writeFileAtomic(dest, text, { mode: 0o600 });
   return hash;
 }
