@@ -266,6 +266,8 @@ class Poller {
         signal?.removeEventListener('abort', onAbort);
         set.delete(done);
         if (set.size === 0 && this.waiters.get(fd) === set) this.waiters.delete(fd);
+        // Nobody waits any more: let the poll return, so it holds no worker thread while idle.
+        if (this.waiters.size === 0 && this.polling) this.wake();
         resolve(readable);
       };
       const timer = setTimeout(() => {
