@@ -17,6 +17,7 @@ const EINTR = 4;
 const EAGAIN = 11;
 const ETIMEDOUT = 110;
 const EBADMSG = 74;
+const ENOBUFS = 105;
 
 /** What an error should say we were doing: `EEXIST <op> <object>: ...`. */
 export interface OpContext {
@@ -212,31 +213,44 @@ export class NetlinkSocket {
 
   /**
    * Sends `msgs` as one datagram (an nfnetlink batch) and returns the sequence number given to each
-   * and the kernel's answer to each one that got an answer (an ACK is `errno` 0). The kernel handles
-   * a datagram sent to it inside sendmsg() itself, so every answer is queued once send returns:
-   * they are drained without blocking, as nft does. Messages that asked for no ACK and succeeded
-   * have no answer.
+   * and the kernel's answers, by sequence number (an ACK is `errno` 0; a message that asked for
+   * none and succeeded has none). The kernel handles a datagram sent to it inside sendmsg()
+   * itself, so every answer is queued once send returns: they are drained without blocking, as
+   * nft does. `overflowed`: answers were lost (ENOBUFS), the receive buffer was too small.
    */
-  batch(msgs: readonly BatchMessage[], ctx: OpContext): { seqs: number[]; answers: Map<number, NlError> } {
+  batch(msgs: readonly BatchMessage[], ctx: OpContext): { seqs: number[]; answers: Map<number, NlError>; overflowed: boolean } {
+    // Leftovers of an earlier exchange (and a pending ENOBUFS) must not be taken for ours.
+    this.#drain(() => {});
     const seqs = msgs.map(() => this.#nextSeq());
     const dgram = Buffer.concat(msgs.map((m, i) => encodeNlmsg(m.type, m.flags | NLM_F.REQUEST, seqs[i]!, 0, m.body)));
     if (dgram.length > SNDBUF_DEFAULT) this.#growSndbuf(dgram.length);
     this.#send(dgram, ctx);
     const ours = new Set(seqs);
     const answers = new Map<number, NlError>();
+    const overflowed = this.#drain((m) => {
+      if (m.type === NLMSG.ERROR && ours.has(m.seq)) answers.set(m.seq, decodeError(m));
+    }, ctx);
+    return { seqs, answers, overflowed };
+  }
+
+  /** Reads what is queued without waiting; true if the kernel dropped answers (ENOBUFS). */
+  #drain(each: (m: NlMsg) => void, ctx: OpContext = { op: 'reading netlink socket' }): boolean {
+    let overflowed = false;
     for (;;) {
       const n = this.#io.recv(this.#buf, true);
       if (n < 0) {
         if (-n === EINTR) continue;
-        if (-n === EAGAIN) return { seqs, answers };
+        if (-n === EAGAIN) return overflowed;
+        if (-n === ENOBUFS) {
+          overflowed = true;
+          continue;
+        }
         throw new NetlinkError(-n, ctx.op, ctx.object);
       }
       if (n > this.#buf.length) {
         throw new NetlinkError(EBADMSG, ctx.op, ctx.object, { extack: `reply of ${n} bytes truncated` });
       }
-      for (const m of parseNlmsgs(Buffer.from(this.#buf.subarray(0, n)))) {
-        if (m.type === NLMSG.ERROR && ours.has(m.seq)) answers.set(m.seq, decodeError(m));
-      }
+      for (const m of parseNlmsgs(Buffer.from(this.#buf.subarray(0, n)))) each(m);
     }
   }
 

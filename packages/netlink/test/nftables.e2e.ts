@@ -116,6 +116,31 @@ describe('nf_tables over netlink', () => {
     }
   });
 
+  it('commits a transaction of 5 000 rules in one batch; a refused one of that size fails cleanly', () => {
+    const env = testEnv();
+    const h = openNetfilterHandle(env.host.path);
+    try {
+      const T = { family: 'ip', table: 'cnits_big' } as const;
+      const big = (chain: string) => {
+        const tx = new NftTransaction();
+        for (let i = 0; i < 5000; i++) {
+          tx.addRule({ ...T, chain, comment: `r${i}`, exprs: [...m.port('tcp', 'dport', (i % 65535) + 1), ...s.dnat('ip', '10.0.0.1', 80)] });
+        }
+        return tx;
+      };
+      h.nftCommit(new NftTransaction().addTable({ family: 'ip', name: T.table }).addChain({ ...T, name: 'c' }));
+      h.nftCommit(big('c'));
+      expect(h.nftListRules({ ...T, chain: 'c' })).toHaveLength(5000);
+      // 5 000 refusals overflow the socket: still an error of the first command, and the socket
+      // stays usable.
+      expect(() => h.nftCommit(big('missing'))).toThrow(/^ENOENT adding nftables rule "ip cnits_big missing"/);
+      h.nftCommit(new NftTransaction().deleteTable({ family: 'ip', name: T.table }));
+      expect(h.nftListTables()).toEqual([]);
+    } finally {
+      h.close();
+    }
+  });
+
   it('lists tables, chains, rules (found by comment), sets and elements', () => {
     const env = testEnv();
     const h = openNetfilterHandle(env.host.path);

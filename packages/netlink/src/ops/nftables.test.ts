@@ -8,15 +8,19 @@ import { NetlinkError } from '../errors';
 import { NetlinkSocket, type NetlinkTransport } from '../socket';
 import { NftTransaction, isGenerationChanged, nftCommit } from './nftables';
 
-/** A fake kernel for batches: `answer(msg)` returns the errno for a message (undefined: no answer). */
-function fakeKernel(answer: (msg: NlMsg, i: number) => number | undefined) {
-  const queue: Buffer[] = [];
+/**
+ * A fake kernel for batches: `answer(msg)` returns the errno for a message (undefined: no answer);
+ * `overflow` makes the first read after the batch fail with ENOBUFS (answers lost).
+ */
+function fakeKernel(answer: (msg: NlMsg, i: number) => number | undefined, overflow = false) {
+  const queue: (Buffer | number)[] = [];
   const sent: NlMsg[][] = [];
   const io: NetlinkTransport = {
     fd: 3,
     send(dgram) {
       const msgs = parseNlmsgs(dgram);
       sent.push(msgs);
+      if (overflow) queue.push(-105);
       msgs.forEach((msg, i) => {
         const errno = answer(msg, i);
         if (errno === undefined) return;
@@ -29,7 +33,8 @@ function fakeKernel(answer: (msg: NlMsg, i: number) => number | undefined) {
     },
     recv(buf, dontWait) {
       const d = queue.shift();
-      if (!d) return dontWait ? -11 : -110;
+      if (d === undefined) return dontWait ? -11 : -110;
+      if (typeof d === 'number') return d;
       d.copy(buf);
       return d.length;
     },
@@ -46,19 +51,19 @@ const tx3 = () =>
     .addRule({ ...T, chain: 'c', exprs: s.verdict('accept') });
 
 describe('nftCommit', () => {
-  it('sends one datagram: batch begin, the commands with ACK, batch end', () => {
-    const k = fakeKernel((msg) => (msg.flags & NLM_F.ACK ? 0 : undefined));
+  it('sends one datagram: batch begin, the commands (no ACK asked, as nft), batch end', () => {
+    const k = fakeKernel(() => undefined);
     nftCommit(k.ctx, tx3());
     expect(k.sent).toHaveLength(1);
     const [batch] = k.sent;
     expect(batch!.map((x) => x.type)).toEqual([0x10, 0xa00, 0xa03, 0xa06, 0x11]);
-    expect(batch!.map((x) => x.flags & NLM_F.ACK)).toEqual([0, NLM_F.ACK, NLM_F.ACK, NLM_F.ACK, 0]);
+    expect(batch!.map((x) => x.flags & NLM_F.ACK)).toEqual([0, 0, 0, 0, 0]);
     expect(new Set(batch!.map((x) => x.seq)).size).toBe(5);
     expect(batch![0]!.data.toString('hex')).toBe('0000000a');
   });
 
   it('puts the generation into the batch begin when asked', () => {
-    const k = fakeKernel((msg) => (msg.flags & NLM_F.ACK ? 0 : undefined));
+    const k = fakeKernel(() => undefined);
     nftCommit(k.ctx, tx3(), { genid: 7 });
     expect(k.sent[0]![0]!.data.toString('hex')).toBe('0000000a0800010000000007');
   });
@@ -70,7 +75,7 @@ describe('nftCommit', () => {
   });
 
   it('throws the refused command as a NetlinkError, the other refusals as its cause', () => {
-    const k = fakeKernel((msg, i) => (i === 2 ? 17 : i === 3 ? 2 : msg.flags & NLM_F.ACK ? 0 : undefined));
+    const k = fakeKernel((_msg, i) => (i === 2 ? 17 : i === 3 ? 2 : undefined));
     let err: unknown;
     try {
       nftCommit(k.ctx, tx3());
@@ -85,7 +90,7 @@ describe('nftCommit', () => {
   });
 
   it('a refusal of the whole batch (answered on the batch begin) is the commit error', () => {
-    const k = fakeKernel((msg, i) => (i === 0 ? 85 : msg.flags & NLM_F.ACK ? 0 : undefined));
+    const k = fakeKernel((_msg, i) => (i === 0 ? 85 : undefined));
     let err: unknown;
     try {
       nftCommit(k.ctx, tx3(), { genid: 1 });
@@ -96,9 +101,16 @@ describe('nftCommit', () => {
     expect((err as NetlinkError).op).toBe('committing nftables transaction');
   });
 
-  it('a command without any answer is an error too', () => {
-    const k = fakeKernel((_msg, i) => (i === 1 || i === 2 ? 0 : undefined));
-    expect(() => nftCommit(k.ctx, tx3())).toThrow(/no answer for 1 of 3 commands/);
+  it('lost answers can only have been refusals: the commit fails', () => {
+    expect(() => nftCommit(fakeKernel(() => undefined, true).ctx, tx3())).toThrow(/^ENOBUFS committing nftables transaction: .*overflowed/);
+    let err: unknown;
+    try {
+      nftCommit(fakeKernel((_msg, i) => (i === 2 ? 2 : undefined), true).ctx, tx3());
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'ENOENT', op: 'adding nftables chain' });
+    expect(((err as Error).cause as Error).message).toContain('some answers lost');
   });
 });
 

@@ -54,6 +54,7 @@ export interface NftTableRef {
 
 const EBADMSG = 74;
 const ERESTART = 85;
+const ENOBUFS = 105;
 const COMMIT = 'committing nftables transaction';
 
 const tableObj = (family: NftFamily, name: string) => q(`${family} ${name}`);
@@ -176,34 +177,37 @@ export class NftTransaction {
  * kernel's extended ACK); further refusals of the same batch are its `cause`. With `genid`, the
  * kernel refuses the batch (ERESTART, see isGenerationChanged) when the ruleset changed since that
  * generation was read (nftGenId), so a read-modify-write can be retried.
+ *
+ * Like nft, the commands ask for no ACK: the kernel answers only refusals (it goes on through the
+ * batch after one, so each refused command is named), and nothing on success. So answers lost to
+ * a full receive buffer can only be refusals: the transaction was not applied.
  */
 export function nftCommit(ctx: NfContext, tx: NftTransaction, opts: { genid?: number } = {}): void {
   const cmds = tx.commands;
   if (cmds.length === 0) return;
   const msgs: BatchMessage[] = [
     { type: BATCH_BEGIN, flags: 0, body: encodeBatchBegin(opts.genid) },
-    ...cmds.map((c) => ({ type: c.type, flags: c.flags | NLM_F.ACK, body: c.body })),
+    ...cmds.map((c) => ({ type: c.type, flags: c.flags, body: c.body })),
     { type: BATCH_END, flags: 0, body: encodeBatchEnd() },
   ];
-  const { seqs, answers } = ctx.sock.batch(msgs, { op: COMMIT });
+  const { seqs, answers, overflowed } = ctx.sock.batch(msgs, { op: COMMIT });
   const begin = answers.get(seqs[0]!);
   if (begin && begin.errno !== 0) throw errorOf(begin, COMMIT, undefined);
   const errors: NetlinkError[] = [];
-  let missing = 0;
   cmds.forEach((c, i) => {
     const a = answers.get(seqs[i + 1]!);
-    if (!a) missing++;
-    else if (a.errno !== 0) errors.push(errorOf(a, c.op, c.object));
+    if (a && a.errno !== 0) errors.push(errorOf(a, c.op, c.object));
   });
-  if (errors.length === 1) throw errors[0]!;
-  if (errors.length > 1) {
+  if (errors.length === 1 && !overflowed) throw errors[0]!;
+  if (errors.length) {
     const [first, ...rest] = errors;
+    const more = overflowed ? 'more commands of the transaction refused (some answers lost: receive buffer full)' : `${rest.length} more command(s) of the transaction refused`;
     throw new NetlinkError(first!.errno, first!.op, first!.object, {
       ...(first!.extack !== undefined && { extack: first!.extack }),
-      cause: new AggregateError(rest, `${rest.length} more command(s) of the transaction refused`),
+      cause: new AggregateError(rest, more),
     });
   }
-  if (missing) throw new NetlinkError(EBADMSG, COMMIT, undefined, { extack: `no answer for ${missing} of ${cmds.length} commands` });
+  if (overflowed) throw new NetlinkError(ENOBUFS, COMMIT, undefined, { extack: 'the kernel refused it; its answers overflowed the receive buffer' });
 }
 
 function errorOf(a: NlError, op: string, object: string | undefined): NetlinkError {
