@@ -18,7 +18,7 @@ export { pageOutFileMappings, readOnlyFileMappings, trimMalloc, type PageOutRepo
 export { sysctlGet, sysctlSet, sysctlEnsure, sysctlPath, sysctlKeyToPath } from './sysctl';
 export { koffi, KOFFI_GLOBAL } from './_koffi';
 export { NetlinkHandle, openHandle } from './handle';
-export { NetlinkSocket, type SocketOptions, type OpContext } from './socket';
+export { NetlinkSocket, type SocketOptions, type OpContext, type BatchMessage } from './socket';
 export {
   defaultHandle,
   linkList,
@@ -155,7 +155,7 @@ export {
   conntrackList,
   conntrackDelete,
 } from './netfilter';
-export { NftTransaction, isGenerationChanged, type NftRuleSpec, type NftRuleRef, type NftTableRef, type NfContext } from './ops/nftables';
+export { NftTransaction, isGenerationChanged, type NftCommand, type NftRuleSpec, type NftRuleRef, type NftTableRef, type NfContext } from './ops/nftables';
 export type { ConntrackFilter } from './ops/conntrack';
 export type { ConntrackEntry, ConntrackTuple } from './codec/conntrack';
 export type { NftTable } from './codec/nft/table';

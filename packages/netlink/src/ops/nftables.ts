@@ -32,7 +32,8 @@ export interface NfContext {
   readonly sock: NetlinkSocket;
 }
 
-interface Command extends BatchMessage {
+/** One command of a transaction, encoded; `op` and `object` name it in errors. */
+export interface NftCommand extends BatchMessage {
   op: string;
   object: string;
 }
@@ -70,7 +71,7 @@ const setObj = (s: { family: NftFamily; table: string; name: string }) => q(`${s
  * transaction can refer to them (anonymous sets need it).
  */
 export class NftTransaction {
-  readonly #cmds: Command[] = [];
+  readonly #cmds: NftCommand[] = [];
   #setId = 0;
 
   /** Number of commands. */
@@ -79,7 +80,7 @@ export class NftTransaction {
   }
 
   /** The encoded commands (for tests and tools). */
-  get commands(): readonly Command[] {
+  get commands(): readonly NftCommand[] {
     return this.#cmds;
   }
 
