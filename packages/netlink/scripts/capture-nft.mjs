@@ -186,10 +186,12 @@ function trace(argv, input) {
   const r = spawnSync('strace', ['-f', '-qq', '-e', 'trace=sendmsg,sendto,recvmsg,recvfrom', '-e', 'write=all', '-e', 'read=all', '-o', file, ...argv], {
     input,
   });
+  const text = readFileSync(file, 'utf8');
+  rmSync(file, { force: true });
   if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`);
   const calls = [];
   let cur;
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
+  for (const line of text.split('\n')) {
     const call = line.match(/^\d+\s+(sendmsg|sendto|recvmsg|recvfrom)\(/);
     if (call) {
       cur = { dir: call[1].startsWith('send') ? 'send' : 'recv', hex: '' };
@@ -199,7 +201,6 @@ function trace(argv, input) {
     const dump = line.match(/^ \| [0-9a-f]{5}  ((?:[0-9a-f]{2} {1,2})+)/);
     if (dump && cur) cur.hex += dump[1].replace(/\s+/g, '');
   }
-  rmSync(file, { force: true });
   return calls.filter((c) => c.hex).flatMap((c) => split(c.hex).map((m) => ({ dir: c.dir, m })));
 }
 
