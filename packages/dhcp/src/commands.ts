@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { Result100 } from '@cni-ts/cni';
 import { CniError, type CniRequest, ErrCode } from '@cni-ts/cni/skel';
 import { loadNetConf } from './config';
-import { RpcClient } from './rpc';
+import { RpcClient, RpcServerError } from './rpc';
 import { CMD_ARGS_T, cmdArgsToGob, resultFromGob } from './wire';
 
 /** The socket the config names (upstream's getSocketPath, with its error texts). */
@@ -57,6 +57,19 @@ export async function cmdDel(req: CniRequest): Promise<void> {
 
 export async function cmdCheck(req: CniRequest): Promise<void> {
   await rpcCall(req, 'DHCP.Allocate');
+}
+
+/**
+ * GC: the daemon releases this network's leases of attachments the runtime no longer knows.
+ * A daemon without GC (the Go one) has nothing to collect: success.
+ */
+export async function cmdGc(req: CniRequest): Promise<void> {
+  try {
+    await rpcCall(req, 'DHCP.GC');
+  } catch (err) {
+    if ((err as Error).cause instanceof RpcServerError && /^rpc: can't find method /.test(((err as Error).cause as Error).message)) return;
+    throw err;
+  }
 }
 
 /** STATUS: the daemon is there and speaks net/rpc (upstream has no STATUS). */

@@ -1,3 +1,4 @@
+import { gcAttachmentSchema } from '@cni-ts/cni';
 import { SchemaDecodeError as ConfigError, decodeWithSchema, goField, toJsonSchema } from '@cni-ts/cni/schema';
 import { z } from 'zod';
 
@@ -36,17 +37,29 @@ export const ipamSchema = z
   })
   .describe('dhcp IPAM: a daemon (`dhcp daemon`) obtains and renews leases in the container namespace');
 
+const attachments = goField(z.array(goField(gcAttachmentSchema, 'NetConf', 'types.GCAttachment', { nullAs: {} })), 'NetConf', '[]types.GCAttachment');
+
 export const netConfSchema = z.object({
   cniVersion: str('NetConf').optional(),
   name: str('NetConf').optional(),
   ipam: goField(ipamSchema, 'NetConf', '*main.IPAMConfig').optional(),
+  // GC (spec 1.1): the attachments the runtime still knows (the second key is the spec's old name).
+  'cni.dev/valid-attachments': attachments.optional(),
+  'cni.dev/attachments': attachments.optional(),
 });
 
 export type ProvideOption = z.output<typeof provideOptionSchema>;
 export type RequestOption = z.output<typeof requestOptionSchema>;
 
+export interface GcAttachment {
+  containerID: string;
+  ifname: string;
+}
+
 export interface DhcpNetConf {
   name: string;
+  /** GC's valid attachments; undefined when the config has no such key (nothing is known to be stale) */
+  validAttachments?: GcAttachment[];
   cniVersion: string;
   socketPath: string;
   provide: ProvideOption[];
@@ -59,7 +72,12 @@ export function loadNetConf(stdin: unknown): DhcpNetConf {
   const n = decodeWithSchema(netConfSchema, stdin, { pathInMessage: false });
   // Upstream dereferences a missing ipam (a panic that takes the daemon down); we say so instead.
   if (!n.ipam) throw new ConfigError("IPAM config missing 'ipam' key", 'ipam');
+  const obj = (stdin ?? {}) as Record<string, unknown>;
+  const has = (k: string) => Object.keys(obj).some((key) => key.toLowerCase() === k);
+  const list = n['cni.dev/valid-attachments'] ?? n['cni.dev/attachments'];
+  const known = list !== undefined || has('cni.dev/valid-attachments') || has('cni.dev/attachments');
   return {
+    validAttachments: known ? (list ?? []).map((a) => ({ containerID: a.containerID ?? '', ifname: a.ifname ?? '' })) : undefined,
     name: n.name ?? '',
     cniVersion: n.cniVersion ?? '',
     socketPath: n.ipam.daemonSocketPath || DEFAULT_SOCKET_PATH,

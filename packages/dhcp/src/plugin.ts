@@ -10,6 +10,7 @@ export const dhcp: Plugin = {
   add: async (req) => (await (await import('./commands')).cmdAdd(req)) as Result,
   del: async (req) => (await import('./commands')).cmdDel(req),
   check: async (req) => (await import('./commands')).cmdCheck(req),
+  gc: async (req) => (await import('./commands')).cmdGc(req),
   status: async (req) => (await import('./commands')).cmdStatus(req),
 };
 

@@ -147,4 +147,20 @@ describe('dhcp with dnsmasq', () => {
     await Promise.all(pods.map((p, i) => cni('ts', bin, 'DEL', { containerId: `ctr-many-${i}`, netns: p.path }, conf)));
     await until('all three released', 5_000, () => addrs.every((a) => !dnsmasqLeases(server).some((l) => l.ip === a.split('/')[0])));
   }, 180_000);
+
+  it('GC (spec 1.1) releases the leases of attachments the runtime no longer lists', async () => {
+    const [a, b] = [lan.addPod(), lan.addPod()];
+    const conf = netConf(socket(), {}, '1.1.0');
+    const ips: string[] = [];
+    for (const [i, p] of [a, b].entries()) {
+      const add = await cni('ts', bin, 'ADD', { containerId: `ctr-gc-${i}`, netns: p.path }, conf);
+      expect(add.code, add.stdout).toBe(0);
+      ips.push((add.json as { ips: { address: string }[] }).ips[0]!.address.split('/')[0]!);
+    }
+    const gc = await cni('ts', bin, 'GC', { containerId: '' }, { ...conf, 'cni.dev/valid-attachments': [{ containerID: 'ctr-gc-0', ifname: 'eth0' }] });
+    expect(gc.code, gc.stdout).toBe(0);
+    await until('the stale lease released', 5_000, () => server.proc.output.includes(`DHCPRELEASE(s0) ${ips[1]} ${b.mac}`));
+    expect(dnsmasqLeases(server).some((l) => l.ip === ips[0])).toBe(true);
+    expect((await cni('ts', bin, 'DEL', { containerId: 'ctr-gc-0', netns: a.path }, conf)).code).toBe(0);
+  }, 180_000);
 });

@@ -120,6 +120,9 @@ describe('wire compatibility with the Go plugin and daemon', () => {
       expect(t.json).toEqual(g.json);
       expect(t.json).toEqual({ code: 999, msg: `error dialing DHCP daemon: dial unix ${join(bin, 'absent.sock')}: connect: no such file or directory` });
     }
+    // GC through our plugin to the Go daemon (which has no GC): nothing to collect, success.
+    const gc = await cni('ts', bin, 'GC', { containerId: '' }, { ...netConf(go.socket, {}, '1.1.0'), 'cni.dev/valid-attachments': [] });
+    expect(gc.code, gc.stdout).toBe(0);
     const status = await cni('ts', bin, 'STATUS', { containerId: '' }, netConf(join(bin, 'absent.sock'), {}, '1.1.0'));
     expect((status.json as { code: number }).code).toBe(50);
     expect((await cni('ts', bin, 'STATUS', { containerId: '' }, netConf(ours.socket, {}, '1.1.0'))).code).toBe(0);

@@ -201,6 +201,22 @@ describe('DhcpService', () => {
     expect(s.status()).toEqual([]);
   });
 
+  it('GC releases the leases of this network whose attachment is not valid any more', async () => {
+    server.leaseTime = 60;
+    const s = service();
+    await s.allocate(args({ containerId: 'keep' }));
+    await s.allocate(args({ containerId: 'stale' }));
+    await s.allocate(args({ containerId: 'stale' }, { type: 'dhcp' }));
+    const other = { ...args({ containerId: 'stale' }), stdin: Buffer.from(JSON.stringify({ cniVersion: '1.1.0', name: 'other', ipam: {} })) };
+    await s.allocate(other);
+    const gc = (valid: unknown) => ({ ...args({ containerId: '', netns: '', ifname: '' }), stdin: Buffer.from(JSON.stringify({ cniVersion: '1.1.0', name: 'net', ipam: {}, 'cni.dev/valid-attachments': valid })) });
+    // no list at all: nothing is known to be stale
+    expect(await s.gc({ ...gc([]), stdin: Buffer.from('{"name":"net","ipam":{}}') })).toEqual([]);
+    expect(await s.gc(gc([{ containerID: 'keep', ifname: 'eth0' }]))).toEqual(['stale/net/eth0']);
+    expect(server.count(MsgType.Release)).toBe(1);
+    expect(s.status().map((l) => l.clientId).toSorted()).toEqual(['keep/net/eth0', 'stale/other/eth0']);
+  });
+
   it('-hostprefix goes in front of every namespace path', async () => {
     const s = service('/host');
     await s.allocate(args({ netns: '/var/run/netns/x' }));

@@ -85,6 +85,13 @@ export class DhcpService {
           return { type: EMPTY_T, value: {} };
         },
       ],
+      [
+        'DHCP.GC',
+        async (v) => {
+          await this.gc(cmdArgsFromGob(v));
+          return { type: EMPTY_T, value: {} };
+        },
+      ],
       ['DHCP.Leases', async (_v: GobValue) => ({ type: gString, value: JSON.stringify(this.status()) })],
     ]);
   }
@@ -219,6 +226,28 @@ export class DhcpService {
       this.store.remove(clientId);
       await lease.stop(true);
     });
+  }
+
+  /**
+   * GC (ours; upstream has none): releases the leases of this network whose attachment
+   * (container id, interface) is not in `cni.dev/valid-attachments`. Returns their client ids.
+   */
+  async gc(args: CmdArgs): Promise<string[]> {
+    const conf = this.conf(args);
+    const valid = conf.validAttachments;
+    if (!valid) return [];
+    const keep = new Set(valid.map((a) => `${a.containerID}\n${a.ifname}`));
+    const stale = [...this.leases.values()].filter((l) => l.key.netName === conf.name && !keep.has(`${l.key.containerId}\n${l.key.ifname}`));
+    for (const l of stale) {
+      this.o.log(`${l.key.clientId}: not among the valid attachments, releasing`);
+      await this.serial(l.key.clientId, async () => {
+        if (this.leases.get(l.key.clientId) !== l) return;
+        this.leases.delete(l.key.clientId);
+        this.store.remove(l.key.clientId);
+        await l.stop(true);
+      });
+    }
+    return stale.map((l) => l.key.clientId);
   }
 
   /** Re-adopts the leases a previous daemon saved; returns how many. */
