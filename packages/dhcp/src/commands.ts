@@ -67,7 +67,8 @@ export async function cmdGc(req: CniRequest): Promise<void> {
   try {
     await rpcCall(req, 'DHCP.GC');
   } catch (err) {
-    if ((err as Error).cause instanceof RpcServerError && /^rpc: can't find method /.test(((err as Error).cause as Error).message)) return;
+    const cause = (err as Error).cause;
+    if (cause instanceof RpcServerError && cause.message.startsWith("rpc: can't find method ")) return;
     throw err;
   }
 }
