@@ -11,6 +11,10 @@ export interface KubeconfigSource {
   saDir?: string;
   env: Readonly<Record<string, string | undefined>>;
   skipTlsVerify?: boolean;
+  /** Whose kubeconfig: the comment line, user and context names (default Multus's). */
+  owner?: { comment: string; user: string; context: string };
+  /** The context's namespace (whereabouts keeps its objects there); none by default. */
+  namespace?: string;
 }
 
 function serverUrl(env: KubeconfigSource['env']): string {
@@ -26,8 +30,9 @@ export function kubeconfigYaml(src: KubeconfigSource): { text: string; hash: str
   const token = readFileSync(`${dir}/token`, 'utf8').trim();
   const ca = src.skipTlsVerify ? undefined : readFileSync(`${dir}/ca.crt`);
   const tls = ca ? `    certificate-authority-data: ${ca.toString('base64')}` : '    insecure-skip-tls-verify: true';
+  const owner = src.owner ?? { comment: 'Multus CNI plugin', user: 'multus', context: 'multus-context' };
   const text = [
-    '# Kubeconfig file for Multus CNI plugin.',
+    `# Kubeconfig file for ${owner.comment}.`,
     'apiVersion: v1',
     'kind: Config',
     'clusters:',
@@ -36,15 +41,16 @@ export function kubeconfigYaml(src: KubeconfigSource): { text: string; hash: str
     `    server: ${serverUrl(src.env)}`,
     tls,
     'users:',
-    '- name: multus',
+    `- name: ${owner.user}`,
     '  user:',
     `    token: "${token}"`,
     'contexts:',
-    '- name: multus-context',
+    `- name: ${owner.context}`,
     '  context:',
     '    cluster: local',
-    '    user: multus',
-    'current-context: multus-context',
+    `    user: ${owner.user}`,
+    ...(src.namespace ? [`    namespace: ${src.namespace}`] : []),
+    `current-context: ${owner.context}`,
     '',
   ].join('\n');
   return { text, hash: createHash('sha256').update(text).digest('hex') };
