@@ -1,0 +1,4 @@
+// The whereabouts-node binary (node/main.ts).
+import { main } from './main';
+
+process.exitCode = await main(process.argv.slice(2));
