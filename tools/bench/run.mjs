@@ -5,7 +5,7 @@
 // of docs/perf.md.
 //
 //   pnpm bench [--runs N] [--rss-runs N] [--only SUBSTR] [--no-build] [--no-write]
-//              [--veth-n N] [--no-veth] [--daemon-cycles N] [--no-daemon]
+//              [--veth-n N] [--no-veth] [--daemon-cycles N] [--no-daemon] [--no-whereabouts]
 //              [--runtimes] [--runtime-runs N]
 //
 // Besides the cases (cases/index.mjs) it runs the netlink veth bench (ours vs `ip -batch`, small n
@@ -46,6 +46,7 @@ function options(argv) {
       // 1000 cycles take ~17 s here; the daemon's memory levels off after a few hundred.
       'daemon-cycles': { type: 'string', default: '1000' },
       'no-daemon': { type: 'boolean' },
+      'no-whereabouts': { type: 'boolean' },
       runtimes: { type: 'boolean' },
       'runtime-runs': { type: 'string', default: '3' },
     },
@@ -61,6 +62,7 @@ function options(argv) {
     runtimes: Boolean(values.runtimes),
     runtimeRuns: Number(values['runtime-runs']),
     daemonCycles: values['no-daemon'] ? 0 : Number(values['daemon-cycles']),
+    whereabouts: !values['no-whereabouts'],
   };
 }
 
@@ -236,6 +238,22 @@ function daemonRuns(opts, script, loader, entry) {
   ].join('\n');
 }
 
+/**
+ * whereabouts' stores (issue 22): allocations per second at 1, 8 and 64 concurrent ADDs, on the
+ * stand-in API server and on a real 3-member etcd (packages/whereabouts/bench/alloc.ts, in its
+ * own process; the etcd cluster needs Debian's etcd-server).
+ */
+function whereaboutsSection() {
+  const script = join(ROOT, 'packages/whereabouts/bench/alloc.ts');
+  const loader = ['--conditions=source', '--disable-warning=ExperimentalWarning', '--import', join(ROOT, 'packages/cni/test/ts-hooks.mjs')];
+  const out = execFileSync(process.execPath, [...loader, script, '--n', '64'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 });
+  return [
+    'whereabouts: allocations per second, 64 ADDs at 1, 8 and 64 at a time (each a whole command as a plugin exec runs it, its own client; process start-up not included; packages/whereabouts/bench/alloc.ts; `--no-whereabouts` skips it). The Kubernetes rows run against the stand-in API server in its own process; the second uses whereabouts\' pool write (a resourceVersion test: concurrent writers of a pool conflict) instead of ours (a test of the entry itself).',
+    '',
+    out.trim(),
+  ].join('\n');
+}
+
 /** Time podman and containerd spend in plugins, ours (the installed link dir) vs Go's. */
 async function runtimesSection(opts, ours) {
   const { measureRuntimes, runtimeBenchTable } = await import(join(ROOT, 'e2e/src/runtimes/bench.ts'));
@@ -315,6 +333,15 @@ async function main() {
         }
         log(`daemon: ${((Date.now() - t) / 1000).toFixed(1)} s`);
       }
+    }
+    if (opts.whereabouts && (!opts.only || 'whereabouts'.includes(opts.only))) {
+      const t = Date.now();
+      try {
+        sections.push(whereaboutsSection());
+      } catch (err) {
+        sections.push(`whereabouts bench failed: ${String(err.stderr || err.message).trim().split('\n').slice(-3).join(' ')}`);
+      }
+      log(`whereabouts: ${((Date.now() - t) / 1000).toFixed(1)} s`);
     }
     if (opts.runtimes && manifest) {
       const t = Date.now();
