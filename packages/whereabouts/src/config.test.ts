@@ -77,5 +77,6 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ipam: { type: 'host-local' } }, none)).toThrow("only interested in networks whose IPAM type is 'whereabouts'. This one was: host-local");
     expect(() => loadConfig(net({ ...k8s, range: 5 }), none)).toThrow(/^LoadIPAMConfig - JSON Parsing Error: json: cannot unmarshal number into Go struct field IPAMConfigAlias\.ipam\.range of type string/);
     expect(() => loadConfig(net({ ...k8s, range: '10.0.0.0/24', gateway: 'nope' }), none)).toThrow("couldn't parse gateway IP: nope");
+    expect(() => loadConfig(net({ ...k8s, range: '10.0.0.0/24', node_slice_size: '/28' }), none)).toThrow(/^node_slice_size .* is not supported/);
   });
 });

@@ -302,6 +302,12 @@ export function loadConfig(stdin: unknown, opts: LoadOptions = {}): WhereaboutsC
     }
   }
 
+  if (ipam.node_slice_size) {
+    throw new ConfigError(
+      `node_slice_size (whereabouts' experimental node slices, "Fast IPAM") is not supported: this whereabouts allocates without a global lease, which is what node slices work around; remove node_slice_size`,
+      'ipam.node_slice_size',
+    );
+  }
   const datastore = (ipam.datastore ?? '') === '' || ipam.datastore === 'kubernetes' ? 'kubernetes' : ipam.datastore === 'etcd' ? 'etcd' : undefined;
   if (!datastore) throw new ConfigError(`wrong 'datastore' value in IPAM config: ${ipam.datastore}`, 'ipam.datastore');
   const kubeconfig = ipam.kubernetes?.kubeconfig ?? '';
