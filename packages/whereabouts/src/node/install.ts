@@ -4,7 +4,8 @@
 // file whereabouts.conf naming it, and the node's name for GC. Every file is written atomically.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { installFileAtomic, syncKubeconfig, writeFileAtomic } from '@cni-ts/multus-thick';
+import { installFileAtomic, writeFileAtomic } from '@cni-ts/cni/fs';
+import { syncKubeconfig } from '@cni-ts/multus-thick';
 
 export interface InstallOptions {
   /** The plugin binary in the image. */
@@ -48,8 +49,8 @@ export function install(o: InstallOptions): Installed {
     kubernetes: { kubeconfig: path.join(hostDir, 'whereabouts.kubeconfig') },
     reconciler_cron_expression: o.cronExpression,
   };
-  writeFileAtomic(path.join(dir, 'whereabouts.conf'), `${JSON.stringify(conf, null, 2)}\n`, 0o600);
-  if (o.nodeName) writeFileAtomic(path.join(dir, 'nodename'), o.nodeName, 0o600);
+  writeFileAtomic(path.join(dir, 'whereabouts.conf'), `${JSON.stringify(conf, null, 2)}\n`, { mode: 0o600 });
+  if (o.nodeName) writeFileAtomic(path.join(dir, 'nodename'), o.nodeName, { mode: 0o600 });
   installFileAtomic(o.binary, path.join(o.cniBinDir, 'whereabouts'));
   return {
     kubeconfig,
