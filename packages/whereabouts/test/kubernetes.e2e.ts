@@ -132,6 +132,15 @@ describe('sharing pools with whereabouts', () => {
   });
 });
 
+describe('overlapping ranges', () => {
+  it('one pod, two interfaces, two overlapping ranges: two addresses (upstream can give both the same)', async () => {
+    const a = await cmdAdd(req(wa.conf({ range: '10.57.0.0/24' }), 'twice', 'ctr-twice', 'net1'), deps);
+    const b = await cmdAdd(req(wa.conf({ range: '10.57.0.0/16' }), 'twice', 'ctr-twice', 'net2'), deps);
+    expect(addrs(a)).toEqual(['10.57.0.1/24']);
+    expect(addrs(b)).toEqual(['10.57.0.2/16']);
+  });
+});
+
 describe('DEL, CHECK, GC', () => {
   it('DEL by container id and interface releases every range (also when the first holds nothing)', async () => {
     const config = wa.conf({ ipRanges: [{ range: '10.66.0.0/24' }, { range: 'fd00:66::/64' }] });

@@ -89,7 +89,7 @@ export class EtcdStore implements Store {
   }
 
   /** The pool's entries (its addresses: offsets from the network address) and the legacy v0.5 key's addresses. */
-  async #read(range: IpRange): Promise<{ entries: Entry[]; legacy: string[] }> {
+  async #read(range: IpRange): Promise<{ entries: Entry[]; legacy: string[]; revision: bigint }> {
     const prefix = poolPrefix(poolName(range.cidr, this.#opts.networkName));
     const r = await this.client.txn([], [{ range: { key: prefix, prefix: true } }, { range: { key: `${PREFIX}/${range.cidr}` } }]);
     const entries = (r.responses[0] ?? []).map((kv) => parseEntry(kv, prefix, range.network)).filter((e): e is Entry => !!e);
@@ -98,7 +98,7 @@ export class EtcdStore implements Store {
       .map((line) => parseIPSloppy(line.split(' ')[0] ?? ''))
       .filter((ip): ip is Addr => !!ip)
       .map(ipText);
-    return { entries, legacy };
+    return { entries, legacy, revision: BigInt(r.revision) };
   }
 
   #value(who: Attachment): string {
@@ -138,7 +138,7 @@ export class EtcdStore implements Store {
         { attempts: this.#attempts, deadline, maxMs: 200 },
         () =>
           this.#step(async () => {
-            const { entries, legacy } = await this.#read(range);
+            const { entries, legacy, revision } = await this.#read(range);
             const held = heldBy(entries, who);
             if (held) return this.#keep(range, held, who, pool);
             const taken = new Set([...entries.map((e) => ipText(e.ip)), ...legacy, ...skip]);
@@ -167,7 +167,9 @@ export class EtcdStore implements Store {
             const [poolKv, resKv] = [r.responses[0]?.[0], r.responses[1]?.[0]];
             if (mine(poolKv) && (!this.#opts.overlappingRanges || mine(resKv))) return { ip, fresh: true };
             skip.add(ipText(ip));
-            lost++;
+            // A race only when the key appeared after our read; an older one (another range's
+            // reservation) leaves the lowest-free order alone.
+            if ([poolKv, resKv].some((kv) => kv && BigInt(kv.createRevision) > revision)) lost++;
             last = `${ipText(ip)} was taken by a concurrent allocation`;
             return AGAIN;
           }, (m) => (last = m), outage),

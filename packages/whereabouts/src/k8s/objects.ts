@@ -70,6 +70,7 @@ export function readPool(obj: KubeObject): PoolView | undefined {
 export interface ReservationView {
   name: string;
   uid: string;
+  resourceVersion: string;
   podRef: string;
   ifname: string;
   containerID: string;
@@ -80,6 +81,7 @@ export function readReservation(obj: KubeObject): ReservationView {
   return {
     name: obj.metadata?.name ?? '',
     uid: obj.metadata?.uid ?? '',
+    resourceVersion: obj.metadata?.resourceVersion ?? '',
     podRef: typeof spec.podref === 'string' ? spec.podref : '',
     ifname: typeof spec.ifname === 'string' ? spec.ifname : '',
     containerID: typeof spec.containerid === 'string' ? spec.containerid : '',

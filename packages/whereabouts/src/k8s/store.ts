@@ -39,6 +39,15 @@ class Fatal extends Error {}
 
 const why = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
+/**
+ * Whether object version `a` was written after `b`. resourceVersions are opaque by contract; in
+ * practice they are etcd revisions, and this is only used to tell a race from an old claim (which
+ * decides how widely the next candidate is drawn, never what is safe): unknown forms count as newer.
+ */
+function newer(a: string, b: string): boolean {
+  return !(/^[0-9]+$/.test(a) && /^[0-9]+$/.test(b)) || BigInt(a) > BigInt(b);
+}
+
 export class KubernetesStore implements Store {
   readonly client: KubeClient;
   readonly namespace: string;
@@ -122,7 +131,7 @@ export class KubernetesStore implements Store {
    * The claim on `ip`: create its OverlappingRangeIPReservation. `ours` when this attachment holds
    * it (just created, or left by an earlier try), `taken` when another does.
    */
-  async #claim(ip: Addr, who: Attachment): Promise<{ state: 'ours'; created: boolean; uid: string } | { state: 'taken'; by: string } | { state: 'gone' }> {
+  async #claim(ip: Addr, who: Attachment): Promise<{ state: 'ours'; created: boolean; uid: string } | { state: 'taken'; by: string; resourceVersion: string } | { state: 'gone' }> {
     const name = reservationName(ip, this.#opts.networkName);
     try {
       const made = await this.#req('POST', reservationsPath(this.namespace), newReservation(name, this.namespace, who.podRef, who.ifname));
@@ -138,7 +147,7 @@ export class KubernetesStore implements Store {
       throw err;
     }
     if (cur.podRef === who.podRef && cur.ifname === who.ifname) return { state: 'ours', created: false, uid: cur.uid };
-    return { state: 'taken', by: `${cur.podRef}${cur.ifname ? ` (${cur.ifname})` : ''}` };
+    return { state: 'taken', by: `${cur.podRef}${cur.ifname ? ` (${cur.ifname})` : ''}`, resourceVersion: cur.resourceVersion };
   }
 
   /** Deletes a reservation, only the one seen (uid precondition); a missing one is fine. */
@@ -219,7 +228,9 @@ export class KubernetesStore implements Store {
               const c = await this.#claim(ip, who);
               if (c.state === 'taken') {
                 skip.add(ipText(ip));
-                lost++;
+                // A race only when the claim appeared after our read of the pool; one older than
+                // that (another range's address) leaves the lowest-free order alone.
+                if (newer(c.resourceVersion, pool.resourceVersion)) lost++;
                 last = `${ipText(ip)} is reserved by ${c.by} (OverlappingRangeIPReservation)`;
                 this.#log.debug(`attempt ${attempt}: ${last}`);
                 return AGAIN;
