@@ -1,4 +1,4 @@
 import { defineConfig } from 'tsdown';
 import { baseConfig } from '../../tsdown.config.ts';
 
-export default defineConfig({ ...baseConfig, entry: ['src/index.ts', 'src/reconcile/cli.ts', 'src/node/cli.ts'] });
+export default defineConfig({ ...baseConfig, entry: ['src/index.ts', 'src/main.ts', 'src/reconcile/cli.ts', 'src/node/cli.ts'] });

@@ -1,6 +1,7 @@
 // @cni-ts/whereabouts: cluster-wide IPAM compatible with whereabouts (k8snetworkplumbingwg), on
 // the Kubernetes API (its IPPool and OverlappingRangeIPReservation CRDs, without its global
 // Lease) or on etcd v3.
+export { whereabouts } from './plugin';
 export { cmdAdd, cmdCheck, cmdDel, cmdGc, nodeName, openStore, StorageError, validAttachments, type IpamDeps, type IpamRequest, type IpamResult } from './ipam';
 export { ConfigError, FLAT_FILES, jsonSchema, loadConfig, netConfSchema, type WhereaboutsConfig } from './config';
 export { AssignmentError, heldBy, lowestFree, releasable, type Attachment, type Reservation } from './allocate';

@@ -1,9 +1,7 @@
-// Simulated nodes as separate processes (node-worker.ts), started together.
+// Simulated nodes as separate processes (node-worker.ts, bundled once as a plugin is, so a node
+// starts as fast as the shipped code would), started together.
 import { spawn } from 'node:child_process';
-import path from 'node:path';
-
-const HOOKS = path.resolve(import.meta.dirname, '../../cni/test/ts-hooks.mjs');
-const WORKER = path.resolve(import.meta.dirname, 'node-worker.ts');
+import { bundlePlugin, NODE } from '@cni-ts/testkit';
 
 export interface CallResult {
   id: string;
@@ -23,9 +21,10 @@ export interface NodeJob {
   storeOptions?: Record<string, unknown>;
 }
 
-export function runNode(job: NodeJob, onResult?: (r: CallResult) => void): Promise<CallResult[]> {
+export async function runNode(job: NodeJob, onResult?: (r: CallResult) => void): Promise<CallResult[]> {
+  const worker = await bundlePlugin('whereabouts', 'test/node-worker.ts');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--disable-warning=ExperimentalWarning', '--import', HOOKS, WORKER, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(NODE, [worker, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'] });
     const results: CallResult[] = [];
     let buf = '';
     let err = '';

@@ -15,6 +15,8 @@ export const IN_PROCESS_IPAM = ['host-local', 'static'];
  */
 export const ON_DEMAND = {
   multus: { k8s: '@kubernetes/client-node' },
+  // @cni-ts/kube falls back to it for kubeconfigs our reader leaves alone (exec plugins, proxies).
+  whereabouts: { k8s: '@kubernetes/client-node' },
 };
 
 // Which plugins go into the binary: every workspace package with a `src/main.ts` (the whole
