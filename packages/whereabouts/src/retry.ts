@@ -65,3 +65,20 @@ export class Outage {
     return Date.now() - this.#since >= this.limitMs;
   }
 }
+
+/**
+ * One attempt of a store's retry loop: `fn`'s answer; or, when it fails with what `transient`
+ * accepts (the store unreachable, a leader election) and the store has not been unreachable for
+ * longer than `outage` allows, undefined (pause, then again) after noting why.
+ */
+export async function tryOnce<T>(fn: () => Promise<T | undefined | typeof AGAIN>, transient: (err: unknown) => boolean, outage: Outage, note: (m: string) => void): Promise<T | undefined | typeof AGAIN> {
+  try {
+    const out = await fn();
+    outage.ok();
+    return out;
+  } catch (err) {
+    if (!transient(err) || outage.failed()) throw err;
+    note(err instanceof Error ? err.message : String(err));
+    return undefined;
+  }
+}

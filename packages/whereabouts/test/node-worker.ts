@@ -3,18 +3,10 @@
 //   node --conditions=source --import packages/cni/test/ts-hooks.mjs node-worker.ts <json>
 // <json>: {command, config, node, count, podNamespace, flatFiles, storeOptions?}
 import { cmdAdd, cmdDel } from '../src/ipam';
+import type { NodeJob } from './nodes';
 
-interface Job {
-  command: 'ADD' | 'DEL';
-  config: unknown;
-  node: string;
-  count: number;
-  podNamespace: string;
-  flatFiles: string[];
-  storeOptions?: Record<string, unknown>;
-}
 
-const job = JSON.parse(process.argv[2]!) as Job;
+const job = JSON.parse(process.argv[2]!) as NodeJob;
 // Each result as soon as it is known (a test may act after the first ones).
 const out = (r: unknown) => process.stdout.write(`${JSON.stringify(r)}\n`);
 const runs = Array.from({ length: job.count }, async (_, i) => {

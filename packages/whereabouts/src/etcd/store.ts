@@ -17,7 +17,7 @@ import type { EtcdConfig } from '../config';
 import { type Logger, silentLogger } from '../log';
 import { ipAtOffset, offsetKey, poolName, reservationName } from '../names';
 import { type IpRange, ipText, parseIPSloppy } from '../range';
-import { AGAIN, BudgetExhausted, Outage, retry, sleep } from '../retry';
+import { AGAIN, BudgetExhausted, Outage, retry, sleep, tryOnce } from '../retry';
 import { DEFAULT_ATTEMPTS, REQUEST_TIMEOUT_MS, type Store, type StoreOptions, UNAVAILABLE_MS } from '../store';
 import { type Compare, EtcdClient, EtcdError, EtcdUnavailableError, type KeyValue, type Op } from './client';
 
@@ -110,19 +110,8 @@ export class EtcdStore implements Store {
   }
 
   /** Runs a step; an unreachable cluster or a leader election is retried (after a pause), the rest reported. */
-  async #step<T>(fn: () => Promise<T | undefined | typeof AGAIN>, note: (m: string) => void, outage: Outage): Promise<T | undefined | typeof AGAIN> {
-    try {
-      const out = await fn();
-      outage.ok();
-      return out;
-    } catch (err) {
-      if (transient(err)) {
-        if (outage.failed()) throw err;
-        note((err as Error).message);
-        return undefined;
-      }
-      throw err;
-    }
+  #step<T>(fn: () => Promise<T | undefined | typeof AGAIN>, note: (m: string) => void, outage: Outage): Promise<T | undefined | typeof AGAIN> {
+    return tryOnce(fn, transient, outage, note);
   }
 
 

@@ -16,7 +16,7 @@ import { type Attachment, heldBy, lowestFree, releasable, type Reservation } fro
 import { type Logger, silentLogger } from '../log';
 import { offsetKey, poolName, reservationName } from '../names';
 import { type IpRange, ipText } from '../range';
-import { AGAIN, BudgetExhausted, Outage, retry, sleep } from '../retry';
+import { AGAIN, BudgetExhausted, Outage, retry, sleep, tryOnce } from '../retry';
 import { DEFAULT_ATTEMPTS, REQUEST_TIMEOUT_MS, type Store, type StoreOptions, UNAVAILABLE_MS } from '../store';
 import { allocationOf, newPool, newReservation, poolPath, poolsPath, type PoolView, readPool, readReservation, reservationPath, reservationsPath, type ReservationView } from './objects';
 
@@ -180,20 +180,8 @@ export class KubernetesStore implements Store {
   }
 
   /** Retries transient API failures; reports the rest. */
-  async #step<T>(fn: () => Promise<T | undefined | typeof AGAIN>, note: (m: string) => void, outage: Outage): Promise<T | undefined | typeof AGAIN> {
-    try {
-      const out = await fn();
-      outage.ok();
-      return out;
-    } catch (err) {
-      if (err instanceof Fatal) throw err;
-      if (isRetriable(err) || (err instanceof TransportError && err.code === 'ECONNRESET')) {
-        if (outage.failed()) throw err;
-        note(why(err));
-        return undefined;
-      }
-      throw err;
-    }
+  #step<T>(fn: () => Promise<T | undefined | typeof AGAIN>, note: (m: string) => void, outage: Outage): Promise<T | undefined | typeof AGAIN> {
+    return tryOnce(fn, (err) => isRetriable(err) || (err instanceof TransportError && err.code === 'ECONNRESET'), outage, note);
   }
 
 
