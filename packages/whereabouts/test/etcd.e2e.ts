@@ -99,6 +99,11 @@ describe('whereabouts on etcd', () => {
     await cmdDel({ containerId: 'c', ifname: 'eth0', config, args: '', env: env('h2') }, deps);
   });
 
+  it('an endpoint that is down is skipped', async () => {
+    const r = await cmdAdd({ containerId: 'skip', ifname: 'net1', config: conf({ range: '10.93.0.0/24' }, ['127.0.0.1:1', ...etcd.endpoints.slice(1)]), args: '', env: {} }, deps);
+    expect(r.ips).toEqual([{ address: '10.93.0.1/24' }]);
+  });
+
   it('etcd down entirely: a clear CNI error, within the unavailability budget', async () => {
     const { createServer } = await import('node:net');
     // Ports nothing listens on: connections are refused.
