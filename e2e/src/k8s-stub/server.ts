@@ -762,6 +762,8 @@ export class K8sStub {
     }
     rec.status = 200;
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    // The real server answers a watch's headers at once, before any event.
+    res.flushHeaders();
     const w: Watcher = { id: randomUUID(), def, namespace: t.namespace, match, res };
     const rvText = q.get('resourceVersion');
     if (!rvText || rvText === '0') {
