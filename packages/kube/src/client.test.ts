@@ -227,3 +227,37 @@ describe('errors and fallback', () => {
     expect(await loadKubeClient({ kubeconfig: '', env: {} })).toBeUndefined();
   });
 });
+
+describe('watch', () => {
+  it('streams events from a resourceVersion; a too-old one gets the 410 ERROR event (stand-in API server)', async () => {
+    const { startStub, writeKubeconfig } = await import('../../../e2e/src/k8s-stub/index');
+    const stub = await startStub();
+    try {
+      const kc = writeKubeconfig(file('watch-kubeconfig'), { server: stub.url });
+      const client = (await loadKubeClient({ kubeconfig: kc, env: {} }))!;
+      stub.put('pods', { metadata: { name: 'a', namespace: 'w' }, spec: {} });
+      const from = stub.resourceVersion;
+      const events: string[] = [];
+      let seen!: () => void;
+      const two = new Promise<void>((r) => (seen = r));
+      const w = await client.watch(`/api/v1/namespaces/w/pods?watch=true&resourceVersion=${from}`, (e) => {
+        events.push(`${e.type} ${e.object.metadata?.name}`);
+        if (events.length === 2) seen();
+      });
+      stub.put('pods', { metadata: { name: 'b', namespace: 'w' }, spec: {} });
+      stub.delete('pods', 'w', 'a');
+      await two;
+      w.stop();
+      await w.done;
+      expect(events).toEqual(['ADDED b', 'DELETED a']);
+      stub.compact();
+      const gone: string[] = [];
+      const old = await client.watch(`/api/v1/namespaces/w/pods?watch=true&resourceVersion=${from}`, (e) => gone.push(`${e.type} ${(e.object as { code?: number }).code}`));
+      await old.done;
+      expect(gone).toEqual(['ERROR 410']);
+      await expect(client.watch('/api/v1/namespaces/w/pods?watch=true&labelSelector=%3D%3D', () => undefined)).rejects.toThrow(/unable to parse requirement/);
+    } finally {
+      await stub.close();
+    }
+  });
+});

@@ -22,12 +22,29 @@ export interface RequestOptions {
   contentType?: string;
 }
 
+/** One event of a watch: ADDED, MODIFIED, DELETED, BOOKMARK, or ERROR (a Status, e.g. 410 Expired). */
+export interface WatchEvent {
+  type: string;
+  object: KubeObject;
+}
+
+export interface Watch {
+  /** Settles when the stream ends (the server's timeoutSeconds, stop(), a dropped connection). */
+  done: Promise<void>;
+  stop(): void;
+}
+
 export interface KubeClient {
   /** Where requests go (for messages). */
   readonly server: string;
   /** The current context's namespace (in-cluster: the service account's); undefined when none is set. */
   readonly namespace?: string;
   request(method: string, path: string, body?: unknown, opts?: RequestOptions): Promise<KubeObject>;
+  /**
+   * A watch (`path` carries `?watch=true&resourceVersion=...`): each event as it arrives. Rejects
+   * when the server refuses it; `done` settles when the stream ends.
+   */
+  watch(path: string, onEvent: (e: WatchEvent) => void): Promise<Watch>;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -117,12 +134,68 @@ class HttpKubeClient implements KubeClient {
     this.namespace = namespace;
   }
 
-  async request(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<KubeObject> {
+  #url(path: string): URL {
     const url = new URL(path, this.server.endsWith('/') ? this.server : `${this.server}/`);
     // The server may carry a path prefix (a proxy); keep it. A query (`?limit=500`) stays a query.
     const q = path.indexOf('?');
     url.pathname = `${new URL(this.server).pathname.replace(/\/$/, '')}${q < 0 ? path : path.slice(0, q)}`;
     url.search = q < 0 ? '' : path.slice(q);
+    return url;
+  }
+
+  async watch(path: string, onEvent: (e: WatchEvent) => void): Promise<Watch> {
+    const url = this.#url(path);
+    const options: HttpsRequestOptions = { method: 'GET', headers: {} };
+    await this.#apply(options);
+    options.headers = { ...(options.headers as Record<string, string>), Accept: 'application/json', 'User-Agent': this.#userAgent };
+    const mod = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
+    return new Promise<Watch>((resolve, reject) => {
+      const req = mod.request(url, options, (res) => {
+        const status = res.statusCode ?? 0;
+        if (status !== 200) {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let json: unknown;
+            try {
+              json = JSON.parse(text);
+            } catch {
+              json = undefined;
+            }
+            reject(new ApiError(status, json, text, 'GET', url.href));
+          });
+          return;
+        }
+        let buf = '';
+        const done = new Promise<void>((end) => {
+          res.on('data', (c: Buffer) => {
+            buf += c.toString('utf8');
+            let nl: number;
+            while ((nl = buf.indexOf('\n')) >= 0) {
+              const line = buf.slice(0, nl).trim();
+              buf = buf.slice(nl + 1);
+              if (!line) continue;
+              try {
+                onEvent(JSON.parse(line) as WatchEvent);
+              } catch {
+                // a line that is not an event: skipped
+              }
+            }
+          });
+          res.on('end', () => end());
+          res.on('close', () => end());
+          res.on('error', () => end());
+        });
+        resolve({ done, stop: () => req.destroy() });
+      });
+      req.on('error', (err) => reject(transportError('GET', url.href, err)));
+      req.end();
+    });
+  }
+
+  async request(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<KubeObject> {
+    const url = this.#url(path);
     const options: HttpsRequestOptions = { method, headers: {} };
     await this.#apply(options);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));

@@ -1,6 +1,6 @@
 // @cni-ts/kube: the Kubernetes API as plugins reach it (Multus, whereabouts). Our own kubeconfig
 // and in-cluster connection for the common cases; @kubernetes/client-node only as the fallback.
-export { loadKubeClient, loadWithClientNode, clientNodeImportMs, type ClientSource, type KubeClient, type KubeObject, type RequestOptions } from './client';
+export { loadKubeClient, loadWithClientNode, clientNodeImportMs, type ClientSource, type KubeClient, type KubeObject, type RequestOptions, type Watch, type WatchEvent } from './client';
 export { ConnectionOptions, type Connection, type Material } from './connection';
 export { ApiError, TransportError, transportError, isConflict, isNotFound, isRetriable, isUnauthorized } from './errors';
 export { inClusterConnection, SERVICE_ACCOUNT_DIR, type InClusterPaths } from './incluster';
