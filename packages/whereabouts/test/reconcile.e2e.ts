@@ -96,6 +96,32 @@ describe('reconciler', () => {
     expect(code).toBe(0);
   });
 
+  it('the command watches pod deletions: a force-deleted pod loses its address within seconds, not at the next scheduled pass', async () => {
+    const config = wa.conf({ range: '10.83.0.0/24' });
+    const r = await cmdAdd({ containerId: 'c-quick', ifname: 'net1', config, args: podArgs('default', 'quick-0'), env: {} }, deps);
+    const ip = r.ips[0]!.address.split('/')[0]!;
+    wa.stub.put('pods', runningPod('quick-0', 'node-gone', ip));
+    const watches = () => wa.stub.calls('GET', /^\/api\/v1\/pods$/).filter((c) => c.verb === 'watch').length;
+    const before = watches();
+    const stop = new AbortController();
+    // A schedule that will not come round during the test: only the watch can release it.
+    const running = main(['--kubeconfig', wa.kubeconfig, '--schedule', '0 0 1 1 *', '--log-level', 'error'], {}, { signal: stop.signal });
+    try {
+      for (let i = 0; i < 100 && watches() === before; i++) await new Promise((res) => setTimeout(res, 50));
+      await apiDelete('quick-0', { gracePeriodSeconds: 0 });
+      let left = allocations('10.83.0.0-24');
+      for (let i = 0; i < 100 && Object.keys(left).length > 0; i++) {
+        await new Promise((res) => setTimeout(res, 100));
+        left = allocations('10.83.0.0-24');
+      }
+      expect(left).toEqual({});
+      expect(wa.stub.get(ORIPS, NS, ip)).toBeUndefined();
+    } finally {
+      stop.abort();
+      expect(await running).toBe(0);
+    }
+  });
+
   it('least privilege: the reconciler role grants exactly what it used', async () => {
     const { load } = await import('js-yaml');
     const { readFileSync } = await import('node:fs');
