@@ -205,24 +205,7 @@ export class EtcdStore implements Store {
   }
 
   async release(range: IpRange, containerID: string, ifname: string, deadline: number): Promise<Addr | undefined> {
-    let last = '';
-    const outage = new Outage(this.#opts.unavailableMs ?? UNAVAILABLE_MS);
-    const out = await retry(
-      { attempts: this.#attempts, deadline, maxMs: 200 },
-      () =>
-        this.#step(async () => {
-          const { entries } = await this.#read(range);
-          const e = releasable(entries, containerID, ifname);
-          if (!e) return { ip: undefined };
-          if (!(await this.#delete(e))) {
-            last = `${ipText(e.ip)} changed while being released`;
-            return AGAIN;
-          }
-          return { ip: e.ip as Addr | undefined };
-        }, (m) => (last = m), outage),
-      () => last,
-    );
-    return out.ip;
+    return (await this.#removeMatching(range, (es) => releasable(es, containerID, ifname), deadline))?.ip;
   }
 
   async reservations(range: IpRange): Promise<Reservation[]> {
@@ -230,21 +213,29 @@ export class EtcdStore implements Store {
   }
 
   async remove(range: IpRange, r: Reservation, deadline: number): Promise<boolean> {
+    const same = (x: Reservation) => ipText(x.ip) === ipText(r.ip) && x.containerID === r.containerID && x.podRef === r.podRef && x.ifname === r.ifname;
+    return (await this.#removeMatching(range, (es) => es.find(same), deadline)) !== undefined;
+  }
+
+  /** Deletes the entry `pick` chooses (re-read and re-chosen after each lost race); undefined when none. */
+  async #removeMatching(range: IpRange, pick: (es: Entry[]) => Entry | undefined, deadline: number): Promise<Entry | undefined> {
     let last = '';
     const outage = new Outage(this.#opts.unavailableMs ?? UNAVAILABLE_MS);
     const out = await retry(
       { attempts: this.#attempts, deadline, maxMs: 200 },
       () =>
         this.#step(async () => {
-          const { entries } = await this.#read(range);
-          const e = entries.find((x) => ipText(x.ip) === ipText(r.ip) && x.containerID === r.containerID && x.podRef === r.podRef && x.ifname === r.ifname);
-          if (!e) return { removed: false };
-          if (!(await this.#delete(e))) return AGAIN;
-          return { removed: true };
+          const e = pick((await this.#read(range)).entries);
+          if (!e) return { e: undefined };
+          if (!(await this.#delete(e))) {
+            last = `${ipText(e.ip)} changed while being released`;
+            return AGAIN;
+          }
+          return { e: e as Entry | undefined };
         }, (m) => (last = m), outage),
       () => last,
     );
-    return out.removed;
+    return out.e;
   }
 
   async whereIs(r: Reservation, node: string): Promise<'here' | 'elsewhere' | 'gone'> {

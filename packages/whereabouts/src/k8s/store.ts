@@ -39,14 +39,6 @@ class Fatal extends Error {}
 
 const why = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-/**
- * Whether object version `a` was written after `b`. resourceVersions are opaque by contract; in
- * practice they are etcd revisions, and this is only used to tell a race from an old claim (which
- * decides how widely the next candidate is drawn, never what is safe): unknown forms count as newer.
- */
-function newer(a: string, b: string): boolean {
-  return !(/^[0-9]+$/.test(a) && /^[0-9]+$/.test(b)) || BigInt(a) > BigInt(b);
-}
 
 export class KubernetesStore implements Store {
   readonly client: KubeClient;
@@ -189,8 +181,12 @@ export class KubernetesStore implements Store {
     const skip = new Set<string>();
     let last = '';
     const outage = new Outage(this.#opts.unavailableMs ?? UNAVAILABLE_MS);
-    // Races lost to concurrent ADDs: each widens the window the next candidate is drawn from.
+    // Races lost while the pool was changing (concurrent ADDs): each widens the window the next
+    // candidate is drawn from. A claim lost while the pool stays as it was is another range's
+    // reservation: the lowest-free order is kept.
     let lost = 0;
+    let seenVersion: string | undefined;
+    let contended = false;
     // A claim made in an earlier attempt, kept while its address stays the candidate.
     let claim: { ip: Addr; uid: string; created: boolean } | undefined;
     const drop = async () => {
@@ -203,6 +199,8 @@ export class KubernetesStore implements Store {
         (attempt) =>
           this.#step(async () => {
             const pool = (await this.#pool(range, true))!;
+            if (seenVersion !== undefined && seenVersion !== pool.resourceVersion) contended = true;
+            seenVersion = pool.resourceVersion;
             const held = heldBy(pool.reservations, who);
             if (held) {
               if (claim && ipText(claim.ip) !== ipText(held.ip)) await drop();
@@ -210,15 +208,13 @@ export class KubernetesStore implements Store {
               return kept && { ip: kept, fresh: false };
             }
             const taken = new Set([...pool.reservations.map((r) => ipText(r.ip)), ...skip]);
-            const ip = claim && !taken.has(ipText(claim.ip)) ? claim.ip : lowestFree(range, taken, pool.base, lost === 0 ? 1 : 2 ** Math.min(lost, 6));
+            const ip = claim && !taken.has(ipText(claim.ip)) ? claim.ip : lowestFree(range, taken, pool.base, contended && lost > 0 ? 2 ** Math.min(lost, 6) : 1);
             if (claim && ipText(claim.ip) !== ipText(ip)) await drop();
             if (this.#opts.overlappingRanges && !claim) {
               const c = await this.#claim(ip, who);
               if (c.state === 'taken') {
                 skip.add(ipText(ip));
-                // A race only when the claim appeared after our read of the pool; one older than
-                // that (another range's address) leaves the lowest-free order alone.
-                if (newer(c.resourceVersion, pool.resourceVersion)) lost++;
+                lost++;
                 last = `${ipText(ip)} is reserved by ${c.by} (OverlappingRangeIPReservation)`;
                 this.#log.debug(`attempt ${attempt}: ${last}`);
                 return AGAIN;
@@ -269,25 +265,41 @@ export class KubernetesStore implements Store {
   }
 
   async release(range: IpRange, containerID: string, ifname: string, deadline: number): Promise<Addr | undefined> {
+    const name = poolName(range.cidr, this.#opts.networkName);
+    const r = await this.#removeMatching(name, (rs) => releasable(rs, containerID, ifname), this.#opts.overlappingRanges ? this.#opts.networkName : undefined, deadline);
+    return r?.ip;
+  }
+
+  /**
+   * Removes the entry `pick` chooses from pool `name` (re-read and re-chosen after each lost
+   * race), then its reservation (under `networkName`; undefined: none) when that is the same
+   * pod's. The entry removed, or undefined when `pick` found none.
+   */
+  async #removeMatching(
+    name: string,
+    pick: (rs: PoolView['reservations']) => PoolView['reservations'][number] | undefined,
+    networkName: string | undefined,
+    deadline: number,
+  ): Promise<Reservation | undefined> {
     let last = '';
     const outage = new Outage(this.#opts.unavailableMs ?? UNAVAILABLE_MS);
     const out = await retry(
       { attempts: this.#attempts, deadline, maxMs: 100 },
       () =>
         this.#step(async () => {
-          const pool = await this.#pool(range, false);
-          const r = pool && releasable(pool.reservations, containerID, ifname);
-          if (!pool || !r) return { ip: undefined };
+          const pool = await this.#poolNamed(name);
+          const r = pool && pick(pool.reservations);
+          if (!pool || !r) return { r: undefined };
           if (!(await this.#removeEntry(pool, r))) {
             last = `IPPool ${pool.name} changed while ${ipText(r.ip)} was being released`;
             return undefined;
           }
-          if (this.#opts.overlappingRanges) await this.#releaseClaim(r);
-          return { ip: r.ip as Addr | undefined };
+          if (networkName !== undefined) await this.#releaseClaim(r, networkName);
+          return { r: r as Reservation | undefined };
         }, (m) => (last = m), outage),
       () => last,
     );
-    return out.ip;
+    return out.r;
   }
 
   #removeEntry(pool: PoolView, r: PoolView['reservations'][number]): Promise<boolean> {
@@ -312,25 +324,8 @@ export class KubernetesStore implements Store {
    * and its reservation (named under `networkName`) when that is the same pod's.
    */
   async removeFromPool(name: string, r: Reservation, networkName: string, deadline: number): Promise<boolean> {
-    let last = '';
-    const outage = new Outage(this.#opts.unavailableMs ?? UNAVAILABLE_MS);
-    const out = await retry(
-      { attempts: this.#attempts, deadline, maxMs: 100 },
-      () =>
-        this.#step(async () => {
-          const pool = await this.#poolNamed(name);
-          const cur = pool?.reservations.find((x) => ipText(x.ip) === ipText(r.ip) && x.containerID === r.containerID && x.podRef === r.podRef && x.ifname === r.ifname);
-          if (!pool || !cur) return { removed: false };
-          if (!(await this.#removeEntry(pool, cur))) {
-            last = `IPPool ${pool.name} changed while ${ipText(r.ip)} was being removed`;
-            return undefined;
-          }
-          await this.#releaseClaim(cur, networkName);
-          return { removed: true };
-        }, (m) => (last = m), outage),
-      () => last,
-    );
-    return out.removed;
+    const same = (x: Reservation) => ipText(x.ip) === ipText(r.ip) && x.containerID === r.containerID && x.podRef === r.podRef && x.ifname === r.ifname;
+    return (await this.#removeMatching(name, (rs) => rs.find(same), networkName, deadline)) !== undefined;
   }
 
   /** Deletes a reservation object if it is still the one seen (uid); false when it was not. */
