@@ -1,3 +1,4 @@
+export { dhcp, subcommand } from './plugin';
 export { GobDecoder, type GobValue, type Decoded } from './gob/decoder';
 export { GobEncoder, GobWriter } from './gob/encoder';
 export * from './gob/types';

@@ -32,7 +32,7 @@ export async function until<T>(what: string, ms: number, fn: () => T | undefined
  */
 export async function makeBinDir(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'cnits-dhcp-'));
-  const bundle = await bundlePlugin('dhcp', 'test/entry.ts');
+  const bundle = await bundlePlugin('dhcp');
   writeFileSync(join(dir, 'dhcp'), `#!/bin/sh\nexec ${NODE} ${bundle} "$@"\n`);
   chmodSync(join(dir, 'dhcp'), 0o755);
   return dir;
