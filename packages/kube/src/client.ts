@@ -12,7 +12,7 @@ import { inClusterConnection, type InClusterPaths } from './incluster';
 import { readKubeconfig } from './kubeconfig';
 
 export type KubeObject = Record<string, unknown> & {
-  metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string; annotations?: Record<string, string> };
+  metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
 };
 
 export interface RequestOptions {
@@ -34,6 +34,14 @@ export interface Watch {
   stop(): void;
 }
 
+export interface WatchOptions {
+  /**
+   * End the stream when nothing arrived for this long (a silent, half-dead connection); none by
+   * default. Pass more than the server's timeoutSeconds: a quiet resource sends nothing until then.
+   */
+  idleTimeoutMs?: number;
+}
+
 export interface KubeClient {
   /** Where requests go (for messages). */
   readonly server: string;
@@ -44,7 +52,7 @@ export interface KubeClient {
    * A watch (`path` carries `?watch=true&resourceVersion=...`): each event as it arrives. Rejects
    * when the server refuses it; `done` settles when the stream ends.
    */
-  watch(path: string, onEvent: (e: WatchEvent) => void): Promise<Watch>;
+  watch(path: string, onEvent: (e: WatchEvent) => void, opts?: WatchOptions): Promise<Watch>;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -143,7 +151,7 @@ class HttpKubeClient implements KubeClient {
     return url;
   }
 
-  async watch(path: string, onEvent: (e: WatchEvent) => void): Promise<Watch> {
+  async watch(path: string, onEvent: (e: WatchEvent) => void, opts: WatchOptions = {}): Promise<Watch> {
     const url = this.#url(path);
     const options: HttpsRequestOptions = { method: 'GET', headers: {} };
     await this.#apply(options);
@@ -168,8 +176,15 @@ class HttpKubeClient implements KubeClient {
           return;
         }
         let buf = '';
+        let idle: NodeJS.Timeout | undefined;
+        const quiet = () => {
+          clearTimeout(idle);
+          if (opts.idleTimeoutMs) idle = setTimeout(() => req.destroy(), opts.idleTimeoutMs);
+        };
+        quiet();
         const done = new Promise<void>((end) => {
           res.on('data', (c: Buffer) => {
+            quiet();
             buf += c.toString('utf8');
             let nl: number;
             while ((nl = buf.indexOf('\n')) >= 0) {
@@ -186,7 +201,7 @@ class HttpKubeClient implements KubeClient {
           res.on('end', () => end());
           res.on('close', () => end());
           res.on('error', () => end());
-        });
+        }).finally(() => clearTimeout(idle));
         resolve({ done, stop: () => req.destroy() });
       });
       req.on('error', (err) => reject(transportError('GET', url.href, err)));

@@ -1,8 +1,10 @@
 // @cni-ts/kube: the Kubernetes API as plugins reach it (Multus, whereabouts). Our own kubeconfig
 // and in-cluster connection for the common cases; @kubernetes/client-node only as the fallback.
-export { loadKubeClient, loadWithClientNode, clientNodeImportMs, type ClientSource, type KubeClient, type KubeObject, type RequestOptions, type Watch, type WatchEvent } from './client';
+export { loadKubeClient, loadWithClientNode, clientNodeImportMs, type ClientSource, type KubeClient, type KubeObject, type RequestOptions, type Watch, type WatchEvent, type WatchOptions } from './client';
 export { ConnectionOptions, type Connection, type Material } from './connection';
 export { ApiError, TransportError, transportError, isConflict, isNotFound, isRetriable, isUnauthorized } from './errors';
 export { inClusterConnection, SERVICE_ACCOUNT_DIR, type InClusterPaths } from './incluster';
 export { connectionFromKubeconfig, readKubeconfig } from './kubeconfig';
 export { TokenFile } from './token-file';
+export { Informer, objectKey, type InformerHandler, type InformerOptions } from './informer';
+export { objectEvent, type EventType } from './events';

@@ -2,7 +2,7 @@
 // pods/status, retried on conflict, the pod round-tripped as raw JSON), and events.
 import { NETWORK_STATUS_ANNOTATION } from '../annotations';
 import type { K8sArgs } from '../runtime';
-import { isConflict, isNotFound, isRetriable, isUnauthorized, type KubeClient, type KubeObject } from '@cni-ts/kube';
+import { isConflict, isNotFound, isRetriable, isUnauthorized, objectEvent, type KubeClient, type KubeObject } from '@cni-ts/kube';
 
 export type Pod = KubeObject;
 
@@ -123,25 +123,7 @@ export async function setNetworkStatus(client: KubeClient, k: K8sArgs, value: st
 
 /** A core/v1 Event about the pod, as client-go's recorder makes it (component "multus"). */
 export function podEvent(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string, now = new Date()): KubeObject {
-  const m = pod.metadata ?? {};
-  const ts = now.toISOString().replace(/\.\d+Z$/, 'Z');
-  const nanos = BigInt(now.getTime()) * 1_000_000n;
-  return {
-    apiVersion: 'v1',
-    kind: 'Event',
-    metadata: { name: `${m.name ?? ''}.${nanos.toString(16)}`, namespace: m.namespace },
-    involvedObject: { kind: 'Pod', namespace: m.namespace, name: m.name, uid: m.uid, apiVersion: 'v1', resourceVersion: m.resourceVersion },
-    reason,
-    message,
-    source: { component: 'multus' },
-    firstTimestamp: ts,
-    lastTimestamp: ts,
-    count: 1,
-    type,
-    eventTime: null,
-    reportingComponent: 'multus',
-    reportingInstance: '',
-  };
+  return objectEvent(pod, 'Pod', type, reason, message, 'multus', now);
 }
 
 /** Events are best effort (upstream sends them asynchronously and may exit first). */
