@@ -7,7 +7,7 @@ describe('WorkQueue', () => {
   it('runs a key once however often it was added while waiting; again when added while running', async () => {
     const q = new WorkQueue();
     const seen: string[] = [];
-    let release: () => void = () => {};
+    let release: (() => void) | undefined;
     q.add('a');
     q.add('a');
     q.add('b');
@@ -18,7 +18,7 @@ describe('WorkQueue', () => {
     await tick();
     q.add('a'); // while a runs
     q.add('a');
-    release();
+    release?.();
     await tick(10);
     expect(seen).toEqual(['a', 'b', 'a']);
     await q.stop();

@@ -1,7 +1,7 @@
 // Running the firewall tools (iptables, nft) the way upstream's libraries do: found in PATH
 // (exec.LookPath), run synchronously with the plugin's environment, stdout and stderr kept.
 // Synchronous on purpose: a plugin must not start async work that could outlive a namespace switch.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -45,4 +45,27 @@ export function runTool(path: string, args: readonly string[], opts: { env?: Too
   const status = r.status ?? -1;
   const reason = r.signal ? `signal: ${r.signal === 'SIGKILL' ? 'killed' : r.signal}` : `exit status ${status}`;
   return { status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', reason };
+}
+
+/**
+ * runTool for daemons: the same result without blocking the event loop. (A plugin keeps to
+ * runTool: nothing async may run while its thread is switched into a namespace; a daemon puts
+ * the tool into the namespace itself, e.g. with `nsenter --net=<path>`.)
+ */
+export function runToolAsync(path: string, args: readonly string[], opts: { env?: ToolEnv; input?: string; timeoutMs?: number } = {}): Promise<ToolResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(path, args, { env: (opts.env ?? process.env) as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs ?? 55_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', (err) => reject(new Error(`fork/exec ${path}: ${(err as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : err.message}`, { cause: err })));
+    child.on('close', (code, signal) => {
+      const status = code ?? -1;
+      const reason = signal ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal}` : `exit status ${status}`;
+      resolve({ status, stdout, stderr, reason });
+    });
+    child.stdin.on('error', () => {}); // a tool that exits without reading its input
+    child.stdin.end(opts.input ?? '');
+  });
 }

@@ -5,4 +5,4 @@ export { hashForInstance, commentForInstance } from './ipmasq-nftables';
 export { Iptables, IptablesError, supportsIptables, splitRuleLine } from './iptables';
 export { Nft, NftError, supportsNftables, rulesOf, type NftRule, type NftObject } from './nft';
 export { formatChainName, formatComment, formatHashWithPrefix } from './chain-name';
-export { lookPath, runTool, type ToolEnv, type ToolResult } from './exec-tool';
+export { lookPath, runTool, runToolAsync, type ToolEnv, type ToolResult } from './exec-tool';
