@@ -43,7 +43,18 @@ export interface Demo {
 
 /** HTTP on 8080 (both families): `<name> <client address>`. */
 const SERVER = `const http=require('http');const name=process.argv[1];
-http.createServer((q,r)=>r.end(name+' '+q.socket.remoteAddress.replace(/^::ffff:/,''))).listen(8080,'::',()=>console.log('ready'));`;
+const s=http.createServer((q,r)=>r.end(name+' '+q.socket.remoteAddress.replace(/^::ffff:/,'')));s.keepAliveTimeout=60000;
+s.listen(8080,'::',()=>console.log('ready'));`;
+
+/**
+ * One kept-alive connection to a backend: connects until \`want\` answers, prints that answer and
+ * its local port, then sends one more request on the same connection per stdin line.
+ */
+const LONG = `const http=require('http');const [url,want]=[process.argv[1],process.argv[2]];
+const get=(a)=>new Promise((ok)=>{const q=http.get(url,{agent:a,timeout:2000},(r)=>{const port=r.socket.localPort;let b='';r.on('data',(d)=>b+=d);r.on('end',()=>ok(b+' '+port));});q.on('timeout',()=>q.destroy(new Error('timeout')));q.on('error',(e)=>ok('error '+e.message));});
+(async()=>{let agent;for(let i=0;i<30&&!agent;i++){const a=new http.Agent({keepAlive:true,maxSockets:1});const b=await get(a);if(b.startsWith(want+' ')){agent=a;console.log(b);}else a.destroy();}
+if(!agent){console.log('none');process.exit(1);}
+require('readline').createInterface({input:process.stdin}).on('line',async()=>console.log(await get(agent))).on('close',()=>agent.destroy());})();`;
 
 const procs: ChildProcessWithoutNullStreams[] = [];
 /** Where the set-up time went (printed by the tests). */
@@ -66,6 +77,33 @@ function startServer(ns: string, name: string): Promise<void> {
 export function curl(demo: Demo, url: string, n: number): string[] {
   const loop = `for i in $(seq ${n}); do curl -sS -g --max-time 2 "$1" || printf "error $?"; echo; done`;
   return must('ip', ['netns', 'exec', demo.pods.client.ns, 'sh', '-c', loop, 'curl', url]).split('\n').filter((l) => l);
+}
+
+/** A kept-alive HTTP connection from the client pod to backend `want` through `url`. */
+export function longConnection(demo: Demo, url: string, want: string): { next: () => Promise<string>; close: () => void } {
+  const p = spawn('ip', ['netns', 'exec', demo.pods.client.ns, NODE, '-e', LONG, url, want]);
+  procs.push(p);
+  const lines: string[] = [];
+  const waiting: ((l: string) => void)[] = [];
+  createInterface({ input: p.stdout }).on('line', (l) => (waiting.length ? waiting.shift()!(l) : lines.push(l)));
+  const read = () =>
+    new Promise<string>((resolve, reject) => {
+      if (lines.length) return resolve(lines.shift()!);
+      const t = setTimeout(() => reject(new Error('no answer on the long connection')), 15_000);
+      waiting.push((l) => {
+        clearTimeout(t);
+        resolve(l);
+      });
+    });
+  let first = true;
+  return {
+    next() {
+      if (!first) p.stdin.write('\n');
+      first = false;
+      return read();
+    },
+    close: () => p.stdin.end(),
+  };
 }
 
 export async function startDemo(): Promise<Demo> {

@@ -12,10 +12,11 @@ import { ServiceController } from '../src/controller';
 import type { EndpointSlice } from '../src/kube-types';
 import type { RuleBackend } from '../src/proxy/backend';
 import { IptablesBackend } from '../src/proxy/iptables';
+import { NftablesBackend } from '../src/proxy/nftables';
 import { CniCacheResolver } from '../src/proxy/netns';
 import type { PodPlan } from '../src/proxy/plan';
 import { MultusProxy } from '../src/proxy/proxy';
-import { curl, ourRules, rulesIn, service, startDemo, timings, until, NODE_NAME, type Demo } from './cluster';
+import { curl, longConnection, ourRules, rulesIn, service, startDemo, timings, until, NODE_NAME, type Demo } from './cluster';
 
 let demo: Demo;
 checkLeaks();
@@ -29,6 +30,7 @@ afterAll(async () => {
 });
 
 const BACKENDS: Record<string, () => RuleBackend> = {
+  nftables: () => new NftablesBackend(),
   iptables: () => new IptablesBackend(),
 };
 
@@ -63,6 +65,13 @@ async function start(backend: RuleBackend, which: { controller?: boolean; proxy?
 const slices = (name: string) => (demo.stub.list('endpointslices', demo.namespace) as unknown as EndpointSlice[]).filter((s) => s.metadata.labels?.['kubernetes.io/service-name'] === name);
 const sliceAddrs = (name: string, ready = true) => slices(name).flatMap((s) => (s.endpoints ?? []).filter((e) => !ready || e.conditions?.ready).flatMap((e) => e.addresses)).toSorted();
 const names = (answers: string[]) => [...new Set(answers.map((a) => a.split(' ')[0]))].toSorted();
+
+/** Requests in rounds of 8 until both backends answered (at most 40): random balancing, no flaky count. */
+function untilBoth(url: string): string[] {
+  const out: string[] = [];
+  while (out.length < 40 && names(out).join() !== 'A,B') out.push(...curl(demo, url, 8));
+  return out;
+}
 const allRules = () => rulesIn(...demo.netns);
 const pods = () => [demo.pods.a, demo.pods.b, demo.pods.client];
 
@@ -112,7 +121,7 @@ describe.each(Object.keys(BACKENDS))('multus-service demo (%s)', (backendName) =
       expect(sliceAddrs('web')).toEqual([a.v4, b.v4].toSorted());
       await until('client rules', () => endpointsOf(client.name).length === 2);
       w.lap('slice+rules');
-      const answers = curl(demo, 'http://10.96.0.10/', 12);
+      const answers = untilBoth('http://10.96.0.10/');
       w.lap('curl');
       // Both backends, each seeing the client's net1 address (not its eth0 one).
       expect(names(answers)).toEqual(['A', 'B']);
@@ -120,6 +129,11 @@ describe.each(Object.keys(BACKENDS))('multus-service demo (%s)', (backendName) =
       expect(ourRules(client.ns).filter((r) => r.startsWith('route'))).toEqual(['route 10.96.0.10 dev net1 scope link src ' + client.v4]);
       expect(ourRules(demo.node)).toEqual([]);
       w.lap('checks');
+
+      // A connection to A stays open across the change (conntrack keeps its translation).
+      const long = longConnection(demo, 'http://10.96.0.10/', 'A');
+      const [, seenAs, port] = (await long.next()).split(' ');
+      expect(seenAs).toBe(client.v4);
 
       // A backend is deleted (gracefully: marked terminating, so no longer ready).
       const t0 = Date.now();
@@ -132,6 +146,8 @@ describe.each(Object.keys(BACKENDS))('multus-service demo (%s)', (backendName) =
       expect(rulesMs).toBeLessThan(1000);
       expect(ourRules(client.ns).filter((r) => r.includes(b.v4))).toEqual([]);
       expect(names(curl(demo, 'http://10.96.0.10/', 4))).toEqual(['A']);
+      expect(await long.next()).toBe(`A ${client.v4} ${port}`); // same connection, same backend
+      long.close();
       w.lap('delete backend');
 
       const t1 = Date.now();
@@ -154,10 +170,10 @@ describe.each(Object.keys(BACKENDS))('multus-service demo (%s)', (backendName) =
       demo.stub.put('services', service(demo, 'dual', { clusterIPs: ['10.96.0.20', 'fd00:96::20'], families: ['IPv4', 'IPv6'] }));
       await until('client rules', () => endpointsOf(client.name).length === 4);
       expect(sliceAddrs('dual')).toEqual([demo.pods.a.v4, demo.pods.a.v6, demo.pods.b.v4, demo.pods.b.v6].toSorted());
-      const v6 = curl(demo, 'http://[fd00:96::20]/', 12);
+      const v6 = untilBoth('http://[fd00:96::20]/');
       expect(names(v6)).toEqual(['A', 'B']);
       expect(new Set(v6.map((x) => x.split(' ')[1]))).toEqual(new Set([client.v6]));
-      expect(names(curl(demo, 'http://10.96.0.20/', 12))).toEqual(['A', 'B']);
+      expect(names(untilBoth('http://10.96.0.20/'))).toEqual(['A', 'B']);
       expect(ourRules(client.ns).filter((r) => r.startsWith('route')).toSorted()).toEqual([`route 10.96.0.20 dev net1 scope link src ${client.v4}`, `route fd00:96::20 dev net1 src ${client.v6}`]);
 
       demo.stub.mutate('services', demo.namespace, 'dual', (s) => Object.assign(s.spec as object, { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } } }));

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EndpointSlice, Pod, Service } from '../kube-types';
 import { parseNatState, restoreInput, sepChain, svcChain } from './iptables';
-import { podPlan, type ServicePortPlan } from './plan';
+import { podPlan, staleFlows, type ServicePortPlan } from './plan';
 
 const LABELS = { 'service.kubernetes.io/service-proxy-name': 'multus-proxy' };
 
@@ -121,5 +121,23 @@ describe('iptables restore input', () => {
       ['*nat', ':MULTUS-SERVICES - [0:0]', ':MULTUS-SVC-X - [0:0]', '-D OUTPUT -m comment --comment "multus service portals" -j MULTUS-SERVICES', '-X MULTUS-SERVICES', '-X MULTUS-SVC-X', 'COMMIT', ''].join('\n'),
     );
     expect(restoreInput(4, [], { chains: [], jumps: 0 })).toBe('');
+  });
+});
+
+describe('staleFlows (UDP conntrack clean-up)', () => {
+  const udp = (eps: string[], vip = '10.96.0.53'): ServicePortPlan => ({ name: 'ns/dns:dns', family: 4, clusterIP: vip, protocol: 'udp', port: 53, endpoints: eps.map((ip) => ({ ip, port: 5353 })) });
+  const plan = (...services: ServicePortPlan[]) => ({ routes: [], services });
+  const base = { family: 4, proto: 'udp', origDst: '10.96.0.53', origDstPort: 53 };
+
+  it('flows to an endpoint that left; every flow when the Service port goes, or gets its first endpoint', () => {
+    expect(staleFlows(plan(udp(['10.77.0.2', '10.77.0.3'])), plan(udp(['10.77.0.2'])))).toEqual([{ ...base, replySrc: '10.77.0.3' }]);
+    expect(staleFlows(plan(udp(['10.77.0.2'])), plan())).toEqual([base]);
+    expect(staleFlows(plan(udp([])), plan(udp(['10.77.0.2'])))).toEqual([base]);
+    expect(staleFlows(plan(), plan(udp(['10.77.0.2'])))).toEqual([base]);
+  });
+
+  it('nothing for TCP, nor for an unchanged UDP Service', () => {
+    expect(staleFlows(plan(SP), plan())).toEqual([]);
+    expect(staleFlows(plan(udp(['10.77.0.2'])), plan(udp(['10.77.0.2'])))).toEqual([]);
   });
 });

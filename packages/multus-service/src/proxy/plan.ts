@@ -116,3 +116,42 @@ export function podPlan(pod: Pod, services: readonly Service[], slices: readonly
 
 /** Whether the proxy programs this pod at all: running, in its own netns. */
 export const isTargetPod = (pod: Pod): boolean => pod.status?.phase === 'Running' && !pod.spec?.hostNetwork;
+
+/** Which tracked flows a change of plan leaves stale (kube-proxy's UDP conntrack clean-up). */
+export interface StaleFlows {
+  family: Family;
+  proto: 'udp';
+  origDst: string;
+  origDstPort: number;
+  /** Only the flows translated to this endpoint; absent: every flow to the cluster IP and port. */
+  replySrc?: string;
+}
+
+/**
+ * UDP has no connection end, so its conntrack entries outlive a change: a flow to an endpoint
+ * that is gone would keep being sent there, and one tracked while the Service had no endpoint
+ * (not translated) would never be. TCP needs nothing (a dead endpoint resets the connection; an
+ * established one keeps its endpoint, which is the point).
+ */
+export function staleFlows(prev: PodPlan, next: PodPlan): StaleFlows[] {
+  const out: StaleFlows[] = [];
+  const key = (s: ServicePortPlan) => `${s.clusterIP} ${s.protocol} ${s.port}`;
+  const nextBy = new Map(next.services.map((s) => [key(s), s]));
+  const prevBy = new Map(prev.services.map((s) => [key(s), s]));
+  for (const p of prev.services) {
+    if (p.protocol !== 'udp') continue;
+    const n = nextBy.get(key(p));
+    const base = { family: p.family, proto: 'udp' as const, origDst: p.clusterIP, origDstPort: p.port };
+    if (!n) {
+      out.push(base);
+      continue;
+    }
+    for (const ep of p.endpoints) if (!n.endpoints.some((e) => e.ip === ep.ip && e.port === ep.port)) out.push({ ...base, replySrc: ep.ip });
+  }
+  for (const n of next.services) {
+    if (n.protocol !== 'udp' || n.endpoints.length === 0) continue;
+    const p = prevBy.get(key(n));
+    if (!p || p.endpoints.length === 0) out.push({ family: n.family, proto: 'udp', origDst: n.clusterIP, origDstPort: n.port });
+  }
+  return out;
+}

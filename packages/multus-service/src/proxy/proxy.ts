@@ -9,12 +9,12 @@
 // a new version starts), `cleanup()` removes them all.
 import { existsSync } from 'node:fs';
 import { Informer, type KubeClient } from '@cni-ts/kube';
-import { NetlinkHandle } from '@cni-ts/netlink';
+import { NetlinkHandle, openNetfilterHandle } from '@cni-ts/netlink';
 import { CONTROLLER_NAME, MANAGED_BY_LABEL, SERVICE_PROXY_NAME, SERVICE_PROXY_NAME_LABEL } from '../constants';
 import { keyOf, type EndpointSlice, type Pod, type Service } from '../kube-types';
 import type { RuleBackend } from './backend';
 import type { NetnsResolver } from './netns';
-import { EMPTY_PLAN, isTargetPod, podPlan, type PodPlan } from './plan';
+import { EMPTY_PLAN, isTargetPod, podPlan, staleFlows, type PodPlan } from './plan';
 import { syncRoutes } from './routes';
 
 export interface ProxyOptions {
@@ -38,6 +38,7 @@ export interface ProxyOptions {
 
 interface Applied {
   netns: string;
+  plan: PodPlan;
   /** The plan, serialized: equal text, equal rules. */
   key: string;
   pod: Pod;
@@ -192,13 +193,14 @@ export class MultusProxy {
     if (prev && prev.netns !== netns) await this.#forget(uid, prev); // a new sandbox: the old netns is cleaned if still there
     try {
       await this.#write(netns, plan, verify);
+      this.#flushFlows(netns, prev?.netns === netns ? prev.plan : EMPTY_PLAN, plan);
       this.#failed.delete(uid);
       if (empty) {
         if (prev) this.stats.cleans++;
         this.#applied.delete(uid);
       } else {
         this.stats.applies++;
-        this.#applied.set(uid, { netns, key, pod });
+        this.#applied.set(uid, { netns, plan, key, pod });
       }
       this.#opts.debug?.(`${keyOf(pod)}: ${plan.services.length} service ports, ${plan.routes.length} routes in ${netns}`);
       this.#opts.onApplied?.(pod, plan, netns);
@@ -217,6 +219,7 @@ export class MultusProxy {
     }
     try {
       await this.#write(prev.netns, EMPTY_PLAN, true);
+      this.#flushFlows(prev.netns, prev.plan, EMPTY_PLAN);
       this.stats.cleans++;
       this.#opts.onApplied?.(prev.pod, EMPTY_PLAN, prev.netns);
     } catch (err) {
@@ -229,6 +232,22 @@ export class MultusProxy {
     if (plan.routes.length === 0) this.#routes(netns, []);
     await this.#opts.backend.sync(netns, plan.services, { verify });
     if (plan.routes.length > 0) this.#routes(netns, plan.routes);
+  }
+
+  /** Deletes the UDP flows the change left stale (best effort: a failure is logged, the rules stand). */
+  #flushFlows(netns: string, prev: PodPlan, next: PodPlan): void {
+    const stale = staleFlows(prev, next);
+    if (stale.length === 0) return;
+    try {
+      const h = openNetfilterHandle(netns);
+      try {
+        for (const f of stale) h.conntrackDelete(f);
+      } finally {
+        h.close();
+      }
+    } catch (err) {
+      this.#log(`${netns}: deleting stale UDP flows: ${(err as Error).message}`);
+    }
   }
 
   #routes(netns: string, routes: PodPlan['routes']): void {
