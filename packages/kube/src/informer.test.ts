@@ -182,3 +182,12 @@ describe('KubeClient.watch', () => {
   });
 });
 
+describe('Informer options', () => {
+  it('an option passed as undefined takes its default', async () => {
+    const n = ns();
+    const inf = new Informer(client, { path: `/api/v1/namespaces/${n}/pods`, backoffMs: undefined, resyncMs: undefined, pageSize: undefined });
+    running.push(inf);
+    await inf.start().whenSynced();
+    expect(inf.synced).toBe(true);
+  });
+});

@@ -74,7 +74,14 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   constructor(client: KubeClient, opts: InformerOptions) {
     this.#client = client;
-    this.#opts = { resyncMs: 0, pageSize: 500, watchTimeoutSeconds: 300, backoffMs: { initial: 250, max: 15_000 }, ...opts };
+    // `??` per field: a caller passing `backoffMs: undefined` gets the default, not undefined.
+    this.#opts = {
+      ...opts,
+      resyncMs: opts.resyncMs ?? 0,
+      pageSize: opts.pageSize ?? 500,
+      watchTimeoutSeconds: opts.watchTimeoutSeconds ?? 300,
+      backoffMs: opts.backoffMs ?? { initial: 250, max: 15_000 },
+    };
   }
 
   on(h: InformerHandler<T>): this {

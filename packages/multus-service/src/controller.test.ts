@@ -253,36 +253,4 @@ describe('ServiceController', () => {
     expect(slicesOf(ns, 'web').map((s) => s.addressType).toSorted()).toEqual(['IPv4', 'IPv6']);
     expect(c.services.stats.expired + c.pods.stats.expired + c.slices.stats.expired).toBeGreaterThanOrEqual(3);
   });
-
-  it('uses exactly the verbs its ClusterRole grants', async () => {
-    const ns = `msvc-${rand()}`;
-    seed(ns);
-    stub.requests.length = 0;
-    stub.put('services', service(ns, 'v'));
-    stub.put('pods', pod(ns, 'a', { ips: ['10.77.0.2'] }));
-    await startController();
-    await until('slice', () => addrs(ns, 'v').length === 1);
-    stub.delete('pods', ns, 'a');
-    stub.put('services', service(ns, 'w', { network: 'nope' }));
-    await until('emptied', () => addrs(ns, 'v').length === 0 && stub.list('events', ns).length === 1);
-    stub.delete('services', ns, 'v');
-    await until('deleted', () => slicesOf(ns, 'v').length === 0);
-    expect(stub.verbs()).toEqual(controllerVerbs);
-  });
 });
-
-/** What deploy/rbac.yaml must grant the controller (checked against the file in manifests.test.ts). */
-export const controllerVerbs = [
-  'create endpointslices.discovery.k8s.io',
-  'create events',
-  'delete endpointslices.discovery.k8s.io',
-  'list endpointslices.discovery.k8s.io',
-  'list network-attachment-definitions.k8s.cni.cncf.io',
-  'list pods',
-  'list services',
-  'update endpointslices.discovery.k8s.io',
-  'watch endpointslices.discovery.k8s.io',
-  'watch network-attachment-definitions.k8s.cni.cncf.io',
-  'watch pods',
-  'watch services',
-];

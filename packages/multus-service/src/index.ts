@@ -8,3 +8,10 @@ export { serviceFamilies, endpointPorts, podEndpoint, podReady, selectedPods } f
 export { planSlices, sliceLabels, type SlicePlan } from './slices';
 export { ServiceController, isMultusService, type ControllerOptions } from './controller';
 export { WorkQueue } from './queue';
+export { MultusProxy, type ProxyOptions } from './proxy/proxy';
+export type { RuleBackend } from './proxy/backend';
+export { NftablesBackend, NFT_TABLE } from './proxy/nftables';
+export { IptablesBackend } from './proxy/iptables';
+export { CniCacheResolver, type NetnsResolver } from './proxy/netns';
+export { podPlan, staleFlows, type PodPlan, type ServicePortPlan, type RoutePlan } from './proxy/plan';
+export { ROUTE_PROTOCOL } from './proxy/routes';

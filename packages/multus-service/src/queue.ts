@@ -24,7 +24,7 @@ export class WorkQueue {
   #loop: Promise<void> | undefined;
 
   constructor(opts: WorkQueueOptions = {}) {
-    this.#opts = { backoffMs: { initial: 50, max: 30_000 }, ...opts };
+    this.#opts = { ...opts, backoffMs: opts.backoffMs ?? { initial: 50, max: 30_000 } };
   }
 
   /** Queues `key` now, or after `delayMs` (an earlier pending add wins). */

@@ -193,6 +193,8 @@ export async function startDemo(): Promise<Demo> {
       const p = createNetns(ns);
       // No duplicate address detection in these throwaway pods: the plugins would wait ~1 s for each IPv6 address to settle.
       must('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.default.accept_dad=0', 'net.ipv6.conf.all.accept_dad=0']);
+      // A backend's server listens on every address (net1's comes later): start it while Multus works.
+      const server = name === 'client' ? Promise.resolve() : startServer(ns, name.toUpperCase());
       const t = Date.now();
       const out = await runAsync(
         { name: 'ts', argv: ['ip', 'netns', 'exec', node, ...multusImpl.argv] },
@@ -201,6 +203,7 @@ export async function startDemo(): Promise<Demo> {
       );
       if (out.code !== 0) throw new Error(`multus ADD for ${name}: ${out.stdout}${out.stderr}`);
       timings.push(`multus ADD ${name}: ${Date.now() - t} ms`);
+      await server;
       // The kubelet's part: the pod runs and is ready.
       stub.mutate('pods', namespace, `web-${name}`, (o) => {
         o.status = { ...(o.status as object), phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] };
@@ -210,9 +213,6 @@ export async function startDemo(): Promise<Demo> {
       return { name: `web-${name}`, ns, path: p, uid, v4: net1.ips.find((i) => !i.includes(':'))!, v6: net1.ips.find((i) => i.includes(':'))! };
     };
     const [a, b, c] = await Promise.all([attach('a', 'web'), attach('b', 'web'), attach('client', 'client')]);
-    t0 = Date.now();
-    await Promise.all([startServer(a.ns, 'A'), startServer(b.ns, 'B')]);
-    timings.push(`HTTP servers: ${Date.now() - t0} ms`);
     return { stub, client, kubeconfig, namespace, cniDir, node, pods: { a, b, client: c }, netns, close };
   } catch (err) {
     await close();
@@ -220,11 +220,12 @@ export async function startDemo(): Promise<Demo> {
   }
 }
 
-export const until = async (what: string, cond: () => boolean, ms = 10_000) => {
+/** Polls `cond` every `everyMs` (longer for checks that run tools: they compete with the code under test for 2 cores). */
+export const until = async (what: string, cond: () => boolean, ms = 10_000, everyMs = 10) => {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 };
 
