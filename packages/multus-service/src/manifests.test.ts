@@ -9,7 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { nadObject, podObject, startStub, writeKubeconfig, type K8sStub } from '../../../e2e/src/k8s-stub/index';
 import { loadKubeClient, type KubeClient } from '@cni-ts/kube';
-import { ServiceController } from './controller';
+import { isMultusService, ServiceController } from './controller';
+import type { Service } from './kube-types';
+import { serviceNetwork } from './network';
 import { MultusProxy } from './proxy/proxy';
 
 const DEPLOY = path.resolve(import.meta.dirname, '../deploy');
@@ -29,6 +31,8 @@ const MODELS: Record<string, () => Promise<{ new (o: unknown): { validate(): voi
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': async () => (await import('kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding')).ClusterRoleBinding as never,
   'apps/v1/DaemonSet': async () => (await import('kubernetes-models/apps/v1/DaemonSet')).DaemonSet as never,
   'apps/v1/Deployment': async () => (await import('kubernetes-models/apps/v1/Deployment')).Deployment as never,
+  'v1/Service': async () => (await import('kubernetes-models/v1/Service')).Service as never,
+  'v1/Pod': async () => (await import('kubernetes-models/v1/Pod')).Pod as never,
 };
 
 /** A ClusterRole's grants as the stand-in's verb record spells them: `verb resource[.group]`. */
@@ -87,6 +91,20 @@ describe('deploy manifests', () => {
     });
   }
 
+  it('demo.yaml: the workloads validate; the NAD is macvlan + whereabouts; the Service is one of ours on that NAD', async () => {
+    const objs = load('demo.yaml');
+    for (const o of objs.filter((x) => x.kind !== 'NetworkAttachmentDefinition')) {
+      const Model = await MODELS[`${o.apiVersion}/${o.kind}`]?.();
+      if (!Model) throw new Error(`no schema for ${o.apiVersion}/${o.kind}`);
+      new Model(o).validate();
+    }
+    const nad = objs.find((o) => o.kind === 'NetworkAttachmentDefinition') as unknown as { metadata: { name: string }; spec: { config: string } };
+    expect(JSON.parse(nad.spec.config)).toMatchObject({ type: 'macvlan', ipam: { type: 'whereabouts' } });
+    const svc = objs.find((o) => o.kind === 'Service') as unknown as Service;
+    expect(isMultusService(svc)).toBe(true);
+    expect(serviceNetwork(svc)).toEqual({ namespace: 'default', name: nad.metadata.name, key: `default/${nad.metadata.name}` });
+  });
+
   it('each workload runs as the service account its role is bound to', () => {
     const bound = Object.fromEntries(
       load('rbac.yaml')
@@ -96,6 +114,9 @@ describe('deploy manifests', () => {
     const sa = (kind: string) => (load('multus-service.yaml').find((o) => o.kind === kind) as unknown as { spec: { template: { spec: { serviceAccountName: string } } } }).spec.template.spec.serviceAccountName;
     expect(bound[sa('Deployment')]).toBe('multus-service-controller');
     expect(bound[sa('DaemonSet')]).toBe('multus-proxy');
+    // No leader election: one controller, and never two during a rollout.
+    const dep = load('multus-service.yaml').find((o) => o.kind === 'Deployment') as unknown as { spec: { replicas: number; strategy: { type: string } } };
+    expect([dep.spec.replicas, dep.spec.strategy.type]).toEqual([1, 'Recreate']);
   });
 
   it('the controller ClusterRole grants exactly the verbs the controller calls', async () => {
