@@ -1,5 +1,6 @@
 // What the two daemons share at start-up: the API client (a kubeconfig, or the in-cluster
 // service account), a logger, and a clean stop on SIGTERM/SIGINT.
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { loadKubeClient, type KubeClient } from '@cni-ts/kube';
 
 export function logger(name: string, verbose: boolean): { log: (msg: string) => void; debug: (msg: string) => void } {
@@ -44,4 +45,18 @@ export function parseDuration(flag: string, v: string | undefined, usage: string
   if (!m) usageError(usage, `--${flag}: ${JSON.stringify(v)} is not a duration (500ms, 30s, 10m)`);
   const n = Number(m[1]);
   return n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+}
+
+/** The command line by `options` (a `help` flag prints `usage` and exits 0); a bad one exits 2 with the usage. */
+export function parseFlags<O extends ParseArgsOptionsConfig>(usage: string, options: O) {
+  try {
+    const { values } = parseArgs({ options });
+    if ((values as { help?: boolean }).help) {
+      process.stdout.write(usage);
+      process.exit(0);
+    }
+    return values;
+  } catch (err) {
+    return usageError(usage, (err as Error).message);
+  }
 }

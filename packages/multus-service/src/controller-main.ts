@@ -1,7 +1,6 @@
 // multus-service-controller [--kubeconfig FILE] [--resync 10m] [--max-endpoints-per-slice 100] [-v]
 // The EndpointSlice controller (one replica: see deploy/multus-service.yaml).
-import { parseArgs } from 'node:util';
-import { kubeClient, logger, parseDuration, stopOnSignals, usageError } from './cli';
+import { kubeClient, logger, parseDuration, parseFlags, stopOnSignals, usageError } from './cli';
 import { ServiceController } from './controller';
 import { MAX_ENDPOINTS_PER_SLICE } from './constants';
 
@@ -12,24 +11,13 @@ const USAGE = `usage: multus-service-controller [--kubeconfig FILE] [--resync DU
   -v                             log each sync
 `;
 
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      kubeconfig: { type: 'string' },
-      resync: { type: 'string' },
-      'max-endpoints-per-slice': { type: 'string' },
-      v: { type: 'boolean', short: 'v' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  }));
-} catch (err) {
-  usageError(USAGE, (err as Error).message);
-}
-if (values.help) {
-  process.stdout.write(USAGE);
-  process.exit(0);
-}
+const values = parseFlags(USAGE, {
+  kubeconfig: { type: 'string' },
+  resync: { type: 'string' },
+  'max-endpoints-per-slice': { type: 'string' },
+  v: { type: 'boolean', short: 'v' },
+  help: { type: 'boolean', short: 'h' },
+});
 const max = values['max-endpoints-per-slice'] === undefined ? MAX_ENDPOINTS_PER_SLICE : Number(values['max-endpoints-per-slice']);
 if (!Number.isInteger(max) || max < 1 || max > 1000) usageError(USAGE, `--max-endpoints-per-slice: want 1..1000, got ${values['max-endpoints-per-slice']}`);
 const { log, debug } = logger('multus-service-controller', !!values.v);

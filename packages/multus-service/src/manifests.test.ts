@@ -2,11 +2,11 @@
 // against what the programs really call: the controller and the proxy each run through a full
 // life (Services, pods, NADs, slices created, updated and deleted, an event) against a stand-in
 // API server of their own, and the verbs it recorded must be exactly what their ClusterRole grants.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { loadManifests, until, validateManifest } from '@cni-ts/testkit';
 import { nadObject, podObject, startStub, writeKubeconfig, type K8sStub } from '../../../e2e/src/k8s-stub/index';
 import { loadKubeClient, type KubeClient } from '@cni-ts/kube';
 import { isMultusService, ServiceController } from './controller';
@@ -15,39 +15,13 @@ import { serviceNetwork } from './network';
 import { MultusProxy } from './proxy/proxy';
 
 const DEPLOY = path.resolve(import.meta.dirname, '../deploy');
-type Obj = { apiVersion: string; kind: string; metadata: { name: string }; [k: string]: unknown };
-
-const load = (file: string): Obj[] =>
-  parseAllDocuments(readFileSync(path.join(DEPLOY, file), 'utf8'))
-    .map((d) => {
-      if (d.errors.length) throw d.errors[0];
-      return d.toJS() as Obj;
-    })
-    .filter(Boolean);
-
-const MODELS: Record<string, () => Promise<{ new (o: unknown): { validate(): void } }>> = {
-  'v1/ServiceAccount': async () => (await import('kubernetes-models/v1/ServiceAccount')).ServiceAccount as never,
-  'rbac.authorization.k8s.io/v1/ClusterRole': async () => (await import('kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole')).ClusterRole as never,
-  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': async () => (await import('kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding')).ClusterRoleBinding as never,
-  'apps/v1/DaemonSet': async () => (await import('kubernetes-models/apps/v1/DaemonSet')).DaemonSet as never,
-  'apps/v1/Deployment': async () => (await import('kubernetes-models/apps/v1/Deployment')).Deployment as never,
-  'v1/Service': async () => (await import('kubernetes-models/v1/Service')).Service as never,
-  'v1/Pod': async () => (await import('kubernetes-models/v1/Pod')).Pod as never,
-};
+const load = (file: string) => loadManifests(path.join(DEPLOY, file));
 
 /** A ClusterRole's grants as the stand-in's verb record spells them: `verb resource[.group]`. */
 function grants(role: string): string[] {
   const r = load('rbac.yaml').find((o) => o.kind === 'ClusterRole' && o.metadata.name === role) as unknown as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };
   return r.rules.flatMap((x) => x.apiGroups.flatMap((g) => x.resources.flatMap((res) => x.verbs.map((v) => `${v} ${res}${g ? `.${g}` : ''}`)))).toSorted();
 }
-
-const until = async (what: string, cond: () => boolean, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 async function withStub(fn: (stub: K8sStub, client: KubeClient) => Promise<void>): Promise<string[]> {
   const dir = mkdtempSync(path.join(tmpdir(), 'cnits-msvc-rbac-'));
@@ -83,21 +57,13 @@ describe('deploy manifests', () => {
     it(`${file} validates against the Kubernetes API schemas`, async () => {
       const objs = load(file);
       expect(objs.length).toBeGreaterThan(0);
-      for (const o of objs) {
-        const Model = await MODELS[`${o.apiVersion}/${o.kind}`]?.();
-        if (!Model) throw new Error(`no schema for ${o.apiVersion}/${o.kind}`);
-        new Model(o).validate();
-      }
+      for (const o of objs) await validateManifest(o);
     });
   }
 
   it('demo.yaml: the workloads validate; the NAD is macvlan + whereabouts; the Service is one of ours on that NAD', async () => {
     const objs = load('demo.yaml');
-    for (const o of objs.filter((x) => x.kind !== 'NetworkAttachmentDefinition')) {
-      const Model = await MODELS[`${o.apiVersion}/${o.kind}`]?.();
-      if (!Model) throw new Error(`no schema for ${o.apiVersion}/${o.kind}`);
-      new Model(o).validate();
-    }
+    for (const o of objs.filter((x) => x.kind !== 'NetworkAttachmentDefinition')) await validateManifest(o);
     const nad = objs.find((o) => o.kind === 'NetworkAttachmentDefinition') as unknown as { metadata: { name: string }; spec: { config: string } };
     expect(JSON.parse(nad.spec.config)).toMatchObject({ type: 'macvlan', ipam: { type: 'whereabouts' } });
     const svc = objs.find((o) => o.kind === 'Service') as unknown as Service;

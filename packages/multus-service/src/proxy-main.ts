@@ -2,8 +2,7 @@
 //              [--cni-cache-dir DIR]... [--host-prefix DIR] [--sync-period 5m] [--cleanup] [-v]
 // The per-node proxy (a DaemonSet: see deploy/multus-service.yaml).
 import { hostname } from 'node:os';
-import { parseArgs } from 'node:util';
-import { kubeClient, logger, parseDuration, stopOnSignals, usageError } from './cli';
+import { kubeClient, logger, parseDuration, parseFlags, stopOnSignals, usageError } from './cli';
 import type { RuleBackend } from './proxy/backend';
 
 const USAGE = `usage: multus-proxy [--node-name NODE] [--kubeconfig FILE] [--backend nftables|iptables]
@@ -20,28 +19,17 @@ const USAGE = `usage: multus-proxy [--node-name NODE] [--kubeconfig FILE] [--bac
   -v                     log each pod written
 `;
 
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      'node-name': { type: 'string' },
-      kubeconfig: { type: 'string' },
-      backend: { type: 'string', default: 'nftables' },
-      'cni-cache-dir': { type: 'string', multiple: true },
-      'host-prefix': { type: 'string', default: '' },
-      'sync-period': { type: 'string' },
-      cleanup: { type: 'boolean' },
-      v: { type: 'boolean', short: 'v' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  }));
-} catch (err) {
-  usageError(USAGE, (err as Error).message);
-}
-if (values.help) {
-  process.stdout.write(USAGE);
-  process.exit(0);
-}
+const values = parseFlags(USAGE, {
+  'node-name': { type: 'string' },
+  kubeconfig: { type: 'string' },
+  backend: { type: 'string', default: 'nftables' },
+  'cni-cache-dir': { type: 'string', multiple: true },
+  'host-prefix': { type: 'string', default: '' },
+  'sync-period': { type: 'string' },
+  cleanup: { type: 'boolean' },
+  v: { type: 'boolean', short: 'v' },
+  help: { type: 'boolean', short: 'h' },
+});
 const nodeName = values['node-name'] ?? process.env.NODE_NAME ?? hostname();
 // A node name becomes a field selector: keep it to what Kubernetes allows.
 if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(nodeName)) usageError(USAGE, `--node-name: ${JSON.stringify(nodeName)} is not a node name`);

@@ -220,14 +220,7 @@ export async function startDemo(): Promise<Demo> {
   }
 }
 
-/** Polls `cond` every `everyMs` (longer for checks that run tools: they compete with the code under test for 2 cores). */
-export const until = async (what: string, cond: () => boolean, ms = 10_000, everyMs = 10) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-};
+export { until } from '@cni-ts/testkit';
 
 /** What the tools show of ours in each netns: MULTUS-* iptables lines, the nft table, proto-164 routes. */
 const RULES = `for ns in "$@"; do ip netns exec "$ns" sh -c '

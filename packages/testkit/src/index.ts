@@ -35,3 +35,5 @@ export {
   type RunResult,
 } from './plugin-exec';
 export { callInNetns, sourceImpl, type NetnsCall, type NetnsImpl, type NetnsOut } from './netns-call';
+export { until } from './wait';
+export { loadManifests, validateManifest, type Manifest } from './manifests';
