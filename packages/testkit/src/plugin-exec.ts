@@ -40,16 +40,20 @@ function koffiEntry(): string {
 
 const built = new Map<string, Promise<string>>();
 
-/** Bundles `packages/<pkg>/src/main.ts` into a temporary .mjs; returns its path (cached). */
-export function bundlePlugin(pkg: string): Promise<string> {
-  let p = built.get(pkg);
+/**
+ * Bundles `packages/<pkg>/src/main.ts` (or `entry`, relative to the package: whereabouts' test
+ * node worker) into a temporary .mjs; returns its path (cached).
+ */
+export function bundlePlugin(pkg: string, entry = 'src/main.ts'): Promise<string> {
+  const key = `${pkg}:${entry}`;
+  let p = built.get(key);
   if (!p) {
     p = (async () => {
       const { rolldown } = await loadRolldown();
       const koffi = koffiEntry();
       const out = join(mkdtempSync(join(tmpdir(), `cnits-${pkg}-`)), `${pkg}.mjs`);
       const build = await rolldown({
-        input: join(ROOT, 'packages', pkg, 'src/main.ts'),
+        input: join(ROOT, 'packages', pkg, entry),
         platform: 'node',
         cwd: ROOT,
         resolve: { conditionNames: ['source', 'node', 'import', 'default'] },
@@ -72,7 +76,7 @@ export function bundlePlugin(pkg: string): Promise<string> {
       }
       return out;
     })();
-    built.set(pkg, p);
+    built.set(key, p);
   }
   return p;
 }
