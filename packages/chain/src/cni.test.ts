@@ -340,3 +340,20 @@ describe('in-process and exec give the same results and cache files', () => {
     }
   });
 });
+
+describe('untrusted names at every operation (issue 18)', () => {
+  it('DEL and CHECK refuse names the skeleton refuses before touching the cache or a plugin', async () => {
+    const exec = fakeExec({ a: () => resultJson('1.0.0', '10.0.0.2/24'), b: () => undefined, c: () => undefined });
+    const cni = new CniConfig({ path: ['/fake'], cacheDir, exec });
+    const victim = path.join(root, 'victim');
+    writeFileSync(victim, 'not a result');
+    const up = `/${'../'.repeat(20)}${victim.slice(1)}`;
+    for (const rt of [{ ...RT, ifName: up }, { ...RT, ifName: 'a:b' }, { ...RT, containerId: '../c' }]) {
+      await expect(cni.delNetworkList(NET, rt)).rejects.toBeInstanceOf(CniError);
+      await expect(cni.checkNetworkList(NET, rt)).rejects.toBeInstanceOf(CniError);
+      await expect(cni.addNetworkList(NET, rt)).rejects.toThrow();
+    }
+    expect(exec.calls).toEqual([]);
+    expect(readFileSync(victim, 'utf8')).toBe('not a result');
+  });
+});

@@ -2,7 +2,7 @@
 // single plugin configs, with the result cache.
 import { ALL_VERSIONS, convertResult, CURRENT_VERSION, decodePluginInfo, parsePluginResult, resultVersion, validateContainerId, validateInterfaceName, validateNetworkName, versionGte, type ExecEnv, type PluginInfo, type Result } from '@cni-ts/cni';
 import { cachedAttachments, readCachedConfig, readCachedResult } from './cache/read';
-import { DEFAULT_CACHE_DIR } from './cache/path';
+import { DEFAULT_CACHE_DIR, invalidAttachmentNames } from './cache/path';
 import { deleteCache, writeCache } from './cache/write';
 import { buildOneConfig, injectConf } from './conf/inject';
 import { PluginFailedError } from './errors';
@@ -107,6 +107,7 @@ export class CniConfig {
   async checkNetworkList(list: NetworkConfigList, rt: RuntimeConf): Promise<void> {
     if (!versionGte(list.cniVersion, '0.4.0')) throw new Error(`configuration version ${JSON.stringify(list.cniVersion)} ${CHECK_NOT_SUPPORTED}`);
     if (list.disableCheck) return;
+    checkNames(list.name, rt);
     let cached: Result | undefined;
     try {
       cached = readCachedResult(this.cacheDir, list.name, list.cniVersion, rt);
@@ -132,6 +133,7 @@ export class CniConfig {
 
   /** DelNetworkList: plugins in reverse order with the cached result; the entry is removed on success. */
   async delNetworkList(list: NetworkConfigList, rt: RuntimeConf): Promise<void> {
+    checkNames(list.name, rt);
     const cached = this.#cachedForDel(list.name, list.cniVersion, rt);
     await this.#prepare(list.plugins);
     for (const net of list.plugins.toReversed()) {
@@ -228,6 +230,7 @@ export class CniConfig {
     const name = net.network.name ?? '';
     const version = net.network.cniVersion ?? '';
     if (!versionGte(version, '0.4.0')) throw new Error(`configuration version ${JSON.stringify(version)} ${CHECK_NOT_SUPPORTED}`);
+    checkNames(name, rt);
     let cached: Result | undefined;
     try {
       cached = readCachedResult(this.cacheDir, name, version, rt);
@@ -241,6 +244,7 @@ export class CniConfig {
   async delNetwork(net: PluginConfig, rt: RuntimeConf): Promise<void> {
     const name = net.network.name ?? '';
     const version = net.network.cniVersion ?? '';
+    checkNames(name, rt);
     const cached = this.#cachedForDel(name, version, rt);
     await this.#prepare([net]);
     await this.#exec('DEL', net, rt, undefined, () => buildOneConfig(name, version, net, cached, rt));
@@ -293,6 +297,15 @@ export class CniConfig {
     const info = await this.getVersionInfo(type);
     if (!info.supportedVersions.includes(expected)) throw new Error(`plugin ${type} does not support config version ${JSON.stringify(expected)}`);
   }
+}
+
+/**
+ * The names of an attachment, checked for DEL and CHECK as libcni checks them for ADD: they
+ * name the cache file, and no ADD can have made an attachment with names the skeleton refuses.
+ */
+function checkNames(network: string, rt: RuntimeConf): void {
+  const bad = invalidAttachmentNames(network, rt);
+  if (bad) throw bad;
 }
 
 /** GreaterThanOrEqualTo with parse errors read as "no" (libcni's GC and STATUS gates). */

@@ -14,7 +14,6 @@ export { CACHE_KIND, DEFAULT_CACHE_DIR, cacheFilePath, resultsDir } from './cach
 export { cacheBytes, deleteCache, writeCache } from './cache/write';
 export { cachedAttachments, decodeCachedInfo, readCachedConfig, readCachedResult, type CachedInfo } from './cache/read';
 
-export { execPlugin } from './exec/spawn';
 export { isCniTsBinary, MULTI_CALL_BINARY } from './exec/ours';
 export { loadOurPlugin, OUR_PLUGINS, ourPluginLoadError, prepareInProcess } from './exec/registry';
 export { PluginRunner, type RunEvent, type RunMode, type RunnerOptions } from './exec/runner';

@@ -16,7 +16,7 @@ export {
   type VersionTriple,
 } from './version';
 export { validateContainerId, validateInterfaceName, validateNetworkName } from './validate';
-export { fsyncDir, fsyncFile, installFileAtomic, placeFileAtomic, tempPathFor, writeFileAtomic, type AtomicWriteOptions, type PlaceOptions } from './fs/atomic';
+export { fsyncDir, installFileAtomic, placeFileAtomic, tempPathFor, writeFileAtomic, type AtomicWriteOptions, type PlaceOptions } from './fs/atomic';
 export {
   canonicalCIDR,
   canonicalIP,
@@ -147,7 +147,7 @@ export { CNI_TS_VERSION } from './skel/version-string';
 export type { Command, CniRequest, MaybePromise, Plugin } from './plugin';
 
 export { findInPath } from './invoke/find';
-export { rawExecPlugin, type ExecEnv, type PluginExec } from './invoke/exec';
+export { rawExecPlugin, type ExecEnv, type ExecOptions, type PluginExec } from './invoke/exec';
 export { pluginError } from './invoke/errors';
 export { decodeConfigVersion, parsePluginResult } from './invoke/result';
 export { decodePluginInfo, getVersionInfo, type PluginInfo } from './invoke/version-info';

@@ -35,6 +35,8 @@ export interface CniRequest {
   env: Readonly<Record<string, string | undefined>>;
   /** Writes a diagnostic line to stderr (the runtime logs it; stdout is reserved for results). */
   log(message: string): void;
+  /** Aborted when the caller gave up (in-process runs in a daemon): plugins exec'd for this request are killed. */
+  signal?: AbortSignal;
 }
 
 export type MaybePromise<T> = T | Promise<T>;

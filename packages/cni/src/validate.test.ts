@@ -32,5 +32,7 @@ describe('validation', () => {
       expect(j(validateInterfaceName(bad))).toEqual({ code: 4, msg: 'interface name contains / or : or whitespace characters' });
     }
     expect(validateInterfaceName('a\ufeff')).toBeUndefined();
+    // Ours: a NUL (only a pod annotation can carry one) is refused too.
+    expect(j(validateInterfaceName('a\u0000b'))).toEqual({ code: 4, msg: 'interface name contains a NUL character' });
   });
 });

@@ -33,6 +33,9 @@ export function validateInterfaceName(ifname: string): CniError | undefined {
     return new CniError(code, 'interface name is too long', `interface name should be less than ${MAX_IFNAME_BYTES + 1} characters`);
   }
   if (ifname === '.' || ifname === '..') return new CniError(code, 'interface name is . or ..');
+  // Not in Go's rule (an environment variable cannot carry one), but names also come from pod
+  // annotations: the kernel would cut the name at the NUL and Node's fs refuses it in a path.
+  if (ifname.includes('\0')) return new CniError(code, 'interface name contains a NUL character');
   for (const ch of ifname) {
     if (ch === '/' || ch === ':' || WHITESPACE.test(ch)) {
       return new CniError(code, 'interface name contains / or : or whitespace characters');

@@ -158,3 +158,45 @@ describe('cachedAttachments', () => {
     expect(cachedAttachments(path.join(dir, 'none'))).toEqual([]);
   });
 });
+
+describe('untrusted names (issue 18)', () => {
+  const victim = () => {
+    const v = mkdtempSync(path.join(tmpdir(), 'cnits-chain-victim-'));
+    writeFileSync(path.join(v, 'precious'), 'not a result');
+    return v;
+  };
+
+  it('a name that is a path never names a file: every part is checked with the skeleton rules', () => {
+    const v = victim();
+    try {
+      const up = `/${'../'.repeat(20)}${path.join(v, 'precious').slice(1)}`;
+      for (const [net, rt] of [
+        ['dbnet', { ...RT, ifName: up }],
+        ['dbnet', { ...RT, ifName: '..' }],
+        ['dbnet', { ...RT, ifName: 'a:b' }],
+        ['dbnet', { ...RT, containerId: `c/${up}` }],
+        ['../../x', RT],
+        ['.', RT],
+      ] as const) {
+        expect(() => cacheFilePath(dir, net, rt)).toThrow(/interface name|containerID|network name/);
+        expect(() => writeCache(dir, RESULT, enc(CONFIG), net, rt)).toThrow();
+        expect(() => readCachedResult(dir, net, '1.1.0', rt)).toThrow();
+        expect(() => readCachedConfig(dir, net, rt)).toThrow();
+        deleteCache(dir, net, rt);
+      }
+      expect(readFileSync(path.join(v, 'precious'), 'utf8')).toBe('not a result');
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(v, { recursive: true, force: true });
+    }
+  });
+
+  it('cachedAttachments skips entries whose names no ADD could have used', () => {
+    writeCache(dir, RESULT, enc(CONFIG), 'dbnet', RT);
+    const bad = JSON.parse(cacheBytes(RESULT, enc(CONFIG), 'dbnet', RT)) as Record<string, unknown>;
+    writeFileSync(path.join(dir, 'results', 'dbnet-c1-x'), JSON.stringify({ ...bad, ifName: '../../etc' }));
+    writeFileSync(path.join(dir, 'results', 'dbnet-c1-y'), JSON.stringify({ ...bad, networkName: '../n' }));
+    expect(cachedAttachments(dir, 'c1').map((a) => `${a.network}/${a.ifName}`)).toEqual(['dbnet/eth0']);
+    expect(cachedAttachments(dir).map((a) => `${a.network}/${a.ifName}`)).toEqual(['dbnet/eth0']);
+  });
+});

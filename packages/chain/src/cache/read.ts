@@ -6,7 +6,7 @@ import { convertResult, createResultFromBytes, goJsonParse, goMarshal, goNormali
 import * as z from 'zod';
 import { byteOrder } from '../conf/files';
 import type { NetworkAttachment, RuntimeConf } from '../types';
-import { CACHE_KIND, cacheFilePath, resultsDir } from './path';
+import { CACHE_KIND, cacheFilePath, invalidAttachmentNames, resultsDir } from './path';
 
 /** Go's []byte: standard base64 in a JSON string (null = none). */
 const goBytes = z.string().transform((s, ctx) => {
@@ -96,7 +96,8 @@ export function readCachedConfig(cacheDir: string, network: string, rt: RuntimeC
 /**
  * libcni GetCachedAttachments: every valid cniCacheV1 entry (sorted by file name), only those
  * of `containerId` when given. Unreadable, invalid or legacy files are skipped, as are our
- * own temporary files (dot files). A missing directory gives [].
+ * own temporary files (dot files) and entries whose container id, network or interface name
+ * the skeleton would refuse (no ADD made them). A missing directory gives [].
  */
 export function cachedAttachments(cacheDir: string, containerId = ''): NetworkAttachment[] {
   const dir = resultsDir(cacheDir);
@@ -120,6 +121,8 @@ export function cachedAttachments(cacheDir: string, containerId = ''): NetworkAt
     if (!info || info.kind !== CACHE_KIND) continue;
     if (containerId && info.containerId !== containerId) continue;
     if (!info.ifName || !info.networkName) continue;
+    // A file's names are data: only an attachment our own ADD could have made is one.
+    if (invalidAttachmentNames(info.networkName, { containerId: info.containerId ?? '', ifName: info.ifName })) continue;
     out.push({
       containerId: info.containerId ?? '',
       network: info.networkName,

@@ -1,8 +1,7 @@
 // Finding and running one plugin of a list: in-process when it is one of ours (see ours.ts and
 // registry.ts), else by exec. Either way the caller gets the same stdout bytes or the same
 // CniError, so everything after (result parsing, error wrapping, the cache) is shared.
-import { dispatch, findInPath, inProcessPlugin, pluginError, type ExecEnv, type PluginExec } from '@cni-ts/cni';
-import { execPlugin } from './spawn';
+import { dispatch, findInPath, inProcessPlugin, pluginError, rawExecPlugin, type ExecEnv, type PluginExec } from '@cni-ts/cni';
 
 export type RunMode = 'in-process' | 'exec';
 
@@ -20,8 +19,13 @@ export interface RunnerOptions {
   exec?: PluginExec;
   /** Run our plugins in-process when their binary in CNI_PATH is ours (default true). */
   inProcess?: boolean;
-  /** Deadline for each exec'd plugin, in milliseconds (default: none, as libcni). */
+  /** Deadline for each exec'd plugin, in milliseconds (default: none, as libcni): killed with SIGKILL after it. */
   timeoutMs?: number;
+  /**
+   * Aborted when the caller gives up (a daemon request whose client went away): an exec'd
+   * plugin is killed, an in-process one hands it to the plugins it execs, and nothing new starts.
+   */
+  signal?: AbortSignal;
   /** A successful plugin's stderr (libcni copies it to its own stderr). */
   onStderr?: (text: string) => void;
   onRun?: (event: RunEvent) => void;
@@ -48,21 +52,23 @@ export class PluginRunner {
   /** Runs the plugin at `pluginPath`; returns its stdout, throws its CniError on failure. */
   async run(type: string, pluginPath: string, stdin: Uint8Array, env: ExecEnv): Promise<Uint8Array> {
     const started = performance.now();
-    const onStderr = this.#opts.onStderr;
+    const { onStderr, signal } = this.#opts;
+    if (signal?.aborted) throw pluginError(`signal: killed (cancelled: ${String(signal.reason ?? 'aborted')})`, new Uint8Array(), new Uint8Array());
     const load = this.inProcessEnabled ? inProcessPlugin(type, pluginPath) : undefined;
     const report = (mode: RunMode) =>
       this.#opts.onRun?.({ type, command: env.CNI_COMMAND ?? '', path: pluginPath, mode, ms: Math.round(performance.now() - started) });
     if (load) {
-      const out = await dispatch(await load(), { env, stdin });
+      const out = await dispatch(await load(), { env, stdin, ...(signal ? { signal } : {}) });
       report('in-process');
       const stdout = utf8.encode(out.stdout);
       if (out.exitCode !== 0) throw pluginError(`exit status ${out.exitCode}`, stdout, utf8.encode(out.stderr));
       if (out.stderr && onStderr) onStderr(out.stderr);
       return stdout;
     }
+    const opts = { timeoutMs: this.#opts.timeoutMs, signal };
     try {
-      if (this.#opts.exec) return this.#opts.exec.execPlugin(pluginPath, stdin, env, onStderr);
-      return execPlugin(pluginPath, stdin, env, onStderr, this.#opts.timeoutMs);
+      if (this.#opts.exec) return await this.#opts.exec.execPlugin(pluginPath, stdin, env, onStderr, opts);
+      return await rawExecPlugin(pluginPath, stdin, env, onStderr, opts);
     } finally {
       report('exec');
     }

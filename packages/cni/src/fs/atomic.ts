@@ -34,16 +34,6 @@ export function fsyncDir(dir: string): void {
   }
 }
 
-/** fsync(2) of a file by path (what a caller that wrote it some other way needs before it counts). */
-export function fsyncFile(file: string): void {
-  const fd = openSync(file, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 export interface PlaceOptions {
   /** chmod the temporary file to this mode before the rename (default: leave it). */
   mode?: number;

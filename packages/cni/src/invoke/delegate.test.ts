@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -69,10 +69,10 @@ describe('findInPath', () => {
 });
 
 describe('rawExecPlugin and pluginError', () => {
-  it('returns stdout and hands stderr on', () => {
+  it('returns stdout and hands stderr on', async () => {
     const p = script('ok', 'cat; echo note >&2');
     const notes: string[] = [];
-    expect(Buffer.from(rawExecPlugin(p, enc('{"x":1}'), {}, (t) => notes.push(t))).toString()).toBe('{"x":1}');
+    expect(Buffer.from(await rawExecPlugin(p, enc('{"x":1}'), {}, (t) => notes.push(t))).toString()).toBe('{"x":1}');
     expect(notes).toEqual(['note\n']);
   });
 
@@ -84,11 +84,11 @@ describe('rawExecPlugin and pluginError', () => {
     ['exit 2', { code: 0, msg: 'netplugin failed with no error message: exit status 2' }],
     ['kill -9 $$', { code: 0, msg: 'netplugin failed with no error message: signal: killed' }],
     ['echo \'{"code":"x","msg":"m"}\'; exit 1', { code: 0, msg: expect.stringContaining('json: cannot unmarshal string into Go struct field Error.code of type uint') }],
-  ])('%s', (body, want) => {
+  ])('%s', async (body, want) => {
     const p = script('fail', body);
     let err: unknown;
     try {
-      rawExecPlugin(p, enc(''), {});
+      await rawExecPlugin(p, enc(''), {});
     } catch (e) {
       err = e;
     }
@@ -96,11 +96,43 @@ describe('rawExecPlugin and pluginError', () => {
     expect((err as CniError).toJSON()).toEqual(want);
   });
 
-  it('reports exec failures as Go does', () => {
+  it('reports exec failures as Go does', async () => {
     const p = path.join(dir, 'bin', 'noexec');
     writeFileSync(p, '#!/bin/sh\n');
     chmodSync(p, 0o644);
-    expect(() => rawExecPlugin(p, enc(''), {})).toThrow(`netplugin failed with no error message: fork/exec ${p}: permission denied`);
+    await expect(rawExecPlugin(p, enc(''), {})).rejects.toThrow(`netplugin failed with no error message: fork/exec ${p}: permission denied`);
+    await expect(rawExecPlugin(path.join(dir, 'bin', 'missing'), enc(''), {})).rejects.toThrow(`netplugin failed with no error message: fork/exec ${path.join(dir, 'bin', 'missing')}: no such file or directory`);
+  });
+
+  it('a plugin that does not read its stdin is not a failure', async () => {
+    const p = script('noread', 'echo done');
+    expect(Buffer.from(await rawExecPlugin(p, new Uint8Array(1 << 20), {})).toString()).toBe('done\n');
+  });
+
+  it('runs asynchronously: a deadline kills the plugin and what it started, the event loop keeps turning', async () => {
+    const mark = path.join(dir, 'child-alive');
+    const p = script('slow', `(sleep 2; touch '${mark}') & sleep 5`);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 20);
+    const started = Date.now();
+    await expect(rawExecPlugin(p, enc(''), {}, undefined, { timeoutMs: 300 })).rejects.toThrow('netplugin failed with no error message: signal: killed (timed out after 0.3s)');
+    clearInterval(timer);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(ticks).toBeGreaterThan(5);
+    await new Promise((r) => setTimeout(r, 2200));
+    // The whole process group went: the backgrounded child never got to run its command.
+    expect(existsSync(mark)).toBe(false);
+  });
+
+  it('an abort kills the plugin; an aborted signal runs nothing', async () => {
+    const p = script('wait', 'sleep 5');
+    const ac = new AbortController();
+    setTimeout(() => ac.abort('the client went away'), 100);
+    await expect(rawExecPlugin(p, enc(''), {}, undefined, { signal: ac.signal })).rejects.toThrow('signal: killed (cancelled: the client went away)');
+    const mark = path.join(dir, 'never');
+    const q = script('never', `touch '${mark}'`);
+    await expect(rawExecPlugin(q, enc(''), {}, undefined, { signal: ac.signal })).rejects.toThrow('cancelled');
+    expect(existsSync(mark)).toBe(false);
   });
 
   it('formats errors from parts', () => {
@@ -206,20 +238,20 @@ describe('in-process delegation', () => {
 });
 
 describe('version info', () => {
-  it('decodes VERSION answers and legacy plugins', () => {
+  it('decodes VERSION answers and legacy plugins', async () => {
     script('modern', 'echo \'{"cniVersion":"1.1.0","supportedVersions":["0.4.0","1.0.0"]}\'');
     script('legacy', 'echo \'{"code":4,"msg":"unknown CNI_COMMAND: VERSION"}\'; exit 1');
     const exec = { findInPath, execPlugin: rawExecPlugin };
-    expect(getVersionInfo(exec, path.join(dir, 'bin', 'modern'))).toEqual({ cniVersion: '1.1.0', supportedVersions: ['0.4.0', '1.0.0'] });
-    expect(getVersionInfo(exec, path.join(dir, 'bin', 'legacy'))).toEqual({ cniVersion: '1.1.0', supportedVersions: ['0.1.0'] });
+    expect(await getVersionInfo(exec, path.join(dir, 'bin', 'modern'))).toEqual({ cniVersion: '1.1.0', supportedVersions: ['0.4.0', '1.0.0'] });
+    expect(await getVersionInfo(exec, path.join(dir, 'bin', 'legacy'))).toEqual({ cniVersion: '1.1.0', supportedVersions: ['0.1.0'] });
     expect(decodePluginInfo(enc('{"cniVersion":"0.2.0"}')).supportedVersions).toEqual(['0.1.0', '0.2.0']);
     expect(() => decodePluginInfo(enc('{"cniVersion":"1.0.0"}'))).toThrow('decoding version info: missing field supportedVersions');
     expect(() => decodePluginInfo(enc('{}'))).toThrow('decoding version info: missing field cniVersion');
   });
 
-  it('reads the Go oracle', () => {
+  it('reads the Go oracle', async () => {
     const exec = { findInPath, execPlugin: rawExecPlugin };
-    expect(getVersionInfo(exec, '/usr/lib/cni/static').supportedVersions).toContain('1.0.0');
+    expect((await getVersionInfo(exec, '/usr/lib/cni/static')).supportedVersions).toContain('1.0.0');
   });
 });
 

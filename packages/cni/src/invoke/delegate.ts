@@ -9,7 +9,7 @@ import { findInPath } from './find';
 import { inProcessPlugin } from './registry';
 import { parsePluginResult } from './result';
 
-/** The default: look on disk, exec with spawnSync. */
+/** The default: look on disk, exec (asynchronously, killed when the request is aborted). */
 export const defaultExec: PluginExec = { findInPath, execPlugin: rawExecPlugin };
 
 export interface DelegateOptions {
@@ -45,7 +45,7 @@ async function execInProcess(type: string, foundPath: string, stdin: Uint8Array,
   const load = inProcessPlugin(type, foundPath);
   if (!load) return undefined;
   const plugin = await load();
-  const out = await dispatch(plugin, { env, stdin });
+  const out = await dispatch(plugin, { env, stdin, signal: req.signal });
   const stdout = utf8.encode(out.stdout);
   if (out.exitCode !== 0) throw pluginError(`exit status ${out.exitCode}`, stdout, utf8.encode(out.stderr));
   if (out.stderr) req.log(out.stderr.replace(/\n$/, ''));
@@ -61,7 +61,7 @@ async function delegate(command: Command, type: string, req: CniRequest, opts: D
     const out = await execInProcess(type, pluginPath, stdin, env, req);
     if (out) return out;
   }
-  return exec.execPlugin(pluginPath, stdin, env, (text) => req.log(text.replace(/\n$/, '')));
+  return exec.execPlugin(pluginPath, stdin, env, (text) => req.log(text.replace(/\n$/, '')), { signal: req.signal });
 }
 
 /**

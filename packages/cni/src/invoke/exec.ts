@@ -1,24 +1,29 @@
-// RawExec: running a plugin binary with a given stdin and environment. Synchronous on purpose:
-// a plugin may delegate while its thread is switched into a namespace, and nothing async may
-// run then; spawnSync also starts faster than any process library. node:child_process is taken
-// at the first exec, not imported: loading it costs 2–8 ms, and most commands never exec
-// (VERSION, loopback, and IPAM delegated in-process).
+// RawExec: running a plugin binary with a given stdin and environment, the one way every
+// package runs one (libcni's lists in @cni-ts/chain, a plugin's IPAM delegation here).
+// Asynchronous: a long-lived caller (the Multus daemon) keeps serving while a plugin runs, and a
+// deadline or an abort kills it. Callers never hold a thread switched into a network namespace
+// across it (netlink's withNetns forbids async work inside). node:child_process is taken at the
+// first exec, not imported: loading it costs 2–8 ms, and most commands never exec (VERSION,
+// loopback, and IPAM delegated in-process).
 import { pluginError } from './errors';
 
 export type ExecEnv = Readonly<Record<string, string | undefined>>;
+
+export interface ExecOptions {
+  /** Kill the plugin (SIGKILL, with every process it started) after this many milliseconds. */
+  timeoutMs?: number;
+  /** Kill it when this aborts (e.g. the request's client went away). */
+  signal?: AbortSignal;
+}
 
 /** Everything that finds and runs plugins; tests may inject a fake (Go's invoke.Exec). */
 export interface PluginExec {
   findInPath(plugin: string, paths: readonly string[]): string;
   /** Runs the plugin; returns stdout on success, throws the plugin's CniError on failure. */
-  execPlugin(pluginPath: string, stdin: Uint8Array, env: ExecEnv, onStderr?: (text: string) => void): Uint8Array;
+  execPlugin(pluginPath: string, stdin: Uint8Array, env: ExecEnv, onStderr?: (text: string) => void, opts?: ExecOptions): Uint8Array | Promise<Uint8Array>;
 }
 
 const TEXT_FILE_BUSY_RETRIES = 6;
-
-function pause(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
 
 function cleanEnv(env: ExecEnv): Record<string, string> {
   const out: Record<string, string> = {};
@@ -26,38 +31,94 @@ function cleanEnv(env: ExecEnv): Record<string, string> {
   return out;
 }
 
+interface Run {
+  stdout: Uint8Array;
+  stderr: Uint8Array;
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  /** The exec itself failed (errno code), nothing ran. */
+  spawnError?: NodeJS.ErrnoException;
+  /** Killed by us: the deadline passed, or the signal aborted. */
+  killed?: 'deadline' | 'aborted';
+}
+
+/** One attempt: spawn in its own process group (so a kill reaches what the plugin started), feed stdin, collect. */
+function runOnce(pluginPath: string, stdin: Uint8Array, env: ExecEnv, deadline: number | undefined, signal: AbortSignal | undefined): Promise<Run> {
+  const { spawn } = process.getBuiltinModule('node:child_process');
+  return new Promise((resolve) => {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let killed: Run['killed'];
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const child = spawn(pluginPath, [], { env: cleanEnv(env), stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const kill = (why: NonNullable<Run['killed']>) => {
+      if (killed || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+      killed = why;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    };
+    const onAbort = () => kill('aborted');
+    const finish = (r: Run) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      resolve(r);
+    };
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      // exec failed (ENOENT, EACCES, ETXTBSY, ...): the child never ran.
+      if (child.pid === undefined) finish({ stdout: new Uint8Array(), stderr: new Uint8Array(), status: null, signal: null, spawnError: e });
+    });
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    // A plugin that exits without reading all of stdin is not a failure (os/exec ignores EPIPE).
+    child.stdin.on('error', () => {});
+    child.stdin.end(stdin);
+    child.on('close', (status, sig) => finish({ stdout: Buffer.concat(out), stderr: Buffer.concat(err), status, signal: sig, killed }));
+    if (deadline !== undefined) timer = setTimeout(() => kill('deadline'), Math.max(0, deadline - Date.now()));
+    if (signal) {
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    }
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 /**
  * Runs a plugin binary. A plugin being written ("text file busy") is retried every second,
  * six attempts in all. Its stderr is handed to onStderr on success (Go copies it to the
- * caller's stderr) and used in the error text on failure when stdout is empty.
+ * caller's stderr) and used in the error text on failure when stdout is empty. With a deadline
+ * or an abort signal, a plugin still running is killed with SIGKILL and fails as a cancelled
+ * Go exec does (`signal: killed`, with why).
  */
-export function rawExecPlugin(pluginPath: string, stdin: Uint8Array, env: ExecEnv, onStderr?: (text: string) => void): Uint8Array {
+export async function rawExecPlugin(pluginPath: string, stdin: Uint8Array, env: ExecEnv, onStderr?: (text: string) => void, opts: ExecOptions = {}): Promise<Uint8Array> {
+  const deadline = opts.timeoutMs ? Date.now() + opts.timeoutMs : undefined;
+  const cancelled = () => pluginError(`signal: killed (cancelled: ${String(opts.signal?.reason ?? 'aborted')})`, new Uint8Array(), new Uint8Array());
   for (let attempt = 1; ; attempt++) {
-    const { spawnSync } = process.getBuiltinModule('node:child_process');
-    const r = spawnSync(pluginPath, [], {
-      input: stdin,
-      env: cleanEnv(env),
-      stdio: ['pipe', 'pipe', 'pipe'],
-      maxBuffer: 1 << 30,
-    });
-    const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
-    // A plugin that exits without reading all of stdin is not a failure (os/exec ignores EPIPE).
-    if (r.error && !(code === 'EPIPE' && (r.status !== null || r.signal))) {
-      if (code === 'ETXTBSY' && attempt < TEXT_FILE_BUSY_RETRIES) {
-        pause(1000);
+    if (opts.signal?.aborted) throw cancelled();
+    const r = await runOnce(pluginPath, stdin, env, deadline, opts.signal);
+    if (r.spawnError) {
+      const code = r.spawnError.code;
+      if (code === 'ETXTBSY' && attempt < TEXT_FILE_BUSY_RETRIES && (deadline === undefined || Date.now() + 1000 < deadline)) {
+        await sleep(1000);
         continue;
       }
-      const text = ERRNO_TEXT[code ?? ''] ?? r.error.message;
+      const text = ERRNO_TEXT[code ?? ''] ?? r.spawnError.message;
       throw pluginError(`fork/exec ${pluginPath}: ${text}`, new Uint8Array(), new Uint8Array());
     }
-    const stdout = r.stdout ?? new Uint8Array();
-    const stderr = r.stderr ?? new Uint8Array();
+    if (r.killed === 'deadline') throw pluginError(`signal: killed (timed out after ${opts.timeoutMs! / 1000}s)`, r.stdout, r.stderr);
+    if (r.killed === 'aborted') throw pluginError(`signal: killed (cancelled: ${String(opts.signal?.reason ?? 'aborted')})`, r.stdout, r.stderr);
     if (r.status === 0) {
-      if (stderr.length && onStderr) onStderr(Buffer.from(stderr).toString());
-      return stdout;
+      if (r.stderr.length && onStderr) onStderr(Buffer.from(r.stderr).toString());
+      return r.stdout;
     }
     const reason = r.signal ? `signal: ${SIGNAL_TEXT[r.signal] ?? r.signal}` : `exit status ${r.status}`;
-    throw pluginError(reason, stdout, stderr);
+    throw pluginError(reason, r.stdout, r.stderr);
   }
 }
 

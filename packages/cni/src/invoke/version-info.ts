@@ -31,7 +31,7 @@ export function decodePluginInfo(stdout: Uint8Array): PluginInfo {
  * Runs `pluginPath` with CNI_COMMAND=VERSION (and the dummy values old skeletons require).
  * A plugin that answers "unknown CNI_COMMAND: VERSION" predates VERSION: it speaks 0.1.0.
  */
-export function getVersionInfo(exec: PluginExec, pluginPath: string, baseEnv: ExecEnv = {}): PluginInfo {
+export async function getVersionInfo(exec: PluginExec, pluginPath: string, baseEnv: ExecEnv = {}): Promise<PluginInfo> {
   const env = {
     ...baseEnv,
     CNI_COMMAND: 'VERSION',
@@ -43,7 +43,7 @@ export function getVersionInfo(exec: PluginExec, pluginPath: string, baseEnv: Ex
   };
   let stdout: Uint8Array;
   try {
-    stdout = exec.execPlugin(pluginPath, new TextEncoder().encode(`{"cniVersion":"${CURRENT_VERSION}"}`), env);
+    stdout = await exec.execPlugin(pluginPath, new TextEncoder().encode(`{"cniVersion":"${CURRENT_VERSION}"}`), env);
   } catch (err) {
     if ((err as Error).message === 'unknown CNI_COMMAND: VERSION') return { cniVersion: CURRENT_VERSION, supportedVersions: ['0.1.0'] };
     throw err;

@@ -24,6 +24,8 @@ export interface DispatchInput {
   stdin?: Uint8Array | string | (() => Uint8Array);
   /** Receives stderr text as it is produced; by default it is collected into `stderr`. */
   onStderr?: (text: string) => void;
+  /** Aborted when the caller gives up (a daemon whose client went away): exec'd delegates are killed. */
+  signal?: AbortSignal;
 }
 
 export interface DispatchOutput {
@@ -117,6 +119,7 @@ function request(command: Command, e: EnvArgs, input: DispatchInput, stdin: Uint
     cniVersion,
     env: input.env,
     log,
+    ...(input.signal ? { signal: input.signal } : {}),
   };
 }
 
