@@ -23,7 +23,7 @@ const s = net.createServer((c) => {
   const u = net.connect(sock);
   c.pipe(u); u.pipe(c);
   c.on('error', () => u.destroy()); u.on('error', () => c.destroy());
-  c.on('close', () => u.destroy()); u.on('close', () => c.destroy());
+  c.on('close', () => u.destroy()); u.on('close', () => c.end());
 });
 s.listen(0, '127.0.0.1', () => process.stdout.write(s.address().port + '\\n'));
 process.stdin.on('end', () => process.exit(0));
@@ -40,8 +40,10 @@ export async function relayIntoNetns(netnsName: string, target: { host: string; 
     u.pipe(c);
     c.on('error', () => u.destroy());
     u.on('error', () => c.destroy());
+    // The client gone: nobody to deliver to. The server done: end(), not destroy(), so what is
+    // still buffered for the client (a large answer the server closed after) reaches it first.
     c.on('close', () => u.destroy());
-    u.on('close', () => c.destroy());
+    u.on('close', () => c.end());
   });
   await new Promise<void>((resolve) => server.listen(sock, resolve));
   // A fresh namespace has its loopback down.

@@ -194,6 +194,34 @@ describe('what whereabouts needs besides', () => {
   });
 });
 
+describe('a caller\'s size budget (onData)', () => {
+  it('sees every chunk; a throw drops the request at once with that error', async () => {
+    const big = createHttpServer((_req, res) => {
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify({ kind: 'X', metadata: { name: 'x' }, data: 'a'.repeat(4 << 20) }));
+    });
+    servers.push(big);
+    await new Promise<void>((r) => big.listen(0, '127.0.0.1', r));
+    const kc = kubeconfig('budget-kubeconfig', { server: `http://127.0.0.1:${(big.address() as AddressInfo).port}`, 'insecure-skip-tls-verify': true }, { token: 't' });
+    const client = (await loadKubeClient({ kubeconfig: kc, env: {} }))!;
+    let seen = 0;
+    const whole = await client.request('GET', '/x', undefined, { onData: (n) => (seen += n) });
+    expect(seen).toBeGreaterThan(4 << 20);
+    expect((whole as { data: string }).data).toHaveLength(4 << 20);
+    let got = 0;
+    const limit = new Error('over budget');
+    await expect(
+      client.request('GET', '/x', undefined, {
+        onData: (n) => {
+          got += n;
+          if (got > 100_000) throw limit;
+        },
+      }),
+    ).rejects.toBe(limit);
+    expect(got).toBeLessThan(1 << 20);
+  });
+});
+
 describe('errors and fallback', () => {
   it('a missing kubeconfig: the message client-node gives', async () => {
     const src = { kubeconfig: file('missing'), env: {} };

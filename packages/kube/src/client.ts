@@ -18,6 +18,12 @@ export type KubeObject = Record<string, unknown> & {
 export interface RequestOptions {
   /** Per-request deadline in milliseconds (default 30 s). */
   timeoutMs?: number;
+  /**
+   * Told the size of each chunk of the response body as it arrives; when it throws, the
+   * request is dropped at once and fails with that error (a caller's size budget: nothing
+   * bigger than it is ever buffered).
+   */
+  onData?: (bytes: number) => void;
   /** The body's media type (default application/json; a PATCH names its patch format here). */
   contentType?: string;
 }
@@ -225,7 +231,18 @@ class HttpKubeClient implements KubeClient {
     return new Promise<KubeObject>((resolve, reject) => {
       const req = mod.request(url, options, (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('data', (c: Buffer) => {
+          try {
+            opts.onData?.(c.length);
+          } catch (err) {
+            clearTimeout(timer);
+            chunks.length = 0;
+            reject(err);
+            req.destroy();
+            return;
+          }
+          chunks.push(c);
+        });
         res.on('error', (err) => reject(transportError(method, url.href, err)));
         res.on('end', () => {
           clearTimeout(timer);

@@ -3,8 +3,9 @@
 // API server and either implementation can read the other's file. Written atomically.
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { goJsonParse, goMarshal, netConfSchema, sortKeysDeep, writeFileAtomic, type PluginConf } from '@cni-ts/cni';
-import type { DelegateNetConf, NetConfListDecoded } from './delegate';
+import { goJsonParse, goMarshal, netConfSchema, sortKeysDeep, validateNetworkName, writeFileAtomic, type PluginConf } from '@cni-ts/cni';
+import { invalidInterfaceName } from './annotations';
+import { netName, refusedDelegate, type DelegateNetConf, type NetConfListDecoded } from './delegate';
 
 export function scratchPath(cniDir: string, containerId: string): string {
   return path.join(cniDir, containerId);
@@ -121,6 +122,30 @@ function decodeDelegate(raw: unknown, idx: number): DelegateNetConf {
   };
 }
 
+/**
+ * Why a delegate read back from the cache must not run at DEL. The file is written by ADD from
+ * untrusted input (an older version's, or one edited on disk): a delegate naming Multus, or an
+ * interface or network name no ADD could have attached (libcni refuses them at ADD), is
+ * skipped, so the other delegates are still deleted and the sandbox never wedges.
+ */
+function cachedRefusal(d: DelegateNetConf): string | undefined {
+  let raw: unknown;
+  try {
+    raw = goJsonParse(d.bytes);
+  } catch {
+    raw = undefined; // DEL reports a config that does not parse
+  }
+  const why = refusedDelegate(raw);
+  if (why) return why;
+  if (d.ifnameRequest !== undefined) {
+    const bad = invalidInterfaceName(d.ifnameRequest);
+    if (bad) return bad;
+  }
+  const name = validateNetworkName(netName(d));
+  if (name) return `${name.msg}${name.details ? ` ${JSON.stringify(name.details.slice(0, 64))}` : ''}`;
+  return undefined;
+}
+
 export type ScratchRead = { state: 'ok'; delegates: DelegateNetConf[] } | { state: 'missing' } | { state: 'corrupt'; error: string };
 
 /** consumeScratchNetConf + the decode: ok, missing, or corrupt (truncated, not JSON, empty list). */
@@ -135,7 +160,9 @@ export function readScratch(cniDir: string, containerId: string): ScratchRead {
   try {
     const v = goJsonParse(text);
     if (!Array.isArray(v) || v.length === 0) throw new Error('not a list of delegates');
-    return { state: 'ok', delegates: v.map(decodeDelegate) };
+    const delegates = v.map(decodeDelegate);
+    for (const d of delegates) d.refused = cachedRefusal(d);
+    return { state: 'ok', delegates };
   } catch (err) {
     return { state: 'corrupt', error: (err as Error).message };
   }

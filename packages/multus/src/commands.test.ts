@@ -44,4 +44,14 @@ describe('commands', () => {
     const r = await call('DEL', JSON.stringify({ cniVersion: '1.0.0', name: 'multus', type: 'multus' }));
     expect(r.error).toEqual({ code: 999, msg: 'LoadNetConf: at least one delegate/clusterNetwork must be specified' });
   });
+
+  it('refuses to run as a delegate of Multus (issue 18), and config delegates naming Multus are refused', async () => {
+    const out = await dispatch(createMultus(), {
+      env: { ...cniEnv({ command: 'ADD', containerId: 'c1', netns: '/nonexistent/netns', ifname: 'eth0', args: '', path: '/nonexistent' }), CNI_TS_MULTUS_NESTED: '1' },
+      stdin: conf(),
+    });
+    expect(JSON.parse(out.stdout)).toEqual({ code: 7, msg: 'Multus: refusing to run as a delegate of Multus', details: "CNI_TS_MULTUS_NESTED=1: a network's config may not run Multus itself" });
+    const r = await call('ADD', conf({ delegates: [{ name: 'n', type: 'multus', binDir: '/tmp/x' }] }));
+    expect(r.error?.msg).toMatch(/a delegate of type "multus" is refused/);
+  });
 });

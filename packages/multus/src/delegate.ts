@@ -44,7 +44,41 @@ export interface DelegateNetConf {
   resourceName?: string;
   /** What ADD and DEL execute. */
   bytes: Uint8Array;
+  /**
+   * Why this delegate must not run (read back from a delegate cache: it names Multus itself, or
+   * a name no ADD could have used); DEL skips it and keeps the others' indices.
+   */
+  refused?: string;
 }
+
+/** Types that would run Multus as a delegate of itself, taking binDir, cniDir, kubeconfig, ... from the delegate's config. */
+const MULTUS_TYPES = new Set(['multus', 'multus-shim']);
+
+/**
+ * Why a delegate config may not run: some object in it, at any depth (a plugin, its `ipam`, a
+ * meta plugin's `delegate`), has a `type` (any case: Go matches keys case-insensitively) that
+ * names Multus. Upstream runs it: a NetworkAttachmentDefinition could then choose Multus's
+ * binDir (any binary runs as root), cniDir, confDir, kubeconfig, logFile and daemonSocketDir.
+ */
+export function refusedDelegate(config: unknown): string | undefined {
+  const seen: unknown[] = [config];
+  for (let i = 0; i < seen.length && i < 100_000; i++) {
+    const v = seen[i];
+    if (!v || typeof v !== 'object') continue;
+    if (Array.isArray(v)) {
+      seen.push(...v);
+      continue;
+    }
+    for (const [k, x] of Object.entries(v)) {
+      if (k.toLowerCase() === 'type' && typeof x === 'string' && MULTUS_TYPES.has(x)) {
+        return `a delegate of type ${JSON.stringify(x)} is refused: a network may not run Multus itself (it would take binDir, cniDir, confDir, kubeconfig, logFile and daemonSocketDir from the network's config)`;
+      }
+      if (x && typeof x === 'object') seen.push(x);
+    }
+  }
+  return undefined;
+}
+
 
 const utf8 = new TextEncoder();
 
@@ -162,11 +196,15 @@ function applyElement(d: DelegateNetConf, el: NetworkSelectionElement | undefine
 export function loadDelegateNetConf(input: Uint8Array, el: NetworkSelectionElement | undefined, deviceID: string, resourceName: string): DelegateNetConf {
   let bytes = input;
   const d = emptyDelegate(bytes);
+  let raw: Record<string, unknown>;
   try {
-    d.conf = parseWithSchema(netConfSchema, parseObject(bytes, 'json')) as PluginConf;
+    raw = parseObject(bytes, 'json');
+    d.conf = parseWithSchema(netConfSchema, raw) as PluginConf;
   } catch (err) {
     throw new Error(`LoadDelegateNetConf: error unmarshalling delegate config: ${decodeText(err)}`, { cause: err });
   }
+  const refused = refusedDelegate(raw);
+  if (refused) throw new Error(`LoadDelegateNetConf: ${refused}`);
   d.name = d.conf.name ?? '';
   const cniArgs = el?.cniArgs ?? undefined;
   if (!d.conf.type) {
@@ -212,6 +250,8 @@ export function losslessConfListBytes(list: NetworkConfigList): Uint8Array {
 /** LoadDelegateNetConfFromConfList: a list loaded from a file (cluster network, aux chain). */
 export function loadDelegateNetConfFromConfList(list: NetworkConfigList, el?: NetworkSelectionElement): DelegateNetConf {
   const d = emptyDelegate(losslessConfListBytes(list));
+  const refused = refusedDelegate(goJsonParse(d.bytes));
+  if (refused) throw new Error(`LoadDelegateNetConfFromConfList: ${refused}`);
   d.name = list.name;
   d.confListPlugin = true;
   d.confList = {

@@ -15,13 +15,25 @@ export interface ExecContext {
   /** Force exec for every delegate (tests; CNI_TS_MULTUS_EXEC=1). */
   execOnly?: boolean;
   onStderr?: (text: string) => void;
+  /** The request's: ADD and CHECK stop (exec'd delegates are killed) when it aborts; DEL always runs to the end. */
+  signal?: AbortSignal;
+  /** Deadline of each exec'd delegate (ms). */
+  timeoutMs?: number;
 }
 
-export function cniConfig(ctx: ExecContext): CniConfig {
+/**
+ * Set in every delegate's environment: our Multus refuses to run with it, so no delegate can
+ * start Multus again (under any name) and hand it a configuration of its choosing.
+ */
+export const NESTED_ENV = 'CNI_TS_MULTUS_NESTED';
+
+export function cniConfig(ctx: ExecContext, cancellable = false): CniConfig {
   return new CniConfig({
+    timeoutMs: ctx.timeoutMs,
+    ...(cancellable && ctx.signal ? { signal: ctx.signal } : {}),
     path: [ctx.conf.binDir, ...splitPath(ctx.pathEnv)],
     cacheDir: ctx.conf.cniDir,
-    env: ctx.env,
+    env: { ...ctx.env, [NESTED_ENV]: '1' },
     inProcess: !ctx.execOnly,
     onStderr: ctx.onStderr,
   });
@@ -45,7 +57,7 @@ function confOf(d: DelegateNetConf) {
 }
 
 export async function delegateAddExec(ctx: ExecContext, d: DelegateNetConf, rt: RuntimeConf): Promise<Result | undefined> {
-  const cni = cniConfig(ctx);
+  const cni = cniConfig(ctx, true);
   if (d.confListPlugin) return cni.addNetworkList(listOf(d), rt);
   return cni.addNetwork(confOf(d), rt);
 }
@@ -69,7 +81,7 @@ export async function delegateDelExec(ctx: ExecContext, d: DelegateNetConf, rt: 
 }
 
 export async function delegateCheckExec(ctx: ExecContext, d: DelegateNetConf, rt: RuntimeConf): Promise<void> {
-  const cni = cniConfig(ctx);
+  const cni = cniConfig(ctx, true);
   if (d.confListPlugin) {
     try {
       await cni.checkNetworkList(listOf(d), rt);

@@ -42,9 +42,12 @@ describe('default-route', () => {
       path.join(dir, 'results', file),
       JSON.stringify({ kind: 'cniCacheV1', containerId: 'c1', result: { cniVersion: '1.0.0', routes: [{ dst: '0.0.0.0/0', gw: '10.0.0.1' }, { dst: '::/0', gw: 'fd00::1' }, { dst: '10.9.0.0/16' }] } }),
     );
-    deleteDefaultGWCache(dir, file, true, true);
+    const entry = { network: 'n', containerId: 'c1', ifName: 'net1' };
+    deleteDefaultGWCache(dir, entry, true, true);
     expect(JSON.parse(readFileSync(path.join(dir, 'results', file), 'utf8')).result.routes).toEqual([{ dst: '10.9.0.0/16' }]);
-    addDefaultGWCache(dir, file, ['10.1.1.254']);
+    addDefaultGWCache(dir, entry, ['10.1.1.254']);
+    // Names that are paths never name a file (issue 18).
+    expect(() => addDefaultGWCache(dir, { ...entry, ifName: '../../x' }, ['10.1.1.254'])).toThrow(/interface name/);
     expect(JSON.parse(readFileSync(path.join(dir, 'results', file), 'utf8')).result.routes).toEqual([{ dst: '10.9.0.0/16' }, { dst: '0.0.0.0/0', gw: '10.1.1.254' }]);
   });
 });

@@ -2,7 +2,7 @@
 // gateway per family over all delegates; every delegate without a request for a family has
 // that family's default routes removed, in the pod and in its libcni cache entry.
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { cacheFilePath } from '@cni-ts/chain';
 import { goMarshal, ipFamily, parseCIDR, formatIP, writeFileAtomic } from '@cni-ts/cni';
 import type { DelegateNetConf } from './delegate';
 
@@ -47,9 +47,18 @@ function editCacheFile(file: string, edit: (result: Obj) => void): void {
 
 const legacy = (r: Obj) => r.cniVersion === undefined || r.cniVersion === '0.1.0' || r.cniVersion === '0.2.0';
 
+/** The attachment whose libcni cache entry is edited (its path is chain's, names checked). */
+export interface CacheEntry {
+  network: string;
+  containerId: string;
+  ifName: string;
+}
+
+const entryPath = (cacheDir: string, e: CacheEntry) => cacheFilePath(cacheDir, e.network, e);
+
 /** DeleteDefaultGWCache: drops the default routes of the given families from the cached result. */
-export function deleteDefaultGWCache(cacheDir: string, file: string, v4: boolean, v6: boolean): void {
-  editCacheFile(path.join(cacheDir, 'results', file), (r) => {
+export function deleteDefaultGWCache(cacheDir: string, entry: CacheEntry, v4: boolean, v6: boolean): void {
+  editCacheFile(entryPath(cacheDir, entry), (r) => {
     const strip = (routes: unknown, family: 4 | 6) => (Array.isArray(routes) ? routes.filter((rt) => !isDefaultDst((rt as Obj)?.dst, family)) : routes);
     if (legacy(r)) {
       for (const [key, fam, on] of [['ip4', 4, v4], ['ip6', 6, v6]] as const) {
@@ -68,8 +77,8 @@ export function deleteDefaultGWCache(cacheDir: string, file: string, v4: boolean
 }
 
 /** AddDefaultGWCache: appends `{dst: default, gw}` for each requested gateway. */
-export function addDefaultGWCache(cacheDir: string, file: string, gateways: readonly string[]): void {
-  editCacheFile(path.join(cacheDir, 'results', file), (r) => {
+export function addDefaultGWCache(cacheDir: string, entry: CacheEntry, gateways: readonly string[]): void {
+  editCacheFile(entryPath(cacheDir, entry), (r) => {
     for (const gw of gateways) {
       const v4 = ipFamily(gw) === 4;
       const route = { dst: v4 ? '0.0.0.0/0' : '::/0', gw };

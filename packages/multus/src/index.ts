@@ -1,5 +1,6 @@
 // @cni-ts/multus: Multus CNI (thin mode) as a cni-ts plugin.
 export { multus, createMultus, DEFAULT_OPTIONS, type MultusOptions } from './plugin';
+export { ConfigBudget, DEFAULT_LIMITS, SizeLimitError, type ConfigLimits } from './limits';
 export { netConfSchema, jsonSchema, loadNetConf, LoadNetConfError, type NetConf, type RawNetConf, type RuntimeConfig } from './config';
 export {
   parseNetworkAnnotation,

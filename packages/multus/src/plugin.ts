@@ -2,6 +2,7 @@
 // is imported on first use, so VERSION costs nothing beyond the skeleton.
 import type { Plugin } from '@cni-ts/cni/skel';
 import type { MultusOptions } from './commands/common';
+import { ConfigBudget, DEFAULT_LIMITS } from './limits';
 
 export type { MultusOptions };
 
@@ -10,11 +11,16 @@ export const DEFAULT_OPTIONS: MultusOptions = {
   devInfoDir: '/var/run/k8s.cni.cncf.io/devinfo',
   readinessIntervalMs: 1000,
   readinessTimeoutMs: 45_000,
+  limits: DEFAULT_LIMITS,
 };
 
-/** A multus plugin; options exist for tests (paths of kubelet and device-plugin files, timings). */
+/**
+ * A multus plugin; options exist for tests (paths of kubelet and device-plugin files, timings)
+ * and for the daemon (size limits shared by all its calls, the delegates' deadline).
+ */
 export function createMultus(options: Partial<MultusOptions> = {}): Plugin {
-  const opts = { ...DEFAULT_OPTIONS, ...options };
+  const opts: MultusOptions = { ...DEFAULT_OPTIONS, ...options };
+  opts.budget ??= new ConfigBudget(opts.limits);
   return {
     type: 'multus',
     configSchema: async () => (await import('./config')).netConfSchema,

@@ -17,6 +17,7 @@ import { createNetworkStatuses, formatNetworkStatus, type NetworkStatus } from '
 import { cmdErr, cmdPluginErr, errText, k8sArgs, readinessError, runtimeInput, setup, waitReadiness, type Call, type MultusOptions } from './common';
 import { delPlugins } from './del-plugins';
 import { planDelegates } from './plan';
+import type { CallBudget } from '../limits';
 
 /** DelegateAdd: the name must be free in the pod, then MAC=/IP= args (deprecated, still sent), then the delegate. */
 async function delegateAdd(call: Call, d: DelegateNetConf, rt: ReturnType<typeof runtimeFor>['rt']): Promise<Result | undefined> {
@@ -44,7 +45,7 @@ async function applyGateways(call: Call, d: DelegateNetConf, rt: { containerId: 
   const requested = (d.gatewayRequest?.length ?? 0) > 0;
   const del4 = d.isFilterV4Gateway || requested;
   const del6 = d.isFilterV6Gateway || requested;
-  const cacheFile = `${netName(d)}-${rt.containerId}-${rt.ifName}`;
+  const cacheFile = { network: netName(d), containerId: rt.containerId, ifName: rt.ifName };
   if (del4 || del6) {
     try {
       await deleteDefaultGW(call.req.netns, rt.ifName);
@@ -100,18 +101,20 @@ export async function cmdAdd(req: CniRequest, opts: MultusOptions): Promise<Resu
     }
   }
   const events = new EventSink(client);
+  const budget = opts.budget?.open();
   try {
-    return await attach(call, k, client, pod, events);
+    return await attach(call, k, client, pod, events, budget);
   } finally {
+    budget?.release();
     await events.flush();
   }
 }
 
-async function attach(call: Call, k: K8sArgs, client: KubeClient | undefined, pod: Pod | undefined, events: EventSink): Promise<Result | undefined> {
+async function attach(call: Call, k: K8sArgs, client: KubeClient | undefined, pod: Pod | undefined, events: EventSink, budget: CallBudget | undefined): Promise<Result | undefined> {
   const { req, conf, log, opts } = call;
   let delegates: DelegateNetConf[];
   try {
-    delegates = await planDelegates({ conf, client, pod, events, checkpointFile: opts.checkpointFile });
+    delegates = await planDelegates({ conf, client, pod, events, checkpointFile: opts.checkpointFile, budget });
   } catch (err) {
     throw cmdErr(k, errText(err), err);
   }
@@ -136,6 +139,8 @@ async function attach(call: Call, k: K8sArgs, client: KubeClient | undefined, po
     const name = netName(d);
     let delegateResult: Result | undefined;
     try {
+      // A request its runtime gave up on attaches nothing more; what it attached is rolled back.
+      if (req.signal?.aborted) throw new Error(`the request was cancelled: ${String(req.signal.reason ?? 'aborted')}`);
       delegateResult = await delegateAdd(call, d, rt);
     } catch (err) {
       // Tear down what was attached, this delegate included; the scratch cache stays, so the

@@ -2,9 +2,10 @@
 // upstream's error prefixes.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { K8S_ARGS, type CniRequest } from '@cni-ts/cni';
+import { CniError, ErrCode, K8S_ARGS, type CniRequest } from '@cni-ts/cni';
 import { loadNetConf, type NetConf } from '../config';
-import type { ExecContext } from '../exec';
+import { NESTED_ENV, type ExecContext } from '../exec';
+import { SizeLimitError, type ConfigBudget, type ConfigLimits } from '../limits';
 import { Logger } from '../logging';
 import type { K8sArgs, RuntimeInput } from '../runtime';
 
@@ -16,6 +17,12 @@ export interface MultusOptions {
   /** Readiness file polling: interval and limit (upstream 1 s / 45 s). */
   readinessIntervalMs: number;
   readinessTimeoutMs: number;
+  /** How much untrusted configuration a call, and all calls of this plugin, may hold (limits.ts). */
+  limits: ConfigLimits;
+  /** The instance's budget (made by createMultus from `limits`). */
+  budget?: ConfigBudget;
+  /** Deadline of each exec'd delegate in milliseconds (the daemon's delegateTimeoutMs; none by default, as upstream). */
+  execTimeoutMs?: number;
 }
 
 export interface Call {
@@ -40,9 +47,26 @@ export function runtimeInput(call: Call, k: K8sArgs): RuntimeInput {
   };
 }
 
-/** `Multus: [<ns>/<pod>/<uid>]: ` (cmdErr). */
+/** The annotation field an error blames (`k8s.v1.cni.cncf.io/networks[0].interface`), from its cause chain. */
+export function blamedField(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 16; e = e.cause, depth++) {
+    const field = (e as { field?: unknown }).field;
+    if (typeof field === 'string' && field !== '') return field;
+  }
+  return undefined;
+}
+
+/**
+ * `Multus: [<ns>/<pod>/<uid>]: ` (cmdErr). When untrusted input is to blame, a CNI error whose
+ * details name the field (the code stays upstream's 999).
+ */
 export function cmdErr(k: K8sArgs | undefined, msg: string, cause?: unknown): Error {
   const prefix = k ? `Multus: [${k.K8S_POD_NAMESPACE ?? ''}/${k.K8S_POD_NAME ?? ''}/${k.K8S_POD_UID ?? ''}]: ` : 'Multus: ';
+  for (let e = cause, depth = 0; e instanceof Error && depth < 16; e = e.cause, depth++) {
+    if (e instanceof SizeLimitError) return new CniError(e.code, prefix + msg, e.field, { cause });
+  }
+  const field = blamedField(cause);
+  if (field) return new CniError(ErrCode.internal, prefix + msg, field, { cause });
   return new Error(prefix + msg, { cause });
 }
 
@@ -55,6 +79,9 @@ export const errText = (err: unknown) => (err instanceof Error ? err.message : S
 
 /** LoadNetConf and logging; `wrap` decides the error text (ADD/STATUS/GC wrap it, DEL/CHECK do not). */
 export function setup(req: CniRequest, opts: MultusOptions, wrap: boolean): Call {
+  if (req.env[NESTED_ENV] === '1') {
+    throw new CniError(ErrCode.invalidNetworkConfig, 'Multus: refusing to run as a delegate of Multus', `${NESTED_ENV}=1: a network's config may not run Multus itself`);
+  }
   const log = new Logger({ stderr: (l) => req.log(l.replace(/\n$/, '')) });
   let conf: NetConf;
   try {
@@ -64,7 +91,13 @@ export function setup(req: CniRequest, opts: MultusOptions, wrap: boolean): Call
   }
   log.configure(conf);
   const execOnly = req.env.CNI_TS_MULTUS_EXEC === '1';
-  return { req, conf, log, opts, exec: { conf, pathEnv: req.pathEnv, env: req.env, execOnly, onStderr: (t) => log.debug(t.trimEnd()) } };
+  return {
+    req,
+    conf,
+    log,
+    opts,
+    exec: { conf, pathEnv: req.pathEnv, env: req.env, execOnly, onStderr: (t) => log.debug(t.trimEnd()), signal: req.signal, timeoutMs: opts.execTimeoutMs },
+  };
 }
 
 /** GetK8sArgs (types.LoadArgs over K8sArgs: the four Kubernetes keys and IP). */

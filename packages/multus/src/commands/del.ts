@@ -5,9 +5,9 @@
 // exact config it was added with. Every DEL is attempted; errors are returned, and the cache
 // is kept until all DELs succeeded, so a retried DEL can finish the job.
 import { goJsonParse, goMarshal, type CniRequest } from '@cni-ts/cni';
-import { confListFromBytes, pluginConfFromBytes, type NetworkAttachment } from '@cni-ts/chain';
+import { cacheFilePath, confListFromBytes, pluginConfFromBytes, type NetworkAttachment } from '@cni-ts/chain';
 import { readScratch, removeScratch } from '../cache';
-import { netName, type DelegateNetConf } from '../delegate';
+import { netName, refusedDelegate, type DelegateNetConf } from '../delegate';
 import { cniConfig } from '../exec';
 import { loadKubeClient, type KubeClient } from '@cni-ts/kube';
 import { EventSink, getPod, type Pod } from '../k8s/pods';
@@ -44,12 +44,16 @@ async function rebuild(call: Call, k: K8sArgs): Promise<{ delegates: DelegateNet
       log.error(`Multus: GetPod failed: ${errText(err)}, but continue to delete`);
     }
   }
+  const budget = call.opts.budget?.open();
   try {
-    return { delegates: await planDelegates({ conf, client: pod ? client : undefined, pod, events: new EventSink(undefined), checkpointFile: call.opts.checkpointFile }) };
+    return { delegates: await planDelegates({ conf, client: pod ? client : undefined, pod, events: new EventSink(undefined), checkpointFile: call.opts.checkpointFile, budget }) };
   } catch (err) {
     const partial = err instanceof PlanError ? err.partial : [];
     log.error(`Multus: failed to get delegates: ${errText(err)}, but continue to delete`);
     return { delegates: partial, error: err as Error };
+  } finally {
+    // The delegates are small once loaded; the NAD bodies were read and let go.
+    budget?.release();
   }
 }
 
@@ -58,6 +62,11 @@ async function delCached(call: Call, a: NetworkAttachment): Promise<void> {
   const cni = cniConfig(call.exec);
   const rt = { containerId: a.containerId, netns: call.req.netns, ifName: a.ifName, args: a.cniArgs, capabilityArgs: a.capabilityArgs };
   const raw = goJsonParse(a.config) as Record<string, unknown> | null;
+  const refused = refusedDelegate(raw);
+  if (refused) {
+    call.log.error(`Multus: not deleting cached attachment ${JSON.stringify(a.network)} (${a.ifName}): ${refused}`);
+    return;
+  }
   const isList = !!raw && (Array.isArray(raw.plugins) || !raw.type);
   try {
     if (isList) await cni.delNetworkList(confListFromBytes(a.config), rt);
@@ -110,7 +119,18 @@ export async function cmdDel(req: CniRequest, opts: MultusOptions): Promise<void
       errors.push(errText(err));
     }
   }
-  const delErr = delegates.length ? await delPlugins(call, k, delegates, delegates.length - 1) : undefined;
+  // A delegate the libcni result cache does not record was never attached (its ADD failed and
+  // was rolled back, or never ran: a plan that failed, a binary that does not exist): its DEL is
+  // still tried, but its failure must not wedge the sandbox, since the pod's annotations (the
+  // attacker's) decide what it is. Attached delegates' failures are returned and retried.
+  const attached = (d: DelegateNetConf, rt: { containerId: string; ifName: string }) => {
+    try {
+      return existsSync(cacheFilePath(conf.cniDir, netName(d), rt));
+    } catch {
+      return false;
+    }
+  };
+  const delErr = delegates.length ? await delPlugins(call, k, delegates, delegates.length - 1, (d, rt) => !attached(d, rt)) : undefined;
   if (delErr) errors.push(delErr.message.replace(/^errors: /, ''));
   // Nothing recorded and nothing resolvable: most likely nothing was ever attached. Failing
   // would wedge the sandbox (upstream PR #586), so this only logs.

@@ -37,7 +37,7 @@ export async function planDelegates(ctx: ResolveContext): Promise<DelegateNetCon
     try {
       const override = await podDefaultNetwork(ctx);
       if (override) delegates[0] = override;
-      const networks = podNetworks(ctx.pod);
+      const networks = podNetworks(ctx.pod, ctx.budget);
       if (networks) {
         delegates.push(...(await annotationDelegates(ctx, networks)));
         checkGatewayConfig(delegates);

@@ -3,13 +3,15 @@
 // delegate.
 import { statSync } from 'node:fs';
 import { confFiles, confFromFile } from '@cni-ts/chain';
-import { DEFAULT_NETWORK_ANNOTATION, NETWORKS_ANNOTATION, parseNetworkAnnotation, RESOURCE_NAME_ANNOTATION, type NetworkSelectionElement } from '../annotations';
+import { validateNetworkName } from '@cni-ts/cni';
+import { AnnotationError, DEFAULT_NETWORK_ANNOTATION, invalidNadName, invalidNamespace, NETWORKS_ANNOTATION, parseNetworkAnnotation, RESOURCE_NAME_ANNOTATION, type NetworkSelectionElement } from '../annotations';
 import type { NetConf } from '../config';
 import { cniConfigFromFile, cniConfigFromSpec, loadChainedPluginsFromFile } from '../confdir';
-import { loadDelegateNetConf, loadDelegateNetConfFromConfList, type DelegateNetConf } from '../delegate';
+import { loadDelegateNetConf, loadDelegateNetConfFromConfList, netName, type DelegateNetConf } from '../delegate';
 import { checkpointResourceMap, takeDevice, type ResourceMap } from '../resources';
 import type { KubeClient, KubeObject } from '@cni-ts/kube';
 import type { EventSink, Pod } from './pods';
+import { SizeLimitError, type CallBudget } from '../limits';
 
 export interface ResolveContext {
   conf: NetConf;
@@ -19,10 +21,21 @@ export interface ResolveContext {
   checkpointFile: string;
   /** Built on first use, once per call. */
   resourceMap?: ResourceMap;
+  /** Counts annotations and NAD bodies (ADD, and DEL's rebuild). */
+  budget?: CallBudget;
 }
 
 const enc = encodeURIComponent;
-export const nadPath = (ns: string, name: string) => `/apis/k8s.cni.cncf.io/v1/namespaces/${enc(ns)}/network-attachment-definitions/${enc(name)}`;
+
+/**
+ * The NAD's URL. Only for valid names: `""`, `.` and `..` survive encodeURIComponent and the
+ * URL's dot segments would turn the GET into another request (a LIST).
+ */
+export function nadPath(ns: string, name: string): string {
+  const bad = invalidNamespace(ns) ?? invalidNadName(name);
+  if (bad) throw new Error(bad);
+  return `/apis/k8s.cni.cncf.io/v1/namespaces/${enc(ns)}/network-attachment-definitions/${enc(name)}`;
+}
 
 /** GetCNIConfig: spec.config, or (empty spec) the config named like the NAD in confDir. */
 export function nadConfig(nad: KubeObject, confDir: string): Uint8Array {
@@ -48,9 +61,12 @@ export async function kubernetesDelegate(ctx: ResolveContext, el: NetworkSelecti
   const ns = el.namespace ?? '';
   let nad: KubeObject;
   try {
+    const path = nadPath(ns, el.name);
     if (!ctx.client) throw new Error('no Kubernetes client (no kubeconfig and not in a cluster)');
-    nad = await ctx.client.request('GET', nadPath(ns, el.name));
+    const budget = ctx.budget;
+    nad = await ctx.client.request('GET', path, undefined, budget ? { onData: (n) => budget.charge(n, `network-attachment-definition ${ns}/${el.name}`) } : {});
   } catch (err) {
+    if (err instanceof SizeLimitError) throw err;
     const msg = `cannot find a network-attachment-definition (${el.name}) in namespace (${ns}): ${(err as Error).message}`;
     ctx.events.emit(ctx.pod, 'Warning', 'NoNetworkFound', msg);
     throw new Error(`getKubernetesDelegate: ${msg}`, { cause: err });
@@ -68,7 +84,11 @@ export async function kubernetesDelegate(ctx: ResolveContext, el: NetworkSelecti
     }
     deviceID = takeDevice(ctx.resourceMap, resourceName);
   }
-  return loadDelegateNetConf(nadConfig(nad, ctx.conf.confDir), el, deviceID, resourceName ?? '');
+  const d = loadDelegateNetConf(nadConfig(nad, ctx.conf.confDir), el, deviceID, resourceName ?? '');
+  // The config's name names the libcni cache file: checked here, where it enters.
+  const bad = validateNetworkName(netName(d));
+  if (bad) throw new Error(`getKubernetesDelegate: network-attachment-definition ${ns}/${el.name}: ${bad.message}`);
+  return d;
 }
 
 /** getNetDelegate: a NAD or CNI network name, a directory, or a file. */
@@ -78,7 +98,8 @@ export async function netDelegate(ctx: ResolveContext, netname: string, namespac
     if (ctx.client) {
       try {
         return await kubernetesDelegate(ctx, { name: netname, namespace });
-      } catch {
+      } catch (err) {
+        if (err instanceof SizeLimitError) throw err;
         // option 2: a CNI config of that name in confDir
       }
     }
@@ -143,18 +164,36 @@ export async function defaultNetworks(ctx: ResolveContext): Promise<DelegateNetC
   return out;
 }
 
-/** tryLoadK8sPodDefaultNetwork: the `v1.multus-cni.io/default-network` override (multusNamespace, no isolation). */
+/**
+ * namespaceIsolation: a pod names NADs of its own namespace or of globalNamespaces only, in
+ * every annotation (upstream checks the networks annotation only).
+ */
+export function checkIsolation(ctx: ResolveContext, el: NetworkSelectionElement, fn: string, annotation: string): void {
+  const podNs = ctx.pod?.metadata?.namespace ?? '';
+  if (!ctx.conf.namespaceIsolation || podNs === el.namespace || ctx.conf.nonIsolatedNamespaces.includes(el.namespace ?? '')) return;
+  throw new AnnotationError(
+    `${fn}: namespace isolation enabled, annotation violates permission, pod is in namespace ${podNs} but refers to target namespace ${el.namespace} (${annotation})`,
+    annotation,
+  );
+}
+
+/**
+ * tryLoadK8sPodDefaultNetwork: the `v1.multus-cni.io/default-network` override (a NAD in
+ * multusNamespace unless the entry names one), under namespaceIsolation like any annotation.
+ */
 export async function podDefaultNetwork(ctx: ResolveContext): Promise<DelegateNetConf | undefined> {
   const text = ctx.pod?.metadata?.annotations?.[DEFAULT_NETWORK_ANNOTATION];
   if (text === undefined) return undefined;
+  ctx.budget?.charge(Buffer.byteLength(text), DEFAULT_NETWORK_ANNOTATION);
   let networks: NetworkSelectionElement[];
   try {
-    networks = parseNetworkAnnotation(text, ctx.conf.multusNamespace);
+    networks = parseNetworkAnnotation(text, ctx.conf.multusNamespace, DEFAULT_NETWORK_ANNOTATION);
   } catch (err) {
     throw new Error(`tryLoadK8sPodDefaultNetwork: failed to parse CRD object: ${(err as Error).message}`, { cause: err });
   }
   if (networks.length > 1) throw new Error(`tryLoadK8sPodDefaultNetwork: more than one default network is specified: ${text}`);
   if (networks.length === 0) return undefined;
+  checkIsolation(ctx, networks[0]!, 'tryLoadK8sPodDefaultNetwork', `${DEFAULT_NETWORK_ANNOTATION}[0]`);
   let d: DelegateNetConf;
   try {
     d = await kubernetesDelegate(ctx, networks[0]!);
@@ -167,14 +206,9 @@ export async function podDefaultNetwork(ctx: ResolveContext): Promise<DelegateNe
 
 /** GetNetworkDelegates: the annotation's NADs in order, namespace isolation enforced. */
 export async function annotationDelegates(ctx: ResolveContext, networks: NetworkSelectionElement[]): Promise<DelegateNetConf[]> {
-  const podNs = ctx.pod?.metadata?.namespace ?? '';
   const out: DelegateNetConf[] = [];
-  for (const el of networks) {
-    if (ctx.conf.namespaceIsolation && podNs !== el.namespace && !ctx.conf.nonIsolatedNamespaces.includes(el.namespace ?? '')) {
-      throw new Error(
-        `GetNetworkDelegates: namespace isolation enabled, annotation violates permission, pod is in namespace ${podNs} but refers to target namespace ${el.namespace}`,
-      );
-    }
+  for (const [i, el] of networks.entries()) {
+    checkIsolation(ctx, el, 'GetNetworkDelegates', `${NETWORKS_ANNOTATION}[${i}]`);
     try {
       out.push(await kubernetesDelegate(ctx, el));
     } catch (err) {
@@ -185,8 +219,9 @@ export async function annotationDelegates(ctx: ResolveContext, networks: Network
 }
 
 /** The networks annotation of the pod, parsed (undefined when absent or empty). */
-export function podNetworks(pod: Pod): NetworkSelectionElement[] | undefined {
+export function podNetworks(pod: Pod, budget?: CallBudget): NetworkSelectionElement[] | undefined {
   const text = pod.metadata?.annotations?.[NETWORKS_ANNOTATION];
   if (!text) return undefined;
+  budget?.charge(Buffer.byteLength(text), NETWORKS_ANNOTATION);
   return parseNetworkAnnotation(text, pod.metadata?.namespace ?? '');
 }
