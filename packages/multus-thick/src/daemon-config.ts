@@ -39,6 +39,18 @@ export const daemonConfigSchema = z.looseObject({
   shutdownTimeoutMs: z.number().int().nonnegative().default(25_000),
   /** Ours: page out the read-only file pages start-up left mapped, and again when idle (src/trim.ts). */
   trimFilePages: z.boolean().default(true),
+  /**
+   * Ours: an ADD or CHECK still running after this (an exec'd delegate or IPAM plugin that hangs)
+   * is cancelled, its processes killed and what it attached rolled back. The default is the
+   * kubelet's runtime request timeout (2 min): past it no runtime waits for the answer.
+   */
+  delegateTimeoutMs: z.number().int().positive().default(120_000),
+  /** Ours: the largest request body (the shim's environment and config) accepted; larger ones get a 400. */
+  maxRequestBytes: z.number().int().positive().default(1 << 20),
+  /** Ours: bytes of annotations and NAD bodies one request may hold (a 400 beyond). */
+  maxConfigBytes: z.number().int().positive().default(2 << 20),
+  /** Ours: bytes of annotations and NAD bodies all requests in flight may hold together (a 400, code 11, beyond). */
+  maxConfigBytesInFlight: z.number().int().positive().default(4 << 20),
 });
 
 export type DaemonConfig = z.output<typeof daemonConfigSchema>;
@@ -47,7 +59,7 @@ export type DaemonConfig = z.output<typeof daemonConfigSchema>;
 export const DAEMON_ONLY_KEYS = new Set([
   'socketDir', 'chrootDir', 'metricsPort', 'enablePprof', 'connectionLimit', 'perNodeCertificate', 'multusConfigFile',
   'cniConfigDir', 'multusAutoconfigDir', 'multusMasterCNI', 'forceCNIVersion', 'overrideNetworkName', 'daemonSocketDir',
-  'type', 'name', 'shutdownTimeoutMs', 'trimFilePages',
+  'type', 'name', 'shutdownTimeoutMs', 'trimFilePages', 'delegateTimeoutMs', 'maxRequestBytes', 'maxConfigBytes', 'maxConfigBytesInFlight',
 ]);
 
 export function parseDaemonConfig(raw: unknown): { config: DaemonConfig; raw: Record<string, unknown> } {

@@ -1,7 +1,7 @@
 // The multus-daemon binary: `multus-daemon [-config <file>]`, `multus-daemon -probe <socket> [path]`.
 import { CNI_TS_VERSION } from '@cni-ts/cni/skel';
 import { createMultus } from '@cni-ts/multus';
-import { ExitError, runDaemon } from './daemon';
+import { EXIT_INTERNAL, ExitError, runDaemon } from './daemon';
 
 const argv = process.argv.slice(2);
 if (argv.some((a) => a === '-v' || a === '-version' || a === '--version')) {
@@ -18,8 +18,26 @@ const i = argv.findIndex((a) => a === '-config' || a === '--config');
 const configFile = i >= 0 ? argv[i + 1]! : '/etc/cni/net.d/multus.d/daemon-config.json';
 const log = (l: string) => process.stderr.write(`${new Date().toISOString()} multus-daemon: ${l}\n`);
 
+// A failure nothing caught leaves the daemon in a state nobody knows (a request half done, a
+// queue never released): log it and exit, so the kubelet restarts a clean daemon; DELs retried
+// against it find the delegate cache.
+for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+  process.on(event, (err: unknown) => {
+    log(`fatal: ${event}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(EXIT_INTERNAL);
+  });
+}
+
 try {
-  const running = await runDaemon(configFile, createMultus(), log);
+  const running = await runDaemon(
+    configFile,
+    (config) =>
+      createMultus({
+        execTimeoutMs: config.delegateTimeoutMs,
+        limits: { perCallBytes: config.maxConfigBytes, inFlightBytes: config.maxConfigBytesInFlight },
+      }),
+    log,
+  );
   let signalled = false;
   const onSignal = (sig: string) => {
     if (signalled) return;

@@ -1,6 +1,6 @@
 // The daemon's life: load daemon-config.json, serve, (auto mode) write 00-multus.conf and keep
 // it current, and on SIGTERM/SIGINT drain and remove it. Exit codes as upstream: 1 bad config
-// or readiness file, 2 config generation, 3 listen, 4 after -version.
+// or readiness file, 2 config generation, 3 listen, 4 after -version; ours: 5 after an uncaught failure.
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic, type Plugin } from '@cni-ts/cni';
@@ -8,6 +8,9 @@ import { loadDaemonConfig, type DaemonConfig } from './daemon-config';
 import { findPrimary, shimConfig } from './entrypoint/generate';
 import { startDaemon, type Daemon } from './server';
 import { startTrimming, type Trimmer } from './trim';
+
+/** Exit code after an uncaught exception or unhandled rejection (ours; 1–4 are upstream's). */
+export const EXIT_INTERNAL = 5;
 
 export class ExitError extends Error {
   constructor(readonly code: number, message: string) {
@@ -36,7 +39,10 @@ export interface RunningDaemon {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function runDaemon(configFile: string, plugin: Plugin, log: (l: string) => void): Promise<RunningDaemon> {
+/** The plugin the daemon serves, or how to make it from the loaded configuration (limits, deadline). */
+export type PluginSource = Plugin | ((config: DaemonConfig) => Plugin);
+
+export async function runDaemon(configFile: string, source: PluginSource, log: (l: string) => void): Promise<RunningDaemon> {
   let loaded;
   try {
     loaded = loadDaemonConfig(configFile);
@@ -54,6 +60,7 @@ export async function runDaemon(configFile: string, plugin: Plugin, log: (l: str
   if (process.getuid && process.getuid() !== 0) throw new ExitError(3, 'the multus daemon must run as root');
   let daemon: Daemon;
   try {
+    const plugin = typeof source === 'function' ? source(config) : source;
     daemon = await startDaemon({ plugin, config, raw, log });
   } catch (err) {
     throw new ExitError(3, `failed to start the multus daemon: ${(err as Error).message}`);

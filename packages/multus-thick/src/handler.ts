@@ -45,11 +45,18 @@ export interface HandlerContext {
   raw: Record<string, unknown>;
 }
 
-/** /cni: one CNI command. */
-export async function serveCni(ctx: HandlerContext, body: string): Promise<Answer> {
+export type DecodedRequest = ReturnType<typeof decodeRequest>;
+
+const decoded = (body: string | DecodedRequest): DecodedRequest => (typeof body === 'string' ? decodeRequest(body) : body);
+
+/**
+ * /cni: one CNI command. `signal` aborts it (the client went away, the deadline passed): exec'd
+ * delegates are killed and an ADD rolls back what it attached.
+ */
+export async function serveCni(ctx: HandlerContext, body: string | DecodedRequest, signal?: AbortSignal): Promise<Answer> {
   let command: string | undefined;
   try {
-    const req = decodeRequest(body);
+    const req = decoded(body);
     command = checkEnv(req.env);
     let conf: Record<string, unknown>;
     try {
@@ -60,7 +67,7 @@ export async function serveCni(ctx: HandlerContext, body: string): Promise<Answe
     const merged = overlayConfig(conf, ctx.raw);
     const env = requestEnv(req.env);
     if (env.CNI_NETNS) env.CNI_NETNS = visibleNetns(env.CNI_NETNS, ctx.config.chrootDir);
-    const out = await dispatch(ctx.plugin, { env, stdin: JSON.stringify(merged), onStderr: () => {} });
+    const out = await dispatch(ctx.plugin, { env, stdin: JSON.stringify(merged), onStderr: () => {}, ...(signal ? { signal } : {}) });
     if (out.exitCode !== 0) return json(400, out.error?.toJSON() ?? { code: ErrCode.internal, msg: 'unknown failure' }, command);
     if (command === 'ADD' && out.result) return json(200, { Result: convertResult(out.result, '1.0.0') }, command);
     return json(200, undefined, command);
@@ -77,10 +84,10 @@ export async function serveCni(ctx: HandlerContext, body: string): Promise<Answe
  * The posted config is overlaid as upstream does; selection attributes travel as the
  * delegate's runtimeConfig/args.
  */
-export async function serveDelegate(ctx: HandlerContext, body: string): Promise<Answer> {
+export async function serveDelegate(ctx: HandlerContext, body: string | DecodedRequest, signal?: AbortSignal): Promise<Answer> {
   let command: string | undefined;
   try {
-    const req = decodeRequest(body);
+    const req = decoded(body);
     command = checkEnv(req.env);
     let delegate: Record<string, unknown>;
     try {
@@ -102,7 +109,7 @@ export async function serveDelegate(ctx: HandlerContext, body: string): Promise<
     // The dynamic-networks controller sends no CNI_PATH: plugins come from binDir.
     const env = requestEnv({ ...req.env, CNI_IFNAME: req.env.CNI_IFNAME || 'net1', CNI_PATH: req.env.CNI_PATH || ctx.config.binDir || '/opt/cni/bin' });
     if (env.CNI_NETNS) env.CNI_NETNS = visibleNetns(env.CNI_NETNS, ctx.config.chrootDir);
-    const out = await dispatch(ctx.plugin, { env, stdin: JSON.stringify(multusConf), onStderr: () => {} });
+    const out = await dispatch(ctx.plugin, { env, stdin: JSON.stringify(multusConf), onStderr: () => {}, ...(signal ? { signal } : {}) });
     if (out.exitCode !== 0) return json(400, out.error?.toJSON() ?? { code: ErrCode.internal, msg: 'unknown failure' }, command);
     if (command === 'ADD' && out.result) return json(200, { Result: convertResult(out.result, '1.0.0') }, command);
     return json(200, undefined, command);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CniError, type CniRequest, type Plugin } from '@cni-ts/cni';
@@ -149,5 +149,128 @@ describe('graceful shutdown', () => {
     expect((await inflight).status).toBe(200);
     await stopping;
     expect(closed).toBe(true);
+  });
+});
+
+const body = (command: string, container = 'c1') => encodeRequest({ ...env(command, ''), CNI_CONTAINERID: container }, Buffer.from('{"cniVersion":"1.0.0","name":"n"}'));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('one daemon for every pod (issue 18)', () => {
+
+  it('replaces only the socket file at start: the directory and its other files stay; anything but a socket is refused', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cnits-thick-'));
+    dirs.push(dir);
+    const socketDir = path.join(dir, 'run');
+    const raw = { socketDir };
+    const first = await startDaemon({ plugin: fake(), config: parseDaemonConfig(raw).config, raw });
+    writeFileSync(path.join(socketDir, 'keep-me'), 'x');
+    // A daemon killed without cleanup leaves its socket; the next one replaces it.
+    const stale = first.socket;
+    await first.shutdown();
+    const { createServer } = await import('node:net');
+    const leftover = createServer();
+    await new Promise<void>((r) => leftover.listen(stale, r));
+    leftover.close();
+    const second = await startDaemon({ plugin: fake(), config: parseDaemonConfig(raw).config, raw });
+    daemons.push(second);
+    expect(readdirSync(socketDir).toSorted()).toEqual(['keep-me', 'multus.sock']);
+    expect((await callDaemon(second.socket, 'GET', '/healthz')).status).toBe(200);
+    await second.shutdown();
+    rmSync(second.socket, { force: true });
+    writeFileSync(path.join(socketDir, 'multus.sock'), 'not a socket');
+    await expect(startDaemon({ plugin: fake(), config: parseDaemonConfig(raw).config, raw })).rejects.toThrow(/refusing to replace .*multus.sock: it is not a socket/);
+    expect(readFileSync(path.join(socketDir, 'keep-me'), 'utf8')).toBe('x');
+  });
+
+  it('runs the requests of one sandbox one at a time, in order, and other sandboxes meanwhile', async () => {
+    const events: string[] = [];
+    const slow = async (req: CniRequest, what: string) => {
+      events.push(`${what} ${req.containerId} start`);
+      await sleep(150);
+      events.push(`${what} ${req.containerId} end`);
+    };
+    const { d } = await daemon(
+      fake({
+        add: async (req) => {
+          await slow(req, 'ADD');
+          return structuredClone(result) as never;
+        },
+        del: (req) => slow(req, 'DEL'),
+        check: (req) => slow(req, 'CHECK'),
+      }),
+    );
+    const a = callDaemon(d.socket, 'POST', '/cni', body('ADD', 'c1'));
+    await sleep(20);
+    const b = callDaemon(d.socket, 'POST', '/cni', body('DEL', 'c1'));
+    await sleep(20);
+    const c = callDaemon(d.socket, 'POST', '/cni', body('ADD', 'c2'));
+    expect((await Promise.all([a, b, c])).map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(events.indexOf('ADD c1 end')).toBeLessThan(events.indexOf('DEL c1 start'));
+    // c2 did not wait for c1's queue.
+    expect(events.indexOf('ADD c2 start')).toBeLessThan(events.indexOf('DEL c1 end'));
+  });
+
+  it('a request whose client went away is cancelled, and its completed ADD undone before the next request of the sandbox', async () => {
+    const seen: string[] = [];
+    let aborted: unknown;
+    const logs: string[] = [];
+    const dir = mkdtempSync(path.join(tmpdir(), 'cnits-thick-'));
+    dirs.push(dir);
+    const raw = { socketDir: path.join(dir, 'run') };
+    const plugin = fake({
+      add: async (req) => {
+        seen.push('ADD');
+        await sleep(300);
+        aborted = req.signal?.aborted ? req.signal.reason : undefined;
+        return structuredClone(result) as never;
+      },
+      del: () => void seen.push('DEL'),
+    });
+    const d2 = await startDaemon({ plugin, config: parseDaemonConfig(raw).config, raw, log: (l) => logs.push(l) });
+    daemons.push(d2);
+    const { request } = await import('node:http');
+    const req = request({ socketPath: d2.socket, method: 'POST', path: '/cni', host: 'dummy', agent: false });
+    req.on('error', () => {});
+    req.end(body('ADD'));
+    await sleep(100);
+    req.destroy(); // the shim was killed mid-ADD
+    // The runtime's DEL comes at once; it runs after the ADD and its undo.
+    const del = await callDaemon(d2.socket, 'POST', '/cni', body('DEL'));
+    expect(del.status).toBe(200);
+    expect(aborted).toBe('the client went away');
+    expect(seen).toEqual(['ADD', 'DEL', 'DEL']);
+    expect(logs.join('\n')).toMatch(/the client went away; undone with DEL -> 200/);
+  });
+
+  it('an ADD still running at delegateTimeoutMs is cancelled (the plugin sees why)', async () => {
+    let reason: unknown;
+    const { d } = await daemon(
+      fake({
+        add: async (req) => {
+          await new Promise((r) => req.signal?.addEventListener('abort', r));
+          reason = req.signal?.reason;
+          throw new CniError(999, 'cancelled');
+        },
+      }),
+      { delegateTimeoutMs: 200 },
+    );
+    const r = await callDaemon(d.socket, 'POST', '/cni', body('ADD'));
+    expect(r.status).toBe(400);
+    expect(reason).toBe('no answer within delegateTimeoutMs (200 ms)');
+  });
+
+  it('refuses a body larger than maxRequestBytes with a 400 and a log line, and keeps serving', async () => {
+    const logs: string[] = [];
+    const dir = mkdtempSync(path.join(tmpdir(), 'cnits-thick-'));
+    dirs.push(dir);
+    const raw = { socketDir: path.join(dir, 'run'), maxRequestBytes: 4096 };
+    const d = await startDaemon({ plugin: fake(), config: parseDaemonConfig(raw).config, raw, log: (l) => logs.push(l) });
+    daemons.push(d);
+    const big = encodeRequest(env('ADD', ''), Buffer.from(JSON.stringify({ cniVersion: '1.0.0', name: 'n', pad: 'x'.repeat(8192) })));
+    const r = await callDaemon(d.socket, 'POST', '/cni', big);
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.body)).toEqual({ code: 7, msg: `request body of ${Buffer.byteLength(big)} bytes is larger than maxRequestBytes (4096)` });
+    expect(logs.some((l) => l.startsWith('/cni -> 400: request body of'))).toBe(true);
+    expect((await callDaemon(d.socket, 'POST', '/cni', body('ADD'))).status).toBe(200);
   });
 });

@@ -1,7 +1,11 @@
 // The multus daemon's HTTP server: /cni, /delegate, /healthz, /readyz (and /metrics) on a
 // root-only unix socket, keep-alive off as upstream; optional TCP metrics listener.
-// Shutdown: /readyz answers 500 at once, the listener closes (no new connections), requests
-// in flight finish, then the returned promise resolves.
+// One daemon serves every pod of the node, so no request may hold it hostage (issue 18):
+// delegates run asynchronously under a deadline (delegateTimeoutMs), the requests of one
+// sandbox run one at a time (an ADD, its DEL and a retried ADD never overlap), a request whose
+// client went away is cancelled and a completed ADD of it undone, bodies larger than
+// maxRequestBytes get a 400. Shutdown: /readyz answers 500 at once, the listener closes (no
+// new connections), requests in flight finish, then the returned promise resolves.
 import { chmodSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 
@@ -10,9 +14,10 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 const { createServer } = process.getBuiltinModule('node:http');
 import type { Plugin } from '@cni-ts/cni';
 import type { DaemonConfig } from './daemon-config';
-import { serveCni, serveDelegate, type Answer, type HandlerContext } from './handler';
+import { decodeRequest } from './api';
+import { serveCni, serveDelegate, type Answer, type DecodedRequest, type HandlerContext } from './handler';
 import { Metrics } from './metrics';
-import { prepareSocketDir } from './socket';
+import { prepareSocket } from './socket';
 
 export interface DaemonOptions {
   plugin: Plugin;
@@ -32,22 +37,61 @@ export interface Daemon {
   shutdown(): Promise<void>;
 }
 
-const MAX_BODY = 4 << 20;
-
-function readBody(req: IncomingMessage): Promise<string> {
+/**
+ * The body, or its size when it is larger than `limit`: nothing past the limit is kept (the
+ * rest is read and dropped, so the client still reads the 400). A declared Content-Length over
+ * the limit is refused before anything is read.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<{ text: string } | { tooLarge: number }> {
   return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? NaN);
     const chunks: Buffer[] = [];
     let size = 0;
+    let over = declared > limit;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(new Error('request body too large'));
-        req.destroy();
-      } else chunks.push(c);
+      if (!over && size <= limit) return void chunks.push(c);
+      over = true;
+      chunks.length = 0;
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(over ? { tooLarge: declared > limit ? declared : size } : { text: Buffer.concat(chunks).toString('utf8') }));
     req.on('error', reject);
+    // A client gone before its body was complete: nothing to serve.
+    req.on('close', () => {
+      if (!req.complete) reject(new Error('the client went away before its request was complete'));
+    });
   });
+}
+
+/** Runs the work of one key (a sandbox) one at a time, in arrival order; other keys run freely. */
+export class KeyedQueue {
+  readonly #tails = new Map<string, Promise<void>>();
+
+  /** How many keys have work queued or running (tests, metrics). */
+  get size(): number {
+    return this.#tails.size;
+  }
+
+  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.#tails.get(key) ?? Promise.resolve();
+    let done!: () => void;
+    const tail = prev.then(() => new Promise<void>((r) => (done = r)));
+    this.#tails.set(key, tail);
+    await prev;
+    try {
+      return await fn();
+    } finally {
+      done();
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    }
+  }
+}
+
+/** The sandbox a request works on (CNI_CONTAINERID); undefined for GC, STATUS and bodies that do not decode. */
+function sandboxOf(req: DecodedRequest | undefined): string | undefined {
+  const cmd = req?.env.CNI_COMMAND;
+  if (!req || cmd === 'GC' || cmd === 'STATUS') return undefined;
+  return req.env.CNI_CONTAINERID || undefined;
 }
 
 function send(res: ServerResponse, a: Pick<Answer, 'status' | 'body' | 'contentType'>): void {
@@ -60,6 +104,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const ctx: HandlerContext = { plugin: opts.plugin, config: opts.config, raw: opts.raw };
   let stopping = false;
   const inflight = new Set<Promise<unknown>>();
+  const sandboxes = new KeyedQueue();
+  const log = opts.log ?? (() => {});
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://dummy');
@@ -82,14 +128,67 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     const started = performance.now();
     metrics.inflight++;
     try {
-      const body = await readBody(req);
-      const answer = await (route === '/cni' ? serveCni(ctx, body) : serveDelegate(ctx, body));
+      const read = await readBody(req, opts.config.maxRequestBytes);
+      if ('tooLarge' in read) {
+        const msg = `request body of ${read.tooLarge} bytes is larger than maxRequestBytes (${opts.config.maxRequestBytes})`;
+        log(`${route} -> 400: ${msg}`);
+        return reply({ status: 400, body: JSON.stringify({ code: 7, msg }), contentType: 'application/json' });
+      }
+      const answer = await serve(route, read.text, res);
+      if (!answer) return; // the client went away before it started: nothing was done, nobody to tell
       metrics.observe(answer.command ?? 'unknown', answer.status === 200 ? 'success' : 'error', (performance.now() - started) / 1000);
-      opts.log?.(`${route} ${answer.command ?? '?'} -> ${answer.status}${answer.status === 200 ? '' : `: ${answer.body.trim()}`}`);
-      reply(answer);
+      log(`${route} ${answer.command ?? '?'} -> ${answer.status}${answer.status === 200 ? '' : `: ${answer.body.trim()}`}`);
+      if (!res.destroyed) reply(answer);
     } finally {
       metrics.inflight--;
     }
+  }
+
+  /**
+   * One /cni or /delegate request, in its sandbox's queue. ADD and CHECK are cancelled when the
+   * client goes away or delegateTimeoutMs passes; an ADD that completed for a client that left
+   * is undone with a DEL before the sandbox's next request runs. DEL always runs to the end.
+   */
+  async function serve(route: string, body: string, res: ServerResponse): Promise<Answer | undefined> {
+    let decoded: DecodedRequest | undefined;
+    try {
+      decoded = decodeRequest(body);
+    } catch {
+      decoded = undefined; // the handler answers with the decode error
+    }
+    const run = (r: DecodedRequest | string, signal?: AbortSignal) => (route === '/cni' ? serveCni(ctx, r, signal) : serveDelegate(ctx, r, signal));
+    const command = decoded?.env.CNI_COMMAND ?? '';
+    const key = sandboxOf(decoded);
+    const gone = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) gone.abort('the client went away');
+    });
+    const work = async (): Promise<Answer | undefined> => {
+      if (!decoded) return run(body);
+      const cancellable = command !== 'DEL';
+      if (cancellable && gone.signal.aborted) {
+        log(`${route} ${command} ${key ?? ''}: the client went away before it started; not run`);
+        return undefined;
+      }
+      if (!cancellable) return run(decoded);
+      const limit = opts.config.delegateTimeoutMs;
+      const deadline = new AbortController();
+      const timer = setTimeout(() => deadline.abort(`no answer within delegateTimeoutMs (${limit} ms)`), limit);
+      let answer: Answer;
+      try {
+        answer = await run(decoded, AbortSignal.any([gone.signal, deadline.signal]));
+      } finally {
+        clearTimeout(timer);
+      }
+      if (command === 'ADD' && answer.status === 200 && gone.signal.aborted) {
+        // Nobody received the result: the runtime counts the ADD as failed. Undo it now, before
+        // the sandbox's next request (the runtime's DEL, or a retried ADD) can run.
+        const undo = await run({ ...decoded, env: { ...decoded.env, CNI_COMMAND: 'DEL' } });
+        log(`${route} ADD ${key ?? ''}: the client went away; undone with DEL -> ${undo.status}${undo.status === 200 ? '' : `: ${undo.body.trim()}`}`);
+      }
+      return answer;
+    };
+    return key === undefined ? work() : sandboxes.run(key, work);
   }
 
   const server: Server = createServer((req, res) => {
@@ -102,7 +201,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   server.keepAliveTimeout = 0;
   if (opts.config.connectionLimit) server.maxConnections = opts.config.connectionLimit;
 
-  const socket = prepareSocketDir(opts.config.socketDir);
+  const socket = prepareSocket(opts.config.socketDir);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     // Bind with a restrictive umask window: the socket is 0600 before anyone can connect.

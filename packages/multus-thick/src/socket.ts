@@ -1,6 +1,8 @@
-// The daemon's listening directory: removed and re-created at start (upstream does the same, so
-// a stale socket of a killed daemon never blocks a restart), root-only.
-import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+// The daemon's listening socket. Only the socket file is replaced at start (a stale one of a
+// killed daemon must not block a restart); the directory is created 0700 when missing and is
+// otherwise left alone: upstream removes it recursively, so a mistyped socketDir (`/run`,
+// `/etc/cni`) would be wiped.
+import { chmodSync, existsSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { SOCKET_NAME } from './api';
 
@@ -8,10 +10,21 @@ export function socketPath(dir: string): string {
   return path.join(dir, SOCKET_NAME);
 }
 
-/** RemoveAll + MkdirAll(0700); the directory mode is forced whatever the umask. */
-export function prepareSocketDir(dir: string): string {
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
-  return socketPath(dir);
+/** MkdirAll(0700) and the removal of an old socket; anything else at the socket's path is refused. */
+export function prepareSocket(dir: string): string {
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700); // whatever the umask
+  }
+  const socket = socketPath(dir);
+  let st;
+  try {
+    st = lstatSync(socket);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return socket;
+    throw err;
+  }
+  if (!st.isSocket()) throw new Error(`refusing to replace ${socket}: it is not a socket`);
+  unlinkSync(socket);
+  return socket;
 }

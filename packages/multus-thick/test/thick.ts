@@ -22,16 +22,25 @@ export interface DaemonProc {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+export interface DaemonRun {
+  /** A bundled daemon (bench/bundle.ts) instead of the TypeScript source. */
+  entry?: string;
+  /** Node flags for it (the image's: bench/memory.ts DAEMON_NODE_FLAGS). */
+  nodeFlags?: string[];
+  env?: Record<string, string>;
+}
+
 /** Starts multus-daemon in netns `hostNs` and waits for its socket. */
-export async function startDaemonProc(hostNs: string, socketDir: string, extra: Record<string, unknown> = {}): Promise<DaemonProc> {
+export async function startDaemonProc(hostNs: string, socketDir: string, extra: Record<string, unknown> = {}, run: DaemonRun = {}): Promise<DaemonProc> {
   const cfgDir = mkdtempSync(path.join(tmpdir(), 'cnits-thick-cfg-'));
   const cfg = path.join(cfgDir, 'daemon-config.json');
   writeFileSync(cfg, JSON.stringify({ socketDir, ...extra }));
   const [, ...rest] = SOURCE_NODE as [string, ...string[]];
   // The real node binary (node_modules/.bin/node is a wrapper that would outlive a signal).
   const node = process.execPath;
-  const child = spawn('nsenter', [`--net=/run/netns/${hostNs}`, node, ...rest, DAEMON_MAIN, '-config', cfg], {
-    env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+  const argv = run.entry ? [...(run.nodeFlags ?? []), run.entry] : [...rest, DAEMON_MAIN];
+  const child = spawn('nsenter', [`--net=/run/netns/${hostNs}`, node, ...argv, '-config', cfg], {
+    env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...run.env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';
@@ -54,8 +63,8 @@ export async function stopDaemonProc(d: DaemonProc, signal: NodeJS.Signals = 'SI
   return d.exited;
 }
 
-/** Runs the shim as a runtime does, inside `hostNs`. */
-export function shim(hostNs: string, command: string, s: Setup, conf: unknown): Promise<Out> {
+/** Runs the shim as a runtime does, inside `hostNs` (`onSpawn` gets the process, to kill it as a runtime's timeout would). */
+export function shim(hostNs: string, command: string, s: Setup, conf: unknown, onSpawn?: (child: ChildProcess) => void): Promise<Out> {
   const started = performance.now();
   const [, ...rest] = SOURCE_NODE as [string, ...string[]];
   // The real node binary (node_modules/.bin/node is a wrapper that would outlive a signal).
@@ -72,6 +81,7 @@ export function shim(hostNs: string, command: string, s: Setup, conf: unknown): 
     },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+  onSpawn?.(child);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
