@@ -71,8 +71,10 @@ async function attach(req: CniRequest, n: BridgeConf, br: Link, brInterface: Int
 
   if (n.macSpoofChk) {
     const sc = new SpoofChecker(host.name, container.mac, `${req.containerId}-${req.ifname}`, req.env);
-    sc.setup();
+    // Registered before the set-up starts: a set-up that fails half-way (its second nft
+    // transaction) leaves no chain behind. The teardown finds only what exists.
     rb.add('removing spoof-check rules', () => sc.teardown());
+    sc.setup();
   }
 
   if (n.ipamType !== '') {
@@ -130,8 +132,9 @@ async function attach(req: CniRequest, n: BridgeConf, br: Link, brInterface: Int
 
     if (n.ipMasq) {
       const target = { ips: result.ips.map((i) => i.address), network: n.name, ifname: req.ifname, containerId: req.containerId };
-      setupIPMasqForNetworks(n.ipMasqBackend, target, req.env);
+      // Before the set-up, for the same reason: the rules of a half-done set-up are removed too.
       rb.add('removing masquerade rules', () => teardownIPMasqForNetworks(target, req.env));
+      setupIPMasqForNetworks(n.ipMasqBackend, target, req.env);
     }
   } else if (!n.disableContainerInterface) {
     withNetns(netns, () => {

@@ -1,7 +1,7 @@
 // bridge end to end on the host kernel: the plugin runs with the test's "host" namespace as
 // its own (ip netns exec), IPAM is our host-local found through CNI_PATH, and every check reads
 // the kernel with ip/bridge/iptables/nft. Nothing here touches the real root namespace.
-import { readFileSync, rmSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addrs, checkLeaks, iptablesSave, link, links, must, nftRuleset, ping, routes, sysctl, testEnv, type TestNetns } from '@cni-ts/testkit';
@@ -246,6 +246,41 @@ describe('bridge: masquerade', () => {
     expect(natCni(n.host.name)).toEqual([]);
     expect(hostVeths(n.host.name)).toEqual([]);
     expect(ipamFiles(n.dir, 'masqnet').filter((f) => !f.startsWith('last_reserved'))).toEqual([]);
+  });
+});
+
+describe('bridge: a firewall set-up that fails half-way (issue 18)', () => {
+  /** A PATH directory whose `tool` runs the real one, except for calls matching `pattern`, which fail. */
+  function failingTool(tool: string, real: string, pattern: string): string {
+    const dir = ipamDir();
+    writeFileSync(join(dir, tool), `#!/bin/sh\ncase "$*" in\n  ${pattern}) echo "injected failure" >&2; exit 1 ;;\nesac\nexec ${real} "$@"\n`);
+    chmodSync(join(dir, tool), 0o755);
+    return dir;
+  }
+
+  it('spoof-check: the chains of the first transaction are removed when the second fails', () => {
+    const n = net('spoofnet', '10.26.0.0/24');
+    const fake = failingTool('nft', '/usr/sbin/nft', '*macspoofchk*drop*');
+    const conf = n.conf({ macspoofchk: true });
+    const r = cni(ours, n.host.name, { command: 'ADD', containerId: n.container.name, netns: n.container.path }, conf, ['env', `PATH=${fake}:${process.env.PATH ?? '/usr/sbin:/usr/bin'}`]);
+    expect(r.code).toBe(1);
+    expect((r.json as { msg: string }).msg).toMatch(/failed to setup spoof-check: .*injected failure/);
+    const rules = nftRuleset(n.host.name);
+    expect(rules).not.toContain('cni-br-iface');
+    expect(rules).not.toContain('macspoofchk');
+    expect(hostVeths(n.host.name)).toEqual([]);
+  });
+
+  it('masquerade: the chain and its rules are removed when the POSTROUTING jump fails', () => {
+    const n = net('masqnet', '10.27.0.0/24');
+    const fake = failingTool('iptables', '/usr/sbin/iptables', '*POSTROUTING*-j\\ CNI-*');
+    const conf = n.conf({ isGateway: true, ipMasq: true, ipMasqBackend: 'iptables' });
+    const r = cni(ours, n.host.name, { command: 'ADD', containerId: n.container.name, netns: n.container.path }, conf, ['env', `PATH=${fake}:${process.env.PATH ?? '/usr/sbin:/usr/bin'}`]);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/injected failure/);
+    expect(natCni(n.host.name)).toEqual([]);
+    expect(ipamFiles(n.dir, 'masqnet').filter((f) => !f.startsWith('last_reserved'))).toEqual([]);
+    expect(hostVeths(n.host.name)).toEqual([]);
   });
 });
 

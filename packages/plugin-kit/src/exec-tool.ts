@@ -3,7 +3,7 @@
 // Synchronous on purpose: a plugin must not start async work that could outlive a namespace switch.
 import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 
 export type ToolEnv = Readonly<Record<string, string | undefined>>;
 
@@ -16,18 +16,26 @@ export interface ToolResult {
   reason: string;
 }
 
-/** exec.LookPath: the first executable regular file named `file` in env.PATH. */
+/**
+ * exec.LookPath as Go >= 1.19 has it: the first executable regular file named `file` in
+ * env.PATH. An empty element means the current directory, as in the shell, but a result
+ * relative to the current directory (an empty or relative element) is an error (Go's ErrDot),
+ * never run: a plugin's working directory is whatever the runtime's is.
+ */
 export function lookPath(file: string, env: ToolEnv = process.env): string {
   if (file.includes('/')) return file;
-  for (const dir of (env.PATH ?? '').split(':')) {
+  // filepath.SplitList: an empty PATH has no elements at all.
+  const dirs = env.PATH ? env.PATH.split(':') : [];
+  for (const dir of dirs) {
     const p = join(dir === '' ? '.' : dir, file);
     try {
       if (!statSync(p).isFile()) continue;
       accessSync(p, constants.X_OK);
-      return p;
     } catch {
-      // not here
+      continue; // not here
     }
+    if (!isAbsolute(p)) throw new Error(`exec: ${JSON.stringify(file)}: cannot run executable found relative to current directory`);
+    return p;
   }
   throw new Error(`exec: ${JSON.stringify(file)}: executable file not found in $PATH`);
 }
