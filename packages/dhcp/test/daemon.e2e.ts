@@ -44,12 +44,12 @@ describe('dhcp daemon process', () => {
   it('refuses a relative pidfile and a socket another daemon is serving', async () => {
     const sock = join(bin, 'busy.sock');
     const bad = new Proc(join(bin, 'dhcp'), ['daemon', '-socketpath', sock, '-pidfile', 'rel.pid', '-statedir', state]);
-    await until('exit', 15_000, () => bad.exited);
+    await until('exit', () => bad.exited, 15_000, 100);
     expect(bad.child.exitCode).toBe(1);
     expect(bad.output).toContain('Error writing pidfile "rel.pid": path not absolute');
     const first = await startDaemon('ts', bin, sock, ['-statedir', state]);
     const second = new Proc(join(bin, 'dhcp'), ['daemon', '-socketpath', sock, '-statedir', state]);
-    await until('exit', 15_000, () => second.exited);
+    await until('exit', () => second.exited, 15_000, 100);
     expect(second.child.exitCode).toBe(1);
     expect(second.output).toContain(`Error getting listener: listen unix ${sock}: bind: address already in use`);
     await first.stop();
@@ -58,7 +58,7 @@ describe('dhcp daemon process', () => {
   it('takes the socket systemd passes (LISTEN_FDS) and leaves it in place on SIGTERM', async () => {
     const sock = join(bin, 'activated.sock');
     const act = new Proc('systemd-socket-activate', ['-l', sock, '--', join(bin, 'dhcp'), 'daemon', '-statedir', state]);
-    await until('the activation socket', 10_000, () => existsSync(sock));
+    await until('the activation socket', () => existsSync(sock), 10_000, 100);
     // The first connection starts the daemon on the passed socket.
     expect(await daemonLeases(bin, sock)).toEqual([]);
     expect(act.output).toContain('listening on the socket systemd passed');

@@ -77,11 +77,11 @@ describe('dhcp with dnsmasq', () => {
 
     // T1 = 4 s: watch the server's expiry move forward twice.
     const seen = new Set<number>([lease!.expiry]);
-    await until('two renewals in dnsmasq lease table', 15_000, () => {
+    await until('two renewals in dnsmasq lease table', () => {
       const l = dnsmasqLeases(server).find((x) => x.ip === ip);
       if (l) seen.add(l.expiry);
       return seen.size >= 3;
-    });
+    }, 15_000, 100);
     const status = await daemonLeases(bin, socket());
     expect(status.find((s) => s.clientId === 'ctr-dnsmasq-1/dhcpnet/eth0')).toMatchObject({ address: ip, state: 'bound' });
 
@@ -93,8 +93,8 @@ describe('dhcp with dnsmasq', () => {
     // DEL: dnsmasq logs the RELEASE and drops the lease.
     const del = await cni('ts', bin, 'DEL', call, conf);
     expect(del.code).toBe(0);
-    await until('DHCPRELEASE at dnsmasq', 5_000, () => server.proc.output.includes(`DHCPRELEASE(s0) ${ip} ${pod.mac}`));
-    await until('lease gone from dnsmasq', 5_000, () => !dnsmasqLeases(server).some((l) => l.ip === ip));
+    await until('DHCPRELEASE at dnsmasq', () => server.proc.output.includes(`DHCPRELEASE(s0) ${ip} ${pod.mac}`), 5_000, 100);
+    await until('lease gone from dnsmasq', () => !dnsmasqLeases(server).some((l) => l.ip === ip), 5_000, 100);
     expect(await daemonLeases(bin, socket())).toEqual([]);
     // DEL again: nothing to release, still success.
     expect((await cni('ts', bin, 'DEL', call, conf)).code).toBe(0);
@@ -114,13 +114,13 @@ describe('dhcp with dnsmasq', () => {
     expect(daemon.proc.output).toContain('re-adopting lease of');
     const first = dnsmasqLeases(server).find((l) => l.ip === ip)!.expiry;
     const seen = new Set([first]);
-    await until('renewals after the restart', 15_000, () => {
+    await until('renewals after the restart', () => {
       const l = dnsmasqLeases(server).find((x) => x.ip === ip);
       if (l) seen.add(l.expiry);
       return seen.size >= 3;
-    });
+    }, 15_000, 100);
     expect((await cni('ts', bin, 'DEL', call, conf)).code).toBe(0);
-    await until('DHCPRELEASE after the restart', 5_000, () => server.proc.output.includes(`DHCPRELEASE(s0) ${ip} ${pod.mac}`));
+    await until('DHCPRELEASE after the restart', () => server.proc.output.includes(`DHCPRELEASE(s0) ${ip} ${pod.mac}`), 5_000, 100);
   }, 180_000);
 
   it('a lease whose namespace is gone is dropped, not renewed forever', async () => {
@@ -131,7 +131,7 @@ describe('dhcp with dnsmasq', () => {
     lan.configure(pod, (add.json as { ips: { address: string }[] }).ips[0]!.address);
     const { deleteNetns } = await import('@cni-ts/testkit');
     deleteNetns(pod.ns);
-    await until('the lease to be dropped', 12_000, () => daemon.proc.output.includes('ctr-dnsmasq-3/dhcpnet/eth0: namespace'));
+    await until('the lease to be dropped', () => daemon.proc.output.includes('ctr-dnsmasq-3/dhcpnet/eth0: namespace'), 12_000, 100);
     expect((await daemonLeases(bin, socket())).some((l) => l.clientId.startsWith('ctr-dnsmasq-3/'))).toBe(false);
   }, 180_000);
 
@@ -145,7 +145,7 @@ describe('dhcp with dnsmasq', () => {
     const leases = dnsmasqLeases(server);
     for (const [i, p] of pods.entries()) expect(leases.find((l) => l.ip === addrs[i]!.split('/')[0])?.mac).toBe(p.mac);
     await Promise.all(pods.map((p, i) => cni('ts', bin, 'DEL', { containerId: `ctr-many-${i}`, netns: p.path }, conf)));
-    await until('all three released', 5_000, () => addrs.every((a) => !dnsmasqLeases(server).some((l) => l.ip === a.split('/')[0])));
+    await until('all three released', () => addrs.every((a) => !dnsmasqLeases(server).some((l) => l.ip === a.split('/')[0])), 5_000, 100);
   }, 180_000);
 
   it('GC (spec 1.1) releases the leases of attachments the runtime no longer lists', async () => {
@@ -159,7 +159,7 @@ describe('dhcp with dnsmasq', () => {
     }
     const gc = await cni('ts', bin, 'GC', { containerId: '' }, { ...conf, 'cni.dev/valid-attachments': [{ containerID: 'ctr-gc-0', ifname: 'eth0' }] });
     expect(gc.code, gc.stdout).toBe(0);
-    await until('the stale lease released', 5_000, () => server.proc.output.includes(`DHCPRELEASE(s0) ${ips[1]} ${b.mac}`));
+    await until('the stale lease released', () => server.proc.output.includes(`DHCPRELEASE(s0) ${ips[1]} ${b.mac}`), 5_000, 100);
     expect(dnsmasqLeases(server).some((l) => l.ip === ips[0])).toBe(true);
     expect((await cni('ts', bin, 'DEL', { containerId: 'ctr-gc-0', netns: a.path }, conf)).code).toBe(0);
   }, 180_000);

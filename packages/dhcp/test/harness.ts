@@ -7,23 +7,14 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { socketAnswers } from '../src/daemon/run';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundlePlugin, createNetns, deleteNetns, GO_DIR, must, NODE, netnsPath, run, uniqueName } from '@cni-ts/testkit';
+import { bundlePlugin, createNetns, deleteNetns, GO_DIR, must, NODE, netnsPath, run, uniqueName, until } from '@cni-ts/testkit';
+
+export { until };
 
 export const GO_DHCP = join(GO_DIR, 'dhcp');
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Polls `fn` every 100 ms until it returns a value, or fails after `ms`. */
-export async function until<T>(what: string, ms: number, fn: () => T | undefined | false): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 /**
@@ -166,9 +157,9 @@ export async function startDnsmasq(lan: Lan, opts: { t1?: number; t2?: number; e
     ...(opts.extra ?? []),
   ];
   const proc = new Proc('ip', args);
-  await until('dnsmasq to start', 10_000, () => existsSync(join(dir, 'pid')) || (proc.exited && (() => {
+  await until('dnsmasq to start', () => existsSync(join(dir, 'pid')) || (proc.exited && (() => {
     throw new Error(`dnsmasq exited: ${proc.output}`);
-  })()));
+  })()), 10_000, 100);
   return { proc, leaseFile, dir };
 }
 
@@ -227,9 +218,9 @@ export async function startUdhcpd(lan: Lan, leaseSeconds = 20): Promise<Udhcpd> 
     ].join('\n'),
   );
   const proc = new Proc('ip', ['netns', 'exec', lan.srv, 'busybox', 'udhcpd', '-f', join(dir, 'udhcpd.conf')]);
-  await until('udhcpd to start', 10_000, () => existsSync(join(dir, 'pid')) || (proc.exited && (() => {
+  await until('udhcpd to start', () => existsSync(join(dir, 'pid')) || (proc.exited && (() => {
     throw new Error(`udhcpd exited: ${proc.output}`);
-  })()));
+  })()), 10_000, 100);
   return { proc, leaseFile, dir, srvNs: lan.srv };
 }
 

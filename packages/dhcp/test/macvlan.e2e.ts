@@ -66,6 +66,6 @@ describe('macvlan + dhcp', () => {
 
     const del = run('ip', ['netns', 'exec', lan.lan, 'env', 'CNI_COMMAND=DEL', ...env, ...macvlan.argv], conf);
     expect(del.status, del.stdout + del.stderr).toBe(0);
-    await until('the RELEASE', 5_000, () => !dnsmasqLeases(server).some((l) => l.ip === ip));
+    await until('the RELEASE', () => !dnsmasqLeases(server).some((l) => l.ip === ip), 5_000, 100);
   }, 180_000);
 });

@@ -78,7 +78,7 @@ describe('wire compatibility with the Go plugin and daemon', () => {
       expect(dnsmasqLeases(server).find((l) => l.ip === ip)?.hostname).toBe('xpod');
       const del = await cni(plugin, bin, 'DEL', call, conf);
       expect(del.code, del.stdout).toBe(0);
-      await until(`RELEASE from ${daemon} daemon`, 5_000, () => !dnsmasqLeases(server).some((l) => l.ip === ip));
+      await until(`RELEASE from ${daemon} daemon`, () => !dnsmasqLeases(server).some((l) => l.ip === ip), 5_000, 100);
     }
     const baseline = results['go->go'];
     expect(baseline).toMatchObject({ ips: [{ gateway: '10.79.0.1' }], routes: [{ dst: '10.99.0.0/16', gw: '10.79.0.1' }, { dst: '0.0.0.0/0', gw: '10.79.0.1' }] });

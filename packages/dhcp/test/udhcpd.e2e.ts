@@ -49,27 +49,27 @@ describe('dhcp with udhcpd', () => {
     ]);
     lan.configure(pod, r.ips[0]!.address);
     const ip = r.ips[0]!.address.split('/')[0]!;
-    const first = await until('the lease in udhcpd table', 5_000, () => udhcpdLeases(server).find((l) => l.ip === ip));
+    const first = await until('the lease in udhcpd table', () => udhcpdLeases(server).find((l) => l.ip === ip), 5_000, 100);
     expect(first.hostname).toBe('busy-1');
     expect(first.mac).toBe(pod.mac);
 
     // T1 is 10 s: the time left must jump back up (a renewal) twice, and never run out.
     let renewals = 0;
     let last = first.expiresIn;
-    await until('two renewals of the 20 s lease', 30_000, () => {
+    await until('two renewals of the 20 s lease', () => {
       const l = udhcpdLeases(server).find((x) => x.ip === ip);
       if (!l) return false;
       expect(l.expiresIn).toBeGreaterThan(0);
       if (l.expiresIn > last + 3) renewals++;
       last = l.expiresIn;
       return renewals >= 2;
-    });
+    }, 30_000, 100);
 
     expect((await cni('ts', bin, 'DEL', call, conf)).code).toBe(0);
-    await until('udhcpd to see the RELEASE', 5_000, () => {
+    await until('udhcpd to see the RELEASE', () => {
       const l = udhcpdLeases(server).find((x) => x.ip === ip);
       return !l || l.expiresIn === 0;
-    });
+    }, 5_000, 100);
     // No renewal after DEL.
     await sleep(1500);
     const after = udhcpdLeases(server).find((x) => x.ip === ip);
