@@ -9,6 +9,7 @@ export interface Libc {
   bind: Fn<[fd: number, addr: Buffer, len: number], number>;
   getsockname: Fn<[fd: number, addr: Buffer, len: Buffer], number>;
   setsockopt: Fn<[fd: number, level: number, name: number, value: Buffer, len: number], number>;
+  getsockopt: Fn<[fd: number, level: number, name: number, value: Buffer, len: Buffer], number>;
   sendto: Fn<[fd: number, buf: Buffer, len: number, flags: number, addr: Ptr, addrlen: number], number>;
   recvfrom: Fn<[fd: number, buf: Buffer, len: number, flags: number, addr: Ptr, addrlen: Ptr], number>;
   close: Fn<[fd: number], number>;
@@ -43,6 +44,7 @@ export function libc(): Libc {
     bind: lib.func('int bind(int, void *, uint32_t)'),
     getsockname: lib.func('int getsockname(int, void *, void *)'),
     setsockopt: lib.func('int setsockopt(int, int, int, void *, uint32_t)'),
+    getsockopt: lib.func('int getsockopt(int, int, int, void *, void *)'),
     sendto: lib.func('long sendto(int, void *, size_t, int, void *, uint32_t)'),
     recvfrom: lib.func('long recvfrom(int, void *, size_t, int, void *, void *)'),
     close: lib.func('int close(int)'),

@@ -17,6 +17,7 @@ export { FileLock, withFileLock } from './flock';
 export { pageOutFileMappings, readOnlyFileMappings, trimMalloc, type PageOutReport } from './pageout';
 export { sysctlGet, sysctlSet, sysctlEnsure, sysctlPath, sysctlKeyToPath } from './sysctl';
 export { koffi, KOFFI_GLOBAL } from './_koffi';
+export { peerCredentials, type PeerCredentials } from './peercred';
 export { NetlinkHandle, openHandle } from './handle';
 export { NetlinkSocket, type SocketOptions, type OpContext, type BatchMessage } from './socket';
 export {
