@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 PNPM_VERSION=$(node -p "require('./package.json').packageManager.split('@')[1]")
 APT_PACKAGES=(iproute2 iptables nftables iputils-ping user-mode-linux busybox-static kmod dnsmasq-base
-  containernetworking-plugins jq podman runc containerd binutils openssl systemd etcd-server curl)
+  containernetworking-plugins jq podman runc containerd binutils gcc openssl systemd etcd-server curl)
 
 need_apt=0
 for p in "${APT_PACKAGES[@]}"; do

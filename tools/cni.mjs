@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // `pnpm cni <command>`: build and install the cni-ts plugin binaries.
 //
-//   pnpm cni install [--dest DIR] [--mode native|link|copy|launcher] [--no-build] [plugin...]
+//   pnpm cni install [--dest DIR] [--mode native|link|copy|launcher] [--socket PATH] [--no-build] [plugin...]
 //       builds if anything changed, then installs the plugins (default: all) into DIR
 //       (default /opt/cni/bin), each replaced atomically by rename(2).
 //         native    (default) DIR/cni-ts-plugins plus a native launcher per plugin name: a
-//                   static ELF of ~1 KB that answers VERSION without starting Node and execs
-//                   the binary for everything else (tools/install/launcher.S)
+//                   static ELF of ~2.5 KB that answers VERSION without starting Node, hands a
+//                   call to the resident server (`cni-ts-plugins serve`) when one answers on
+//                   --socket (default /run/cni-ts/plugins.sock; '' = never), and execs the
+//                   binary for everything else (tools/install/launcher.c)
 //         link      DIR/cni-ts-plugins plus a hard link per plugin name
 //         copy      a full, independent copy per plugin name
 //         launcher  like native, with a /bin/sh script per plugin instead
@@ -17,9 +19,9 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build, ROOT } from './build/build.mjs';
 import { discoverPlugins } from './build/lib/plugins.mjs';
-import { install, MODES } from './install/install.mjs';
+import { DEFAULT_SOCKET, install, MODES } from './install/install.mjs';
 
-const usage = `usage: pnpm cni install [--dest DIR] [--mode ${MODES.join('|')}] [--no-build] [plugin...]
+const usage = `usage: pnpm cni install [--dest DIR] [--mode ${MODES.join('|')}] [--socket PATH] [--no-build] [plugin...]
        pnpm cni build [--if-needed] [plugin...]
        pnpm cni list [--dest DIR]`;
 
@@ -36,6 +38,7 @@ async function main(argv) {
     options: {
       dest: { type: 'string', default: '/opt/cni/bin' },
       mode: { type: 'string', default: 'native' },
+      socket: { type: 'string', default: DEFAULT_SOCKET },
       'no-build': { type: 'boolean' },
       'if-needed': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -49,8 +52,8 @@ async function main(argv) {
     case 'install': {
       // Always build every plugin, so one binary serves whatever gets installed later.
       if (!values['no-build']) await build({ ifNeeded: true });
-      const r = install({ binDir, dest, plugins: positionals, mode: values.mode });
-      process.stdout.write(`installed ${r.installed.join(', ')} into ${r.dest} (${r.mode})\n`);
+      const r = install({ binDir, dest, plugins: positionals, mode: values.mode, socket: values.socket });
+      process.stdout.write(`installed ${r.installed.join(', ')} into ${r.dest} (${r.mode}${r.socket ? `, server socket ${r.socket}` : ''})\n`);
       return;
     }
     case 'build':

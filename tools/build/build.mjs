@@ -12,7 +12,7 @@ import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, realpathSyn
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundle, bundlePart, partsOf, resolveKoffi } from './lib/bundle.mjs';
-import { discoverPlugins, fixturePlugins, IN_PROCESS_IPAM } from './lib/plugins.mjs';
+import { discoverPlugins, fixturePlugins, IN_PROCESS_IPAM, programs } from './lib/plugins.mjs';
 import { ASSETS, seaMain, wrapBundle } from './lib/preamble.mjs';
 import { lockDir } from './lib/lock.mjs';
 import { canSandbox, trainInSandbox } from './lib/sandbox.mjs';
@@ -148,6 +148,7 @@ async function buildLocked(o) {
   if (plugins.length === 0) throw new NothingToBuild('no plugin package has a src/main.ts yet: nothing to build');
 
   const names = plugins.map((p) => p.name);
+  const progs = o.fixtures ? [] : programs(root);
   const started = Date.now();
   const k = resolveKoffi(root);
   const koffiBytes = readFileSync(k.nativeFile);
@@ -162,16 +163,17 @@ async function buildLocked(o) {
   // assets of their own; the plugin's bundle holds a stub that loads one when it is imported.
   const parts = partsOf(plugins);
   const partFile = (name) => join(work, ASSETS.bundle(name));
-  const [codes, partCodes] = await Promise.all([
+  const [codes, partCodes, progCodes] = await Promise.all([
     Promise.all(
       plugins.map((p) => bundle({ root, plugins: [p], koffi, minify: !!o.minify, inProcess: ipam.filter((q) => q.name !== p.name), partFile })),
     ),
     Promise.all(parts.map((part) => bundlePart({ root, part, minify: !!o.minify }))),
+    Promise.all(progs.map((p) => bundle({ root, plugins: [p], koffi, minify: !!o.minify, partFile }))),
   ]);
   // The bundles are exactly the code that ships, so they (with the builder's own code, the Node
   // version and the native module) decide whether the binary is up to date.
   const fp = sha256(
-    [...names, ...codes, ...parts.map((p) => p.name), ...partCodes, process.versions.node, koffi.sha256, o.train !== false && canSandbox(), ...BUILDER_FILES.map((f) => readFileSync(join(import.meta.dirname, f), 'utf8'))].join('\0'),
+    [...names, ...codes, ...parts.map((p) => p.name), ...partCodes, ...progs.map((p) => p.name), ...progCodes, process.versions.node, koffi.sha256, o.train !== false && canSandbox(), ...BUILDER_FILES.map((f) => readFileSync(join(import.meta.dirname, f), 'utf8'))].join('\0'),
   );
   const previous = readManifest(binDir);
   if (o.ifNeeded && previous?.fingerprint === fp && existsSync(join(binDir, BINARY))) {
@@ -190,6 +192,14 @@ async function buildLocked(o) {
     writeFileSync(file, wrapBundle(partCodes[i]));
     const c = await run(node, [TRAIN, file, '-', join(work, ASSETS.cache(part.name)), part.name, '--compile-only']);
     if (c.status !== 0) throw new Error(`${part.name}: compiling the on-demand part failed: ${c.stderr}`);
+  });
+
+  // Per program (the resident server), a code cache of its compiled top level.
+  await mapLimit(progs, availableParallelism(), async (p, i) => {
+    const file = join(work, ASSETS.bundle(p.name));
+    writeFileSync(file, wrapBundle(progCodes[i]));
+    const c = await run(node, [TRAIN, file, '-', join(work, ASSETS.cache(p.name)), p.name, '--compile-only']);
+    if (c.status !== 0) throw new Error(`${p.name}: compiling the program failed: ${c.stderr}`);
   });
 
   // Per plugin, a V8 code cache: compiled, then extended by running the plugin's skeleton for
@@ -215,12 +225,22 @@ async function buildLocked(o) {
   for (const f of readdirSync(work)) if (/^(cache|train)\.|^train-/.test(f)) rmSync(join(work, f), { force: true });
 
   const main = join(work, 'main.cjs');
-  writeFileSync(main, seaMain(names, Object.fromEntries(names.filter((n) => n in versions).map((n) => [n, versions[n]]))));
+  // The build id: what a launcher sends the resident server, so that launchers and a server of
+  // different builds never mix (the launcher execs its own binary instead).
+  const buildId = fp.slice(0, 32);
+  writeFileSync(
+    main,
+    seaMain(
+      names,
+      Object.fromEntries(names.filter((n) => n in versions).map((n) => [n, versions[n]])),
+      { programs: progs.map((p) => p.name), buildId },
+    ),
+  );
 
   log('making the single-executable binary');
   const exe = join(binDir, BINARY);
   const assets = { [KOFFI_ASSET]: k.nativeFile };
-  for (const name of [...names, ...parts.map((p) => p.name)]) {
+  for (const name of [...names, ...parts.map((p) => p.name), ...progs.map((p) => p.name)]) {
     assets[ASSETS.bundle(name)] = join(work, ASSETS.bundle(name));
     assets[ASSETS.cache(name)] = join(work, ASSETS.cache(name));
   }
@@ -255,7 +275,9 @@ async function buildLocked(o) {
 
   const manifest = {
     fingerprint: fp,
+    buildId,
     binary: BINARY,
+    programs: progs.map((p) => p.name),
     node: process.versions.node,
     plugins: plugins.map((p) => ({ name: p.name, package: p.package })),
     // The exact VERSION answer of each plugin, replayed by the preamble and by shell launchers.

@@ -20,6 +20,8 @@ import { nativeLauncher } from './native-launcher.mjs';
  */
 export const MODES = ['native', 'link', 'copy', 'launcher'];
 export const BINARY = 'cni-ts-plugins';
+/** Where `cni-ts-plugins serve` listens by default (packages/server), and native launchers look. */
+export const DEFAULT_SOCKET = '/run/cni-ts/plugins.sock';
 
 /** `write(tmp)` creates the file; it becomes dest/name atomically (mode 0755 unless `linked`). */
 function atomically(dest, name, write, linked = false) {
@@ -82,9 +84,11 @@ function placeLink(dest, target, name) {
  * @param {string} o.dest
  * @param {string[]} [o.plugins] default: every plugin in the manifest
  * @param {'native'|'link'|'copy'|'launcher'} [o.mode]
- * @returns {{dest: string, mode: string, installed: string[]}}
+ * @param {string} [o.socket] the resident server's socket the native launchers forward to when it
+ *   answers (default DEFAULT_SOCKET; '' = never forward). Other modes always exec the binary.
+ * @returns {{dest: string, mode: string, installed: string[], socket: string}}
  */
-export function install({ binDir, dest, plugins, mode = 'native' }) {
+export function install({ binDir, dest, plugins, mode = 'native', socket = DEFAULT_SOCKET }) {
   if (!MODES.includes(mode)) throw new Error(`unknown mode ${mode} (use ${MODES.join(', ')})`);
   const manifest = JSON.parse(readFileSync(join(binDir, 'manifest.json'), 'utf8'));
   const available = manifest.plugins.map((p) => p.name);
@@ -102,9 +106,12 @@ export function install({ binDir, dest, plugins, mode = 'native' }) {
     for (const name of wanted) {
       const version = manifest.versions?.[name];
       if (mode === 'link') placeLink(dest, BINARY, name);
-      else if (mode === 'native') placeBytes(nativeLauncher({ name, binary: resolve(dest, BINARY), version }), dest, name);
+      else if (mode === 'native') {
+        const buildId = manifest.buildId ?? '';
+        placeBytes(nativeLauncher({ name, binary: resolve(dest, BINARY), version, socket: buildId ? socket : '', buildId }), dest, name);
+      }
       else placeBytes(Buffer.from(launcherScript({ name, binary: resolve(dest, BINARY), version })), dest, name);
     }
   }
-  return { dest, mode, installed: wanted };
+  return { dest, mode, installed: wanted, socket: mode === 'native' && manifest.buildId ? socket : '' };
 }

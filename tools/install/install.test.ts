@@ -31,7 +31,7 @@ afterEach(() => rmSync(work, { recursive: true, force: true }));
 describe('install', () => {
   it('installs the binary and a native launcher per plugin by default', () => {
     const dest = join(work, 'bin');
-    expect(install({ binDir, dest })).toEqual({ dest, mode: 'native', installed: ['loopback', 'static'] });
+    expect(install({ binDir, dest })).toEqual({ dest, mode: 'native', installed: ['loopback', 'static'], socket: '' });
     expect(readdirSync(dest).toSorted()).toEqual(['cni-ts-plugins', 'loopback', 'static']);
     expect(readFileSync(join(dest, 'loopback')).subarray(0, 4).toString('latin1')).toBe('\x7fELF');
     expect(statSync(join(dest, 'loopback')).mode & 0o777).toBe(0o755);
@@ -40,7 +40,7 @@ describe('install', () => {
 
   it('links every plugin to one binary in link mode and leaves no temporary files', () => {
     const dest = join(work, 'bin');
-    expect(install({ binDir, dest, mode: 'link' })).toEqual({ dest, mode: 'link', installed: ['loopback', 'static'] });
+    expect(install({ binDir, dest, mode: 'link' })).toEqual({ dest, mode: 'link', installed: ['loopback', 'static'], socket: '' });
     const ino = statSync(join(dest, 'cni-ts-plugins')).ino;
     expect(statSync(join(dest, 'loopback')).ino).toBe(ino);
     expect(statSync(join(dest, 'static')).ino).toBe(ino);

@@ -1,9 +1,11 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CODE, nativeLauncher } from './native-launcher.mjs';
+import { compileLauncher } from './compile-launcher.mjs';
+import { CODE_X64, nativeLauncher } from './native-launcher.mjs';
 
 let work: string;
 beforeEach(() => {
@@ -27,10 +29,8 @@ function fakeBinary(dir: string, tag: string) {
 }
 
 describe('native launcher', () => {
-  it('is launcher.S as GNU as assembles it', () => {
-    execFileSync('as', ['--64', '-o', join(work, 'l.o'), join(import.meta.dirname, 'launcher.S')]);
-    execFileSync('objcopy', ['-O', 'binary', '-j', '.text', join(work, 'l.o'), join(work, 'l.bin')]);
-    expect(readFileSync(join(work, 'l.bin')).equals(CODE)).toBe(true);
+  it('is launcher.c as gcc compiles it (node tools/install/compile-launcher.mjs --write)', () => {
+    expect(compileLauncher().toString('hex')).toBe(CODE_X64.toString('hex'));
   });
 
   it('carries the marker of our launchers in its first 512 bytes', () => {
@@ -38,7 +38,7 @@ describe('native launcher', () => {
     const head = bytes.subarray(0, 512).toString('latin1');
     expect(head.startsWith('\x7fELF')).toBe(true);
     expect(head).toMatch(/^# cni-ts route-override plugin:/m);
-    expect(bytes.length).toBeLessThan(2048);
+    expect(bytes.length).toBeLessThan(4096);
   });
 
   it('answers VERSION from its own bytes, whatever else is in the environment', () => {
@@ -77,4 +77,91 @@ describe('native launcher', () => {
       msg: `cni-ts tuning launcher: cannot execute cni-ts-plugins beside it or at ${join(work, 'installed/cni-ts-plugins')}`,
     });
   });
+
+  describe('with a resident server socket', () => {
+    /** A stand-in server: answers the hello with `hello`, then, after the body, with `reply`. */
+    function standIn(socket: string, hello: string, reply: Buffer | null, seen: { body?: Buffer }): Promise<Server> {
+      const srv = createServer((c) => {
+        let buf = Buffer.alloc(0);
+        let said = false;
+        c.on('data', (d) => {
+          buf = Buffer.concat([buf, d]);
+          if (!said && buf.length >= 5) {
+            said = true;
+            c.write(hello);
+            if (hello !== 'Y') c.end();
+          }
+          // the body ends with a zero-length stdin chunk
+          if (said && hello === 'Y' && buf.length > 8 && buf.subarray(-4).readUInt32LE(0) === 0) {
+            seen.body = buf;
+            if (reply) c.end(reply);
+            else c.destroy();
+          }
+        });
+        c.on('error', () => {});
+      });
+      return new Promise((r) => srv.listen(socket, () => r(srv)));
+    }
+    const runAsync = (file: string, env: Record<string, string>, input: string) =>
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
+        const child = spawn(file, [], { env: { PATH: '/usr/bin:/bin', ...env } });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => (stdout += d));
+        child.stderr.on('data', (d) => (stderr += d));
+        child.on('close', (status) => done({ status, stdout, stderr }));
+        child.stdin.end(input);
+      });
+    function catBinary(dir: string) {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'cni-ts-plugins'), '#!/bin/sh\necho "exec $*"; cat\n', { mode: 0o755 });
+    }
+
+    it('writes what the server answers and exits with its status', async () => {
+      catBinary(join(work, 'bin'));
+      const socket = join(work, 's.sock');
+      const out = Buffer.from('{"cniVersion":"1.0.0"}');
+      const err = Buffer.from('a log line\n');
+      const head = Buffer.alloc(9);
+      head.write('R');
+      head.writeUInt32LE(3, 1);
+      head.writeUInt32LE(err.length, 5);
+      const len = Buffer.alloc(4);
+      len.writeUInt32LE(out.length);
+      const seen: { body?: Buffer } = {};
+      const srv = await standIn(socket, 'Y', Buffer.concat([head, err, len, out]), seen);
+      try {
+        writeFileSync(join(work, 'bin/macvlan'), nativeLauncher({ name: 'macvlan', binary: '/x', version: VERSION, socket, buildId: 'b1' }), { mode: 0o755 });
+        const r = await runAsync(join(work, 'bin/macvlan'), { CNI_COMMAND: 'ADD', MARK: 'm1' }, '{"name":"n"}');
+        expect(r).toEqual({ status: 3, stdout: out.toString(), stderr: err.toString() });
+        const body = seen.body!.toString('latin1');
+        expect(body.startsWith('CNTS\x01\x02b1\x07macvlan')).toBe(true);
+        expect(body).toContain('CNI_COMMAND=ADD\0');
+        expect(body).toContain('MARK=m1\0');
+        expect(body).toContain('{"name":"n"}');
+      } finally {
+        srv.close();
+      }
+    });
+
+    it('execs the binary with the same stdin when the server hands the call back, goes away or refuses', async () => {
+      catBinary(join(work, 'bin'));
+      const socket = join(work, 's.sock');
+      const launcher = join(work, 'bin/tuning');
+      writeFileSync(launcher, nativeLauncher({ name: 'tuning', binary: '/x', socket, buildId: 'b1' }), { mode: 0o755 });
+      for (const [hello, reply] of [['Y', Buffer.from('F')], ['Y', null], ['N', null]] as const) {
+        const srv = await standIn(socket, hello, reply, {});
+        try {
+          const r = await runAsync(launcher, { CNI_COMMAND: 'DEL' }, 'the config');
+          expect(r.stdout, `${hello} ${String(reply)}`).toBe('exec tuning\nthe config');
+          expect(r.status).toBe(0);
+        } finally {
+          await new Promise((done) => srv.close(done));
+        }
+      }
+      // no server at all
+      expect((await runAsync(launcher, { CNI_COMMAND: 'CHECK' }, 'x')).stdout).toBe('exec tuning\nx');
+    });
+  });
 });
+

@@ -19,6 +19,15 @@ export const ON_DEMAND = {
   whereabouts: { k8s: '@kubernetes/client-node' },
 };
 
+/**
+ * Programs the binary runs as `cni-ts-plugins <name> [args]` besides its plugins: bundled like a
+ * plugin (koffi, lazy built-ins, code cache), never installed as a plugin.
+ */
+export function programs(root) {
+  const all = [{ name: 'serve', package: '@cni-ts/server', main: join(root, 'packages/server/src/serve.ts') }];
+  return all.filter((p) => existsSync(p.main)).map((p) => ({ ...p, onDemand: {} }));
+}
+
 // Which plugins go into the binary: every workspace package with a `src/main.ts` (the whole
 // binary entry of one plugin, see shared DESIGN.md). The binary name is the package's `bin` key
 // when it declares one, else its directory name (host-local, static, loopback, ...).

@@ -25,7 +25,7 @@ export const wrapBundle = (code) => `(function (exports, require, module, __file
  * @param {Record<string, string>} versions plugin -> exact VERSION output; omit a plugin to let
  *   its skeleton answer
  */
-export function preamble(names, versions) {
+export function preamble(names, versions, { programs = [], buildId = '' } = {}) {
   const table = Object.fromEntries(Object.entries(versions).filter(([n]) => names.includes(n)));
   return `'use strict';
 var __cniTsInvoked = (function (names) {
@@ -34,6 +34,11 @@ var __cniTsInvoked = (function (names) {
   for (var i = 0; i < candidates.length; i++) if (names.indexOf(candidates[i]) >= 0) return candidates[i];
   return null;
 })(${JSON.stringify(names)});
+// \`cni-ts-plugins <program>\` (e.g. serve, the resident server) runs a program bundle; it learns
+// the build id and the plugins from these globals.
+if (__cniTsInvoked === null && ${JSON.stringify(programs)}.indexOf(process.argv[2]) >= 0) __cniTsInvoked = process.argv[2];
+globalThis[Symbol.for('cni-ts.build')] = ${JSON.stringify(buildId)};
+globalThis[Symbol.for('cni-ts.plugins')] = ${JSON.stringify(names)};
 globalThis[${INVOKED}] = __cniTsInvoked;
 // CNI_TS_NO_EARLY_VERSION makes the skeleton answer (to compare the two, see docs/perf.md).
 if (process.env.CNI_COMMAND === 'VERSION' && __cniTsInvoked !== null && !process.env.CNI_TS_NO_EARLY_VERSION) {
@@ -78,6 +83,6 @@ __cniTsScript.runInThisContext()(exports, require, module, __filename, __dirname
 `;
 
 /** The whole SEA main script. */
-export function seaMain(names, versions) {
-  return preamble(names, versions) + LOADER;
+export function seaMain(names, versions, extra = {}) {
+  return preamble(names, versions, extra) + LOADER;
 }

@@ -16,6 +16,9 @@ const check = process.env.CNI_TS_CODE_CACHE_CHECK && process.env.CNI_COMMAND ===
 (check ? Promise.all(Object.values(parts).map((p) => p())).then(() => load()) : load())
   .catch((err: unknown) => {
     // main.ts handles its own errors; this only catches a plugin that failed to load at all.
+    // Inside the resident server's worker, the hook that waits for this plugin is told instead.
+    const failed = (globalThis as Record<symbol, unknown>)[Symbol.for('cni-ts.serve-failed')];
+    if (typeof failed === 'function') return void failed(err);
     process.stderr.write(`${String((err as Error)?.message ?? err)}\n`);
     process.exitCode = 1;
   });

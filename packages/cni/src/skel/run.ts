@@ -6,6 +6,10 @@ import type { Plugin } from '../plugin';
 import { dispatch } from './dispatch';
 import { readAllStdin, writeAll } from './stdio';
 
+/** Where the resident server's worker puts its hook (see run()). */
+export const SERVE_HOOK = Symbol.for('cni-ts.serve');
+export type ServeHook = (plugin: Plugin, dispatchFn: typeof dispatch) => void;
+
 function writeErr(text: string): void {
   try {
     writeAll(2, text);
@@ -30,6 +34,14 @@ function fatal(err: unknown): never {
  * exit status 1; stack traces only ever reach stderr, and only with CNI_TS_DEBUG set.
  */
 export async function run(plugin: Plugin): Promise<never> {
+  // Inside the resident server (`cni-ts-plugins serve`) a plugin's bundle is loaded into a worker
+  // thread, whose hook takes the plugin and this bundle's dispatch and serves requests with them;
+  // nothing of the process (env, stdin, exit) is touched here.
+  const serve = (globalThis as Record<symbol, unknown>)[SERVE_HOOK];
+  if (typeof serve === 'function') {
+    (serve as ServeHook)(plugin, dispatch);
+    return new Promise<never>(() => {});
+  }
   process.on('uncaughtException', fatal);
   process.on('unhandledRejection', fatal);
   const out = await dispatch(plugin, { env: process.env, stdin: () => readAllStdin(0), onStderr: writeErr });
