@@ -6,7 +6,7 @@
 //
 //   pnpm bench [--runs N] [--rss-runs N] [--only SUBSTR] [--no-build] [--no-write]
 //              [--veth-n N] [--no-veth] [--daemon-cycles N] [--no-daemon] [--no-whereabouts]
-//              [--runtimes] [--runtime-runs N]
+//              [--runtimes] [--runtime-runs N] [--no-server] [--server-cycles N]
 //
 // Besides the cases (cases/index.mjs) it runs the netlink veth bench (ours vs `ip -batch`, small n
 // by default), the multus-daemon's memory through 1000 pod ADD/DEL cycles in a 50 MiB cgroup
@@ -23,10 +23,11 @@ import { cases } from './cases/index.mjs';
 import { createNetns, deleteAll, deleteNetns, ipIn } from './lib/netns.mjs';
 import { haveTime, withRss } from './lib/rss.mjs';
 import { evictPageCache, runBatch } from './lib/spawn.mjs';
+import { serverSection, startServer } from './lib/server.mjs';
 import { renderTable, replaceBlock } from './lib/table.mjs';
 
 const GO_DIR = '/usr/lib/cni';
-const IMPLS = ['cni-ts', 'cni-ts link', 'cni-ts skeleton', 'Go', 'node -e 0'];
+const IMPLS = ['cni-ts', 'cni-ts served', 'cni-ts link', 'cni-ts skeleton', 'Go', 'node -e 0'];
 const log = (m) => process.stderr.write(`bench: ${m}\n`);
 
 function options(argv) {
@@ -49,6 +50,8 @@ function options(argv) {
       'no-whereabouts': { type: 'boolean' },
       runtimes: { type: 'boolean' },
       'runtime-runs': { type: 'string', default: '3' },
+      'no-server': { type: 'boolean' },
+      'server-cycles': { type: 'string', default: '10000' },
     },
   });
   return {
@@ -63,6 +66,8 @@ function options(argv) {
     runtimeRuns: Number(values['runtime-runs']),
     daemonCycles: values['no-daemon'] ? 0 : Number(values['daemon-cycles']),
     whereabouts: !values['no-whereabouts'],
+    server: !values['no-server'],
+    serverCycles: Number(values['server-cycles']),
   };
 }
 
@@ -76,7 +81,7 @@ function goVersion() {
 
 function makeContext(opts, manifest, dirs, tmp) {
   const ours = manifest ? manifest.plugins.map((p) => p.name) : [];
-  const dirOf = { 'cni-ts': dirs.native, 'cni-ts link': dirs.link, Go: GO_DIR };
+  const dirOf = { 'cni-ts': dirs.native, 'cni-ts link': dirs.link, Go: GO_DIR, ...(dirs.served ? { 'cni-ts served': dirs.served } : {}) };
   return {
     runs: opts.runs,
     tmp,
@@ -281,15 +286,25 @@ async function main() {
 
   const tmp = mkdtempSync(join(tmpdir(), 'cnits-bench-'));
   const cleanup = () => {
+    server?.stop();
     deleteAll();
     rmSync(tmp, { recursive: true, force: true });
   };
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => (cleanup(), process.exit(130)));
   const dirs = { native: join(tmp, 'bin'), link: join(tmp, 'link') };
+  let server = null;
   if (manifest) {
     const binDir = join(ROOT, 'out/bin');
-    install({ binDir, dest: dirs.native, mode: 'native' });
+    // `cni-ts` never forwards (whatever server runs on this machine); `cni-ts served` forwards
+    // to the resident server this bench starts.
+    install({ binDir, dest: dirs.native, mode: 'native', socket: '' });
     install({ binDir, dest: dirs.link, mode: 'link' });
+    if (opts.server && isRoot && manifest.buildId) {
+      dirs.served = join(tmp, 'served');
+      const socket = join(tmp, 'run/plugins.sock');
+      install({ binDir, dest: dirs.served, mode: 'native', socket });
+      server = await startServer(join(dirs.served, 'cni-ts-plugins'), socket);
+    }
   }
   const ctx = makeContext(opts, manifest, dirs, tmp);
   // Every binary starts from the page-cache state of a fresh boot (see evictPageCache).
@@ -309,6 +324,15 @@ async function main() {
       const t = Date.now();
       runCase(c, ctx, opts, rows);
       log(`${c.id}: ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    }
+    if (server && (!opts.only || 'server'.includes(opts.only))) {
+      const t = Date.now();
+      try {
+        sections.push(await serverSection(ctx, server, opts));
+      } catch (err) {
+        sections.push(`Resident server bench failed: ${err.message}`);
+      }
+      log(`server: ${((Date.now() - t) / 1000).toFixed(1)} s`);
     }
     if (opts.vethN > 0 && (!opts.only || 'veth'.includes(opts.only))) {
       if (!isRoot) skipped.push('veth (needs root)');
@@ -368,7 +392,7 @@ async function main() {
     `Wall time: median (p10–p90) over ${opts.runs} runs${custom.length ? ` (${custom.join(', ')})` : ''} after warm-up runs, ` +
       `implementations interleaved; wall clock from posix_spawn to wait4, CPU time from wait4 (steadier than wall time on a busy machine). Peak RSS: median ru_maxrss (GNU time) of ${opts.rssRuns} runs, the largest process of a batch.`,
     '`cni-ts`: `pnpm cni install` (a native launcher per plugin in front of the single-executable binary); `cni-ts link`: `--mode link` (hard links to the binary, whose preamble answers VERSION); ' +
-      '`cni-ts skeleton`: the binary with the early VERSION answer switched off. – : not measured (plugin not there yet).',
+      '`cni-ts skeleton`: the binary with the early VERSION answer switched off; `cni-ts served`: the same native launchers installed with `--socket`, a resident server (`cni-ts-plugins serve`, warmed up by the warm-up runs) answering (its peak RSS column is the launcher\'s alone: the server\'s memory is in the resident server section). – : not measured (plugin not there yet).',
   ];
   if (skipped.length) meta.push(`Skipped: ${skipped.join(', ')}.`);
   if (!haveTime()) meta.push('Peak RSS not measured: /usr/bin/time (GNU time) is not installed.');

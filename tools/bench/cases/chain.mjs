@@ -22,6 +22,7 @@ export default {
     const variants = [
       { impl: 'cni-ts', mode: 'in-process', flags: [] },
       { impl: 'cni-ts', mode: 'exec', flags: ['--exec'] },
+      { impl: 'cni-ts served', mode: 'exec', flags: ['--exec'] },
       { impl: 'Go', mode: 'exec', flags: [] },
     ];
     const plans = [];

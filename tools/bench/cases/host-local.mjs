@@ -17,7 +17,7 @@ function hostLocal({ parallel, runs, warmup, rssRuns }) {
       return { ns: ctx.netns('hl') };
     },
     plans(ctx, { ns }) {
-      return ctx.impls(['cni-ts', 'Go']).map((impl) => {
+      return ctx.impls(['cni-ts', 'cni-ts served', 'Go']).map((impl) => {
         const bin = ctx.bin(impl, 'host-local');
         if (!bin) return { impl, steps: [] };
         const dataDir = join(ctx.tmp, `host-local-${parallel}-${impl.replaceAll(' ', '-')}`);

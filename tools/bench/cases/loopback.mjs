@@ -7,7 +7,7 @@ export default {
   },
   plans(ctx, { ns }) {
     const stdin = JSON.stringify({ cniVersion: '1.0.0', name: 'bench-lo', type: 'loopback' });
-    return ctx.impls(['cni-ts', 'Go']).map((impl) => {
+    return ctx.impls(['cni-ts', 'cni-ts served', 'Go']).map((impl) => {
       const bin = ctx.bin(impl, 'loopback');
       if (!bin) return { impl, steps: [] };
       const env = (cmd) => ctx.env({ CNI_COMMAND: cmd, CNI_CONTAINERID: 'bench-lo', CNI_NETNS: ns.path, CNI_IFNAME: 'lo', CNI_PATH: ctx.dir(impl) });

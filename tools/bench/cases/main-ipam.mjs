@@ -22,7 +22,7 @@ function mainWithHostLocal(type, config, subnet) {
       return { host, container };
     },
     plans(ctx, { host, container }) {
-      return ctx.impls(['cni-ts', 'Go']).map((impl) => {
+      return ctx.impls(['cni-ts', 'cni-ts served', 'Go']).map((impl) => {
         const bin = ctx.bin(impl, type);
         if (!bin || !ctx.bin(impl, 'host-local')) return { impl, steps: [] };
         const dataDir = join(ctx.tmp, `${type}-${impl.replaceAll(' ', '-')}`);

@@ -10,7 +10,7 @@ export default {
   runs: 10,
   plans(ctx) {
     const rows = ctx.ourPlugins();
-    return ctx.impls(['cni-ts', 'cni-ts link', 'cni-ts skeleton', 'Go', 'node -e 0']).map((impl) => ({
+    return ctx.impls(['cni-ts', 'cni-ts served', 'cni-ts link', 'cni-ts skeleton', 'Go', 'node -e 0']).map((impl) => ({
       impl,
       steps: rows
         .map((name) => {
