@@ -1,8 +1,15 @@
 #!/usr/bin/env node
-// `pnpm test [suite...]`: runs the unit, e2e, kernel and runtimes suites one after the other, each
-// with vitest's JSON reporter, then prints one count per suite and the plain closing line
-// `N passed, N failed`. A root suite that cannot run is counted as failed, never skipped.
-import { spawn, spawnSync } from 'node:child_process';
+// `pnpm test [suite...]`: runs the unit, e2e, kernel and runtimes suites, each with vitest's JSON
+// reporter, then prints one count per suite and the plain closing line `N passed, N failed`. A
+// root suite that cannot run is counted as failed, never skipped.
+//
+// Wall time: the unit suite runs first (CPU-bound), while the plugin binary is built once for
+// the run (the install e2e file and the runtimes suite use it). Then the root suites run side by
+// side, each line of their output tagged with the suite: they do not share anything (e2e tests
+// live in namespaces of their own, the kernel suite in user-mode-linux guests, the runtimes in
+// worlds of their own), and most of their time is waiting, not CPU. CNI_TS_TEST_SERIAL=1 runs
+// them one after the other (untagged), as before.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -27,6 +34,10 @@ function count(report) {
 }
 
 const KERNEL_SHARDS = Math.max(1, Number(process.env.CNI_TS_KERNEL_SHARDS ?? 2));
+// Node's compile cache, which vitest.config.ts gives the unit, e2e and kernel test processes:
+// mounted read-write into the kernel guests (where every Node start is slow) and given to the
+// guests' vitest too, so they reuse what the host compiled and keep what they compile.
+const COMPILE_CACHE = process.env.NODE_COMPILE_CACHE || join(root, 'node_modules/.cache/node-compile');
 
 function vitestArgs(name, report, extra = []) {
   return [vitest, 'run', '--project', name, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra];
@@ -71,7 +82,7 @@ async function runKernel() {
     const extra = shards > 1 ? [`--shard=${i + 1}/${shards}`] : [];
     const child = spawn(
       process.execPath,
-      [join(root, 'tools/kernel/run.mjs'), '--out', work, '--', process.execPath, ...vitestArgs('kernel', report, extra)],
+      [join(root, 'tools/kernel/run.mjs'), '--out', work, '--out', COMPILE_CACHE, '--env', `NODE_COMPILE_CACHE=${COMPILE_CACHE}`, '--', process.execPath, ...vitestArgs('kernel', report, extra)],
       { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv },
     );
     tagged(child, shards > 1 ? `[kernel ${i + 1}/${shards}]` : '[kernel]');
@@ -82,24 +93,66 @@ async function runKernel() {
 }
 
 const childEnv = { ...process.env, NO_COLOR: '1' };
+const serial = process.env.CNI_TS_TEST_SERIAL === '1';
 
-async function runSuite(name) {
+/** A child whose output is ours as is (one suite at a time) or tagged (suites side by side). */
+function start(argv, tag) {
+  const child = spawn(argv[0], argv.slice(1), { cwd: root, stdio: ['ignore', tag ? 'pipe' : 'inherit', tag ? 'pipe' : 'inherit'], env: childEnv });
+  if (tag) tagged(child, tag);
+  return new Promise((done) => {
+    child.on('error', (err) => {
+      console.error(`${argv.join(' ')}: ${err.message}`);
+      done(1);
+    });
+    child.on('close', (code, signal) => done(signal ? 1 : code));
+  });
+}
+
+async function runSuite(name, tag) {
+  const t0 = performance.now();
+  let c;
   if (name !== 'unit' && !isRoot) {
     console.error(`\n${name}: counted as a failure: this suite needs root (network namespaces). Run as root, or \`pnpm test unit\`.`);
-    return { passed: 0, failed: 1, skipped: 0 };
+    c = { passed: 0, failed: 1, skipped: 0 };
+  } else if (name === 'kernel') {
+    // Its guests' lines carry their own tags.
+    if (!tag) console.log(`\n=== ${name} ===`);
+    c = await runKernel();
+  } else {
+    if (!tag) console.log(`\n=== ${name} ===`);
+    const report = join(work, `${name}.json`);
+    const code = await start([process.execPath, ...vitestArgs(name, report)], tag && `[${name}]`);
+    c = summarize(name, [report], code !== 0);
   }
-  console.log(`\n=== ${name} ===`);
-  if (name === 'kernel') return runKernel();
-  const report = join(work, `${name}.json`);
-  const res = spawnSync(process.execPath, vitestArgs(name, report), { cwd: root, stdio: 'inherit', env: childEnv });
-  return summarize(name, [report], res.status !== 0);
+  return { ...c, secs: (performance.now() - t0) / 1000 };
+}
+
+/** The plugin binary (`tools/build`, skipped when up to date), built once before the suites that install it. */
+async function buildBinary() {
+  const t0 = performance.now();
+  const code = await start([process.execPath, join(root, 'tools/build/build.mjs'), '--if-needed'], '[build]');
+  const secs = ((performance.now() - t0) / 1000).toFixed(0);
+  // A failed build is not counted here: the tests that need the binary fail and say why.
+  console.log(code === 0 ? `[build] plugin binary ready (${secs} s)` : `[build] the plugin binary build failed (exit ${code}, ${secs} s)`);
+}
+
+const results = new Map();
+const needsBinary = isRoot && suites.some((s) => s === 'e2e' || s === 'runtimes');
+if (serial) {
+  for (const s of suites) results.set(s, await runSuite(s));
+} else {
+  // Unit tests (and the binary build) first, then every root suite at once.
+  const first = suites.includes('unit') ? runSuite('unit', suites.length > 1 ? '[unit]' : undefined) : undefined;
+  await Promise.all([first?.then((c) => results.set('unit', c)), needsBinary ? buildBinary() : undefined]);
+  const rest = suites.filter((s) => s !== 'unit');
+  await Promise.all(rest.map((s) => runSuite(s, rest.length > 1 ? `[${s}]` : undefined).then((c) => results.set(s, c))));
 }
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const lines = [];
 for (const s of suites) {
-  const c = await runSuite(s);
-  lines.push(`${s}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`);
+  const c = results.get(s);
+  lines.push(`${s}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped (${c.secs.toFixed(0)} s)`);
   for (const k of Object.keys(totals)) totals[k] += c[k];
 }
 rmSync(work, { recursive: true, force: true });
