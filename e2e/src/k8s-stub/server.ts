@@ -62,6 +62,8 @@ export interface Fault {
   delayMs?: number;
   /** Answer with this status and a Status object instead of serving the request. */
   status?: number;
+  /** With `status`: a Retry-After header of this many seconds (the server's answer to an overloaded or throttled client). */
+  retryAfter?: number;
   /** Close the connection without answering. */
   hangUp?: boolean;
   /** Runs just before the request is served (e.g. a concurrent writer). */
@@ -351,11 +353,11 @@ export class K8sStub {
       resource: '',
     };
     this.requests.push(rec);
-    const send = (status: number, obj: unknown) => {
+    const send = (status: number, obj: unknown, headers: Record<string, string> = {}) => {
       rec.status = status;
       if (res.destroyed) return;
       const out = JSON.stringify(obj);
-      res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(out) });
+      res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(out), ...headers });
       res.end(out);
     };
     let target: Target | undefined;
@@ -376,7 +378,11 @@ export class K8sStub {
         req.socket.destroy();
         return;
       }
-      if (fault.status) return send(fault.status, statusObject(fault.status, REASONS[fault.status] ?? 'Unknown', `injected failure (${fault.status})`));
+      if (fault.status) {
+        const retry = fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {};
+        const details = fault.retryAfter !== undefined ? { retryAfterSeconds: fault.retryAfter } : undefined;
+        return send(fault.status, statusObject(fault.status, REASONS[fault.status] ?? 'Unknown', `injected failure (${fault.status})`, details), retry);
+      }
       fault.before?.(this);
     }
     const token = typeof this.#opts.token === 'function' ? this.#opts.token() : this.#opts.token;

@@ -13,6 +13,7 @@ import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKubeClient, loadWithClientNode, type KubeClient } from './client';
 import { TransportError } from './errors';
+import { RateLimiter } from './ratelimit';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cnits-k8s-client-'));
 const servers: Server[] = [];
@@ -157,7 +158,7 @@ describe('the same requests as client-node', () => {
     ['a token', { token: 'abc' }],
     ['a token file', { 'token-file': 'wire-token' }],
     ['basic auth', { username: 'admin', password: 'pässword' }],
-    ['a token over basic auth, impersonation', { token: 'abc', username: 'a', password: 'b', as: 'system:serviceaccount:kube-system:multus' }],
+    ['a token, impersonation', { token: 'abc', as: 'system:serviceaccount:kube-system:multus' }],
     ['no credentials', {}],
   ])('%s', async (_what, user) => {
     writeFileSync(file('wire-token'), 'from-file');
@@ -230,29 +231,99 @@ describe('errors and fallback', () => {
     expect(await loadWithClientNode(src).catch((e: Error) => e.message)).toBe(ours);
   });
 
-  it('plain http without insecure-skip-tls-verify fails the request, as in client-node', async () => {
-    const kc = kubeconfig('http-strict', { server: 'http://127.0.0.1:1' }, { token: 't' });
+  it('plain http without insecure-skip-tls-verify is used as it is (client-go); client-node refuses it', async () => {
+    const seen: Seen[] = [];
+    const port = await listen(createHttpServer(), seen);
+    const kc = kubeconfig('http-plain', { server: `http://127.0.0.1:${port}` }, { token: 't' });
     const ours = await loadKubeClient({ kubeconfig: kc, env: {} });
+    await ours!.request('GET', '/api/v1/pods');
+    expect(seen.at(-1)!.headers.authorization).toBe('Bearer t');
     const theirs = await loadWithClientNode({ kubeconfig: kc, env: {} });
-    const msg = 'HTTP protocol is not allowed when skipTLSVerify is not set or false';
-    await expect(ours!.request('GET', '/api')).rejects.toThrow(msg);
-    await expect(theirs.request('GET', '/api')).rejects.toThrow(msg);
+    await expect(theirs.request('GET', '/api')).rejects.toThrow('HTTP protocol is not allowed when skipTLSVerify is not set or false');
   });
 
-  it('an exec plugin goes to client-node; so does a file that is not YAML, with its message', async () => {
+  it('an exec plugin goes to client-node; a file that is not YAML is clientcmd\'s error', async () => {
     const exec = await loadKubeClient({ kubeconfig: kubeconfig('exec', { server: 'https://127.0.0.1:1' }, { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'true' } }), env: {} });
     expect(via(exec)).toBe('client-node');
     writeFileSync(file('garbage'), 'clusters: [\n');
-    await expect(loadKubeClient({ kubeconfig: file('garbage'), env: {} })).rejects.toThrow(/^GetK8sClient: failed to get context for the kubeconfig .*garbage: /);
+    await expect(loadKubeClient({ kubeconfig: file('garbage'), env: {} })).rejects.toThrow(/^GetK8sClient: failed to get context for the kubeconfig .*garbage: error loading config file/);
   });
 
-  it('no current context: client-node\'s "no current cluster"', async () => {
+  it('no current context: clientcmd\'s "no configuration has been provided"', async () => {
     writeFileSync(file('nocontext'), JSON.stringify({ clusters: [{ name: 'c', cluster: { server: 'https://a' } }], contexts: [{ name: 'x', context: { cluster: 'c' } }] }));
-    await expect(loadKubeClient({ kubeconfig: file('nocontext'), env: {} })).rejects.toThrow(`GetK8sClient: failed to get context for the kubeconfig ${file('nocontext')}: no current cluster`);
+    await expect(loadKubeClient({ kubeconfig: file('nocontext'), env: {} })).rejects.toThrow(
+      `GetK8sClient: failed to get context for the kubeconfig ${file('nocontext')}: invalid configuration: no configuration has been provided, try setting KUBERNETES_MASTER environment variable`,
+    );
   });
 
   it('neither a kubeconfig nor the service variables: no client', async () => {
     expect(await loadKubeClient({ kubeconfig: '', env: {} })).toBeUndefined();
+  });
+});
+
+describe('as a client-go rest client: retries and the rate limit', () => {
+  /** A server answering each request with the next of `answers` ([status, headers]; then 200). */
+  async function scripted(answers: [number, Record<string, string>][]): Promise<{ kc: string; times: number[] }> {
+    const times: number[] = [];
+    const srv = createHttpServer((req, res) => {
+      times.push(performance.now());
+      const [status, headers] = answers.shift() ?? [200, {}];
+      res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+      res.end(JSON.stringify(status === 200 ? { kind: 'Pod', metadata: { name: 'p' } } : { kind: 'Status', code: status, message: `status ${status}`, reason: 'TooManyRequests' }));
+    });
+    servers.push(srv);
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    return { kc: kubeconfig(`scripted-${times.length}-${Math.random()}`, { server: `http://127.0.0.1:${(srv.address() as AddressInfo).port}` }, {}), times };
+  }
+
+  it('a 429 or 503 with Retry-After is retried after that many seconds, any verb; without the header it fails at once', async () => {
+    const { kc, times } = await scripted([[429, { 'Retry-After': '1' }], [503, { 'Retry-After': '0' }]]);
+    const client = (await loadKubeClient({ kubeconfig: kc, env: {} }))!;
+    expect(await client.request('PUT', '/api/v1/namespaces/a/pods/p/status', { kind: 'Pod' })).toMatchObject({ kind: 'Pod' });
+    expect(times).toHaveLength(3);
+    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(950);
+    const once = await scripted([[429, {}]]);
+    const c2 = (await loadKubeClient({ kubeconfig: once.kc, env: {} }))!;
+    await expect(c2.request('GET', '/api/v1/pods')).rejects.toMatchObject({ status: 429 });
+    expect(once.times).toHaveLength(1);
+  });
+
+  it('a Retry-After past the request\'s deadline is not waited for', async () => {
+    const { kc, times } = await scripted([[503, { 'Retry-After': '30' }]]);
+    const client = (await loadKubeClient({ kubeconfig: kc, env: {} }))!;
+    await expect(client.request('GET', '/api/v1/pods', undefined, { timeoutMs: 2000 })).rejects.toMatchObject({ status: 503, retryAfterSeconds: 30 });
+    expect(times).toHaveLength(1);
+  });
+
+  it('a GET whose connection is reset is retried; a POST is not', async () => {
+    let n = 0;
+    const srv = createHttpServer((req, res) => {
+      n++;
+      if (n === 1 || req.method === 'POST') return void req.socket.destroy();
+      res.setHeader('Content-Type', 'application/json');
+      res.end('{"kind":"Pod"}');
+    });
+    servers.push(srv);
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const kc = kubeconfig('reset', { server: `http://127.0.0.1:${(srv.address() as AddressInfo).port}` }, {});
+    const client = (await loadKubeClient({ kubeconfig: kc, env: {} }))!;
+    expect(await client.request('GET', '/api/v1/pods')).toMatchObject({ kind: 'Pod' });
+    expect(n).toBe(2);
+    await expect(client.request('POST', '/api/v1/namespaces/a/events', {})).rejects.toBeInstanceOf(TransportError);
+    expect(n).toBe(3);
+  });
+
+  it('QPS and burst: the first `burst` requests go at once, the rest at `qps` per second', async () => {
+    const { kc, times } = await scripted([]);
+    const client = (await loadKubeClient({ kubeconfig: kc, env: {}, rateLimit: { qps: 20, burst: 3 } }))!;
+    const started = performance.now();
+    await Promise.all(Array.from({ length: 7 }, () => client.request('GET', '/api/v1/pods')));
+    // 3 at once, then 4 more 50 ms apart: the last one no sooner than 200 ms in.
+    expect(times).toHaveLength(7);
+    expect(times[6]! - started).toBeGreaterThanOrEqual(190);
+    const limiter = new RateLimiter(50, 50);
+    expect(Array.from({ length: 50 }, () => limiter.reserve(0)).every((ms) => ms === 0)).toBe(true);
+    expect(limiter.reserve(0)).toBeCloseTo(20);
   });
 });
 

@@ -1,15 +1,18 @@
-// The Kubernetes API as Multus uses it: GET of pods and NetworkAttachmentDefinitions, PUT of
-// pods/status, POST of events. The requests carry raw JSON so that a pod written back keeps
-// every field we do not know. Connection and credentials come from our own kubeconfig reader
-// (kubeconfig.ts) and in-cluster configuration (incluster.ts) for the common cases; what they
-// do not implement (exec and auth-provider plugins, proxies, a kubeconfig client-node rejects)
-// goes to @kubernetes/client-node's KubeConfig, imported only then: it costs hundreds of
-// milliseconds and ~20 MiB of heap (~130 MiB RSS for a thin exec).
+// The Kubernetes API as Multus and whereabouts use it: raw JSON in and out, so that an object
+// written back keeps every field we do not know. Connection and credentials come from our own
+// kubeconfig reader (kubeconfig.ts, client-go's rules) and in-cluster configuration
+// (incluster.ts); exec and auth-provider plugins and proxies go to @kubernetes/client-node's
+// KubeConfig, imported only then: it costs hundreds of milliseconds and ~20 MiB of heap (~130
+// MiB RSS for a thin exec). Like a client-go rest client: a client-side rate limit (Multus's
+// QPS 50, burst 50), and retries: an answer 429 or 5xx with Retry-After is retried after that
+// many seconds (any verb: the server did not act on it), a GET whose connection broke (reset,
+// EOF) is retried at once and then with a short backoff, all within the request's deadline.
 import type { RequestOptions as HttpsRequestOptions } from 'node:https';
 import { ConnectionOptions, type Connection } from './connection';
-import { ApiError, transportError } from './errors';
+import { ApiError, transportError, TransportError } from './errors';
 import { inClusterConnection, type InClusterPaths } from './incluster';
 import { readKubeconfig } from './kubeconfig';
+import { MULTUS_BURST, MULTUS_QPS, RateLimiter } from './ratelimit';
 
 export type KubeObject = Record<string, unknown> & {
   metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
@@ -26,6 +29,8 @@ export interface RequestOptions {
   onData?: (bytes: number) => void;
   /** The body's media type (default application/json; a PATCH names its patch format here). */
   contentType?: string;
+  /** Retries after Retry-After answers and broken GET connections (default 10, client-go's maxRetries; 0 = none). */
+  maxRetries?: number;
 }
 
 /** One event of a watch: ADDED, MODIFIED, DELETED, BOOKMARK, or ERROR (a Status, e.g. 410 Expired). */
@@ -59,9 +64,13 @@ export interface KubeClient {
    * when the server refuses it; `done` settles when the stream ends.
    */
   watch(path: string, onEvent: (e: WatchEvent) => void, opts?: WatchOptions): Promise<Watch>;
+  /** Closes kept-alive connections (a daemon that stops). */
+  close?(): void;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** client-go's maxRetries of a request. */
+const MAX_RETRIES = 10;
 
 let loading: Promise<typeof import('@kubernetes/client-node')> | undefined;
 /** Milliseconds the last (first) import of client-node took, for diagnostics. */
@@ -88,6 +97,8 @@ export interface ClientSource {
   userAgent?: string;
   /** Reuse connections across requests (default: a connection per request). */
   keepAlive?: boolean;
+  /** Client-side rate limit (default Multus's: QPS 50, burst 50); `false` for none. */
+  rateLimit?: { qps: number; burst: number } | false;
 }
 
 const contextError = (src: ClientSource, err: unknown) =>
@@ -108,11 +119,19 @@ export async function loadKubeClient(src: ClientSource): Promise<KubeClient | un
       throw contextError(src, err);
     }
   }
-  if (conn) {
-    const opts = new ConnectionOptions(conn, src.keepAlive);
-    return new HttpKubeClient(conn.server, (o) => opts.apply(o), 'own', src.userAgent, conn.namespace);
-  }
+  if (conn) return clientForConnection(conn, src);
   return loadWithClientNode(src);
+}
+
+/** A client for a resolved connection (the per-node certificate's client is made this way). */
+export function clientForConnection(conn: Connection, src: Pick<ClientSource, 'keepAlive' | 'userAgent' | 'rateLimit'> = {}): KubeClient & { close(): void } {
+  const opts = new ConnectionOptions(conn, { keepAlive: src.keepAlive });
+  return new HttpKubeClient(conn.server, (o) => opts.apply(o), 'own', limiterFor(src), src.userAgent, conn.namespace, () => opts.close());
+}
+
+function limiterFor(src: Pick<ClientSource, 'rateLimit'>): RateLimiter | undefined {
+  if (src.rateLimit === false) return undefined;
+  return new RateLimiter(src.rateLimit?.qps ?? MULTUS_QPS, src.rateLimit?.burst ?? MULTUS_BURST);
 }
 
 /** The fallback (exported for the tests that compare both paths). */
@@ -128,7 +147,22 @@ export async function loadWithClientNode(src: ClientSource): Promise<KubeClient>
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error(`GetK8sClient: failed to get context for the kubeconfig ${src.kubeconfig}: no current cluster`);
   const namespace = kc.getContextObject(kc.getCurrentContext())?.namespace;
-  return new HttpKubeClient(cluster.server, (o) => kc.applyToHTTPSOptions(o), 'client-node', src.userAgent, namespace || undefined);
+  return new HttpKubeClient(cluster.server, (o) => kc.applyToHTTPSOptions(o), 'client-node', limiterFor(src), src.userAgent, namespace || undefined);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Connection failures a GET is retried on (client-go: IsConnectionReset, IsProbableEOF). */
+const BROKEN = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
+/** How long to wait before attempt `attempt + 1`, or undefined when the failure is final. */
+function retryDelay(err: unknown, method: string, attempt: number): number | undefined {
+  if (err instanceof ApiError) {
+    if ((err.status === 429 || err.status >= 500) && err.retryAfterSeconds !== undefined) return err.retryAfterSeconds * 1000;
+    return undefined;
+  }
+  if (err instanceof TransportError && method === 'GET' && BROKEN.has(err.code)) return attempt === 0 ? 0 : Math.min(100 * 2 ** (attempt - 1), 1000);
+  return undefined;
 }
 
 type Apply = (opts: HttpsRequestOptions) => Promise<void>;
@@ -138,14 +172,23 @@ class HttpKubeClient implements KubeClient {
   readonly namespace?: string;
   readonly #apply: Apply;
   readonly #userAgent: string;
+  readonly #limiter: RateLimiter | undefined;
+  readonly #close: () => void;
   /** Which path made this client (tests). */
   readonly via: 'own' | 'client-node';
-  constructor(server: string, apply: Apply, via: 'own' | 'client-node', userAgent = 'multus-cni-ts', namespace?: string) {
+  constructor(server: string, apply: Apply, via: 'own' | 'client-node', limiter: RateLimiter | undefined, userAgent = 'multus-cni-ts', namespace?: string, close = () => {}) {
     this.server = server;
     this.#apply = apply;
     this.via = via;
+    this.#limiter = limiter;
     this.#userAgent = userAgent;
     this.namespace = namespace;
+    this.#close = close;
+  }
+
+  /** Closes kept-alive connections. */
+  close(): void {
+    this.#close();
   }
 
   #url(path: string): URL {
@@ -158,6 +201,7 @@ class HttpKubeClient implements KubeClient {
   }
 
   async watch(path: string, onEvent: (e: WatchEvent) => void, opts: WatchOptions = {}): Promise<Watch> {
+    await this.#limiter?.wait();
     const url = this.#url(path);
     const options: HttpsRequestOptions = { method: 'GET', headers: {} };
     await this.#apply(options);
@@ -177,7 +221,7 @@ class HttpKubeClient implements KubeClient {
             } catch {
               json = undefined;
             }
-            reject(new ApiError(status, json, text, 'GET', url.href));
+            reject(new ApiError(status, json, text, 'GET', url.href, res.headers['retry-after']));
           });
           return;
         }
@@ -216,6 +260,22 @@ class HttpKubeClient implements KubeClient {
   }
 
   async request(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<KubeObject> {
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
+    const maxRetries = opts.maxRetries ?? MAX_RETRIES;
+    for (let attempt = 0; ; attempt++) {
+      await this.#limiter?.wait();
+      try {
+        return await this.#once(method, path, body, opts, Math.max(1, deadline - Date.now()));
+      } catch (err) {
+        const wait = attempt < maxRetries ? retryDelay(err, method, attempt) : undefined;
+        if (wait === undefined || Date.now() + wait >= deadline) throw err;
+        if (wait > 0) await sleep(wait);
+      }
+    }
+  }
+
+  async #once(method: string, path: string, body: unknown, opts: RequestOptions, timeoutMs: number): Promise<KubeObject> {
     const url = this.#url(path);
     const options: HttpsRequestOptions = { method, headers: {} };
     await this.#apply(options);
@@ -227,7 +287,6 @@ class HttpKubeClient implements KubeClient {
       ...(payload ? { 'Content-Type': opts.contentType ?? 'application/json', 'Content-Length': String(payload.length) } : {}),
     };
     const mod = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
-    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     return new Promise<KubeObject>((resolve, reject) => {
       const req = mod.request(url, options, (res) => {
         const chunks: Buffer[] = [];
@@ -255,7 +314,7 @@ class HttpKubeClient implements KubeClient {
           }
           const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300 && json && typeof json === 'object') resolve(json as KubeObject);
-          else reject(new ApiError(status, json, text, method, url.href));
+          else reject(new ApiError(status, json, text, method, url.href, res.headers['retry-after']));
         });
       });
       const timer = setTimeout(() => req.destroy(Object.assign(new Error(`timeout after ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);

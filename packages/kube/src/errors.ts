@@ -5,7 +5,9 @@
 export class ApiError extends Error {
   readonly status: number;
   readonly reason: string;
-  constructor(status: number, json: unknown, text: string, method: string, url: string) {
+  /** The Retry-After header in seconds (429 and 5xx answers), when the server sent one. */
+  readonly retryAfterSeconds?: number;
+  constructor(status: number, json: unknown, text: string, method: string, url: string, retryAfter?: string | string[]) {
     const st = (json && typeof json === 'object' ? json : {}) as { kind?: string; message?: string; reason?: string };
     const reason = st.kind === 'Status' && st.reason ? st.reason : reasonOf(status);
     let message = st.kind === 'Status' && st.message ? st.message : text.trim() || `the server responded with status ${status} to ${method} ${url}`;
@@ -14,6 +16,9 @@ export class ApiError extends Error {
     this.name = 'ApiError';
     this.status = status;
     this.reason = reason;
+    // client-go's retryAfterSeconds: a whole number of seconds; a date or junk is ignored.
+    const ra = Array.isArray(retryAfter) ? retryAfter[0] : retryAfter;
+    if (ra !== undefined && /^\d+$/.test(ra.trim())) this.retryAfterSeconds = Number(ra.trim());
   }
 }
 

@@ -18,8 +18,8 @@ describe('inClusterConnection', () => {
     expect(conn.tokenFile?.path).toBe('/t/token');
   });
 
-  it('takes ports 80, 8080 and 8001 for plain http, as client-node does', () => {
-    expect(inClusterConnection({ KUBERNETES_SERVICE_HOST: 'api', KUBERNETES_SERVICE_PORT: '8080' }).server).toBe('http://api:8080');
+  it('is https whatever the port, as client-go (client-node takes 80, 8080 and 8001 for plain http)', () => {
+    expect(inClusterConnection({ KUBERNETES_SERVICE_HOST: 'api', KUBERNETES_SERVICE_PORT: '8080' }).server).toBe('https://api:8080');
   });
 
   it('the namespace: POD_NAMESPACE, else the service account namespace file', () => {

@@ -1,7 +1,7 @@
 // The in-cluster configuration (no kubeconfig, KUBERNETES_SERVICE_HOST/PORT set), as
-// client-node's loadFromCluster builds it: the service account's CA and token, the token re-read
-// as it rotates. Nothing is read here; the CA and the token are read at the first request
-// (a missing file fails that request, as in client-node).
+// client-go's InClusterConfig builds it: https to the service address whatever its port, the
+// service account's CA and token, the token re-read as it rotates. Nothing is read here; the CA
+// and the token are read at the first request (a missing file fails that request).
 import { readFileSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
 import type { Connection } from './connection';
@@ -27,11 +27,9 @@ function serviceAccountNamespace(file: string): string | undefined {
 export function inClusterConnection(env: Readonly<Record<string, string | undefined>>, paths: InClusterPaths = {}): Connection {
   const host = env.KUBERNETES_SERVICE_HOST;
   const port = env.KUBERNETES_SERVICE_PORT;
-  // client-node's rule: these ports mean plain http (which it then refuses without skipTLSVerify).
-  const scheme = port === '80' || port === '8080' || port === '8001' ? 'http' : 'https';
   const serverHost = host && isIPv6(host) ? `[${host}]` : host;
   return {
-    server: `${scheme}://${serverHost}:${port}`,
+    server: `https://${serverHost}:${port}`,
     ca: { file: paths.caFile ?? `${SERVICE_ACCOUNT_DIR}/ca.crt` },
     skipTLSVerify: false,
     tokenFile: new TokenFile(paths.tokenFile ?? `${SERVICE_ACCOUNT_DIR}/token`),
