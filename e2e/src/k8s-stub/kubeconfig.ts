@@ -5,7 +5,7 @@ export interface KubeconfigOptions {
   server: string;
   /** A bearer token written into the file. */
   token?: string;
-  /** A file the client re-reads for the token (kubeconfig `token-file`). */
+  /** A file the client re-reads for the token (kubeconfig `tokenFile`, client-go's spelling). */
   tokenFile?: string;
   /** Plain http needs it (client-node refuses http without it). Default: true for http://. */
   insecureSkipTlsVerify?: boolean;
@@ -17,7 +17,7 @@ export interface KubeconfigOptions {
 export function kubeconfigText(o: KubeconfigOptions): string {
   const user: Record<string, string> = {};
   if (o.token) user.token = o.token;
-  if (o.tokenFile) user['token-file'] = o.tokenFile;
+  if (o.tokenFile) user.tokenFile = o.tokenFile;
   const cfg = {
     apiVersion: 'v1',
     kind: 'Config',

@@ -379,7 +379,7 @@ export class K8sStub {
         return;
       }
       if (fault.status) {
-        const retry = fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {};
+        const retry: Record<string, string> = fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {};
         const details = fault.retryAfter !== undefined ? { retryAfterSeconds: fault.retryAfter } : undefined;
         return send(fault.status, statusObject(fault.status, REASONS[fault.status] ?? 'Unknown', `injected failure (${fault.status})`, details), retry);
       }

@@ -34,22 +34,32 @@ describe('request environment', () => {
 });
 
 describe('/delegate', () => {
-  it('runs the posted network as the only delegate, with the selection attributes', async () => {
-    const seen: CniRequest[] = [];
-    const plugin: Plugin = { type: 'multus', add: (r) => (seen.push(r), { cniVersion: '1.0.0', interfaces: [], ips: [] }) as never, del: () => {} };
-    const raw = { socketDir: '/unused', logLevel: 'verbose' };
-    const body = encodeRequest(
-      { CNI_COMMAND: 'ADD', CNI_CONTAINERID: 'c', CNI_NETNS: '/proc/1/ns/mnt', CNI_IFNAME: 'net2', CNI_ARGS: 'K8S_POD_NAMESPACE=a;K8S_POD_NAME=b;K8S_POD_UID=u' },
-      Buffer.from(JSON.stringify({ cniVersion: '1.0.0', name: 'mv', type: 'macvlan' })),
-      { ips: ['10.1.1.5/24'], mac: '02:00:00:00:00:05', 'cni-args': { foo: 'bar' } },
-    );
+  it('runs the posted network alone through the plugin\'s hotplug, with the selection attributes; the posted config as posted', async () => {
+    const seen: { req: CniRequest; input: unknown }[] = [];
+    const hot = (input: unknown): Plugin => ({ type: 'multus', add: (r) => (seen.push({ req: r, input }), { cniVersion: '1.0.0', interfaces: [], ips: [] }) as never, del: () => {} });
+    const plugin = { type: 'multus', add: () => undefined as never, del: () => {}, hotplug: hot } as Plugin;
+    const raw = { socketDir: '/unused', logLevel: 'verbose', cniVersion: '0.3.1', clusterNetwork: '/x', binDir: '/b' };
+    const delegate = JSON.stringify({ cniVersion: '1.0.0', name: 'mv', type: 'macvlan' });
+    const attrs = { ips: ['10.1.1.5/24'], mac: '02:00:00:00:00:05', 'cni-args': { foo: 'bar' } };
+    const body = encodeRequest({ CNI_COMMAND: 'ADD', CNI_CONTAINERID: 'c', CNI_NETNS: '/proc/1/ns/mnt', CNI_IFNAME: 'net2', CNI_ARGS: 'K8S_POD_NAMESPACE=a;K8S_POD_NAME=b;K8S_POD_UID=u' }, Buffer.from(delegate), attrs);
     const a = await serveDelegate({ plugin, config: parseDaemonConfig(raw).config, raw }, body);
     expect(a.status, a.body).toBe(200);
     expect(JSON.parse(a.body).Result.cniVersion).toBe('1.0.0');
-    const conf = seen[0]!.config as { delegates: Record<string, unknown>[]; logLevel: string; clusterNetwork?: string };
-    expect(conf.logLevel).toBe('verbose');
-    expect(conf.clusterNetwork).toBeUndefined();
-    expect(conf.delegates).toEqual([{ cniVersion: '1.0.0', name: 'mv', type: 'macvlan', logLevel: 'verbose', args: { cni: { foo: 'bar' } }, runtimeConfig: { ips: ['10.1.1.5/24'], mac: '02:00:00:00:00:05' } }]);
-    expect(seen[0]!.ifname).toBe('net2');
+    const { req, input } = seen[0]!;
+    expect(Buffer.from((input as { delegate: Uint8Array }).delegate).toString()).toBe(delegate);
+    expect((input as { attrs: unknown }).attrs).toEqual(attrs);
+    expect(req.config).toMatchObject({ logLevel: 'verbose', binDir: '/b', type: 'multus' });
+    expect(req.config.clusterNetwork).toBeUndefined();
+    expect(req.ifname).toBe('net2');
+    expect(req.pathEnv).toBe('/b');
+  });
+
+  it('GC is no /delegate command; a plugin without hotplug serves none', async () => {
+    const raw = { socketDir: '/unused' };
+    const env = { CNI_COMMAND: 'GC', CNI_ARGS: 'K8S_POD_NAMESPACE=a;K8S_POD_NAME=b' };
+    const hot: Plugin = { type: 'multus', hotplug: () => ({ type: 'multus' }) } as unknown as Plugin;
+    expect((await serveDelegate({ plugin: hot, config: parseDaemonConfig(raw).config, raw }, encodeRequest(env, Buffer.from('{}')))).body).toContain('unknown cmd type: GC');
+    const add = { ...env, CNI_COMMAND: 'ADD', CNI_CONTAINERID: 'c', CNI_NETNS: '/x' };
+    expect((await serveDelegate({ plugin: { type: 'multus', add: () => undefined as never, del: () => {} }, config: parseDaemonConfig(raw).config, raw }, encodeRequest(add, Buffer.from('{}')))).body).toContain('serves no /delegate');
   });
 });

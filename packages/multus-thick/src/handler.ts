@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { CniError, convertResult, ErrCode, goJsonParse, type Plugin } from '@cni-ts/cni';
 import { dispatch } from '@cni-ts/cni/skel';
+import type { MultusPlugin } from '@cni-ts/multus';
 import { checkEnv, decodeRequest, RequestError } from './api';
 import { overlayConfig, type DaemonConfig } from './daemon-config';
 
@@ -40,9 +41,12 @@ export function requestEnv(env: Record<string, string>, own: Readonly<Record<str
 }
 
 export interface HandlerContext {
-  plugin: Plugin;
+  /** The Multus plugin (its `hotplug` serves /delegate). */
+  plugin: Plugin | MultusPlugin;
   config: DaemonConfig;
   raw: Record<string, unknown>;
+  /** Where a request's stderr goes (Multus's log lines, delegates' stderr): the daemon's log. Default: dropped. */
+  onStderr?: (text: string) => void;
 }
 
 export type DecodedRequest = ReturnType<typeof decodeRequest>;
@@ -67,7 +71,7 @@ export async function serveCni(ctx: HandlerContext, body: string | DecodedReques
     const merged = overlayConfig(conf, ctx.raw);
     const env = requestEnv(req.env);
     if (env.CNI_NETNS) env.CNI_NETNS = visibleNetns(env.CNI_NETNS, ctx.config.chrootDir);
-    const out = await dispatch(ctx.plugin, { env, stdin: JSON.stringify(merged), onStderr: () => {}, ...(signal ? { signal } : {}) });
+    const out = await dispatch(ctx.plugin, { env, stdin: JSON.stringify(merged), onStderr: ctx.onStderr ?? (() => {}), ...(signal ? { signal } : {}) });
     if (out.exitCode !== 0) return json(400, out.error?.toJSON() ?? { code: ErrCode.internal, msg: 'unknown failure' }, command);
     if (command === 'ADD' && out.result) return json(200, { Result: convertResult(out.result, '1.0.0') }, command);
     return json(200, undefined, command);
@@ -78,38 +82,37 @@ export async function serveCni(ctx: HandlerContext, body: string | DecodedReques
   }
 }
 
+/** The daemon's configuration as Multus's for a /delegate call (upstream: GetDefaultNetConf + daemon-config.json). */
+export function delegateMultusConf(raw: Record<string, unknown>): Record<string, unknown> {
+  const conf = overlayConfig({}, raw);
+  for (const k of ['clusterNetwork', 'defaultNetworks', 'delegates', 'auxiliaryCNIChainName', 'readinessindicatorfile']) delete conf[k];
+  // The skeleton's gates read this version: 1.1.0 lets CHECK and STATUS through; the network's
+  // own cniVersion decides what its plugins are asked, and the answer is converted to 1.0.0.
+  return { ...conf, cniVersion: '1.1.0', name: 'multus-cni-network', type: 'multus' };
+}
+
+const HOTPLUG_COMMANDS = new Set(['ADD', 'DEL', 'CHECK', 'STATUS']);
+
 /**
- * /delegate: one delegate (hot-plug from multus-dynamic-networks-controller), run as a Multus
- * call whose config is the daemon configuration and whose only network is the posted one.
- * The posted config is overlaid as upstream does; selection attributes travel as the
- * delegate's runtimeConfig/args.
+ * /delegate: one network hot-plugged into (or out of) a running pod by the
+ * multus-dynamic-networks-controller, as upstream's cmdDelegate*: the posted config is the
+ * only network and CNI_IFNAME its interface; the pod's other interfaces, the delegate cache and
+ * the network-status annotation are left alone. The posted config runs as posted (upstream
+ * overlays daemon-config.json onto it, cniVersion included).
  */
 export async function serveDelegate(ctx: HandlerContext, body: string | DecodedRequest, signal?: AbortSignal): Promise<Answer> {
   let command: string | undefined;
   try {
     const req = decoded(body);
     command = checkEnv(req.env);
-    let delegate: Record<string, unknown>;
-    try {
-      delegate = (goJsonParse(req.config) ?? {}) as Record<string, unknown>;
-    } catch (err) {
-      throw new CniError(ErrCode.decodingFailure, `error unmarshall network config: ${(err as Error).message}`);
-    }
-    delegate = overlayConfig(delegate, ctx.raw);
-    const attrs = req.interfaceAttributes;
-    if (attrs?.['cni-args']) delegate.args = { ...(delegate.args as object), cni: attrs['cni-args'] };
-    if (attrs?.ips || attrs?.mac) delegate.runtimeConfig = { ...(delegate.runtimeConfig as object), ...(attrs.ips ? { ips: attrs.ips } : {}), ...(attrs.mac ? { mac: attrs.mac } : {}) };
-    const multusConf = overlayConfig(
-      { cniVersion: delegate.cniVersion ?? ctx.config.cniVersion ?? '1.0.0', name: 'multus-cni-network', type: 'multus', delegates: [delegate] },
-      ctx.raw,
-    );
-    delete multusConf.clusterNetwork;
-    delete multusConf.defaultNetworks;
-    multusConf.cniVersion = delegate.cniVersion ?? multusConf.cniVersion;
-    // The dynamic-networks controller sends no CNI_PATH: plugins come from binDir.
-    const env = requestEnv({ ...req.env, CNI_IFNAME: req.env.CNI_IFNAME || 'net1', CNI_PATH: req.env.CNI_PATH || ctx.config.binDir || '/opt/cni/bin' });
-    if (env.CNI_NETNS) env.CNI_NETNS = visibleNetns(env.CNI_NETNS, ctx.config.chrootDir);
-    const out = await dispatch(ctx.plugin, { env, stdin: JSON.stringify(multusConf), onStderr: () => {}, ...(signal ? { signal } : {}) });
+    if (!HOTPLUG_COMMANDS.has(command)) throw new RequestError(`unknown cmd type: ${command}`);
+    const hotplug = (ctx.plugin as Partial<MultusPlugin>).hotplug;
+    if (!hotplug) throw new RequestError('this daemon serves no /delegate');
+    const plugin = hotplug({ delegate: req.config, ...(req.interfaceAttributes ? { attrs: req.interfaceAttributes } : {}) });
+    // The controller sends no CNI_PATH: plugins come from binDir (and the daemon's own CNI_PATH).
+    const binDir = typeof ctx.raw.binDir === 'string' && ctx.raw.binDir ? ctx.raw.binDir : '/opt/cni/bin';
+    const env = requestEnv({ ...req.env, CNI_PATH: req.env.CNI_PATH || process.env.CNI_PATH || binDir });
+    const out = await dispatch(plugin, { env, stdin: JSON.stringify(delegateMultusConf(ctx.raw)), onStderr: ctx.onStderr ?? (() => {}), ...(signal ? { signal } : {}) });
     if (out.exitCode !== 0) return json(400, out.error?.toJSON() ?? { code: ErrCode.internal, msg: 'unknown failure' }, command);
     if (command === 'ADD' && out.result) return json(200, { Result: convertResult(out.result, '1.0.0') }, command);
     return json(200, undefined, command);

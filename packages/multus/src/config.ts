@@ -106,8 +106,17 @@ export class LoadNetConfError extends Error {
   }
 }
 
+export interface LoadNetConfOptions {
+  /**
+   * Require `delegates` or `clusterNetwork` (default true). The thick daemon's /delegate runs
+   * one posted network under its own configuration, which names neither (upstream decodes it
+   * over GetDefaultNetConf without LoadNetConf's checks).
+   */
+  requireNetworks?: boolean;
+}
+
 /** LoadNetConf: defaults, stdin over them, the checks, the inline delegates. */
-export function loadNetConf(bytes: Uint8Array): NetConf {
+export function loadNetConf(bytes: Uint8Array, opts: LoadNetConfOptions = {}): NetConf {
   let value: unknown;
   try {
     value = goJsonParse(bytes);
@@ -126,7 +135,7 @@ export function loadNetConf(bytes: Uint8Array): NetConf {
     checkPrevResult(conf.prevResult, conf.cniVersion ?? '');
   }
   const delegatesRaw = conf.delegates ?? [];
-  if (delegatesRaw.length === 0 && conf.clusterNetwork === '') {
+  if (delegatesRaw.length === 0 && conf.clusterNetwork === '' && opts.requireNetworks !== false) {
     throw new LoadNetConfError('LoadNetConf: at least one delegate/clusterNetwork must be specified', 'delegates');
   }
   const nonIsolatedNamespaces = conf.globalNamespaces !== '' ? conf.globalNamespaces.split(',').map((s) => s.trim()) : ['default'];
@@ -144,7 +153,7 @@ export function loadNetConf(bytes: Uint8Array): NetConf {
     // master (CNI_IFNAME, its result returned) and the delegate cache keeps v4's meaning.
     const marked = delegatesRaw.findIndex((d) => d?.masterplugin === true);
     if (marked > 0) delegateList.unshift(...delegateList.splice(marked, 1));
-    delegateList[0]!.masterPlugin = true;
+    if (delegateList[0]) delegateList[0].masterPlugin = true;
   }
   return { ...conf, nonIsolatedNamespaces, delegateList, raw: bytes };
 }

@@ -9,18 +9,18 @@ import { netName, type DelegateNetConf } from '../delegate';
 import { copyDeviceInfo, loadDeviceInfo } from '../devinfo';
 import { delegateAddExec } from '../exec';
 import { addDefaultGWCache, deleteDefaultGWCache } from '../gateway';
-import { loadKubeClient, type KubeClient } from '@cni-ts/kube';
+import type { KubeClient } from '@cni-ts/kube';
 import { EventSink, getPod, PodNotFoundError, setNetworkStatus, unauthorizedHint, type Pod } from '../k8s/pods';
 import { deleteDefaultGW, setDefaultGW, validateIfName } from '../netns';
 import { runtimeFor, type K8sArgs } from '../runtime';
 import { createNetworkStatuses, formatNetworkStatus, type NetworkStatus } from '../status';
-import { cmdErr, cmdPluginErr, errText, k8sArgs, readinessError, runtimeInput, setup, waitReadiness, type Call, type MultusOptions } from './common';
+import { cmdErr, cmdPluginErr, errText, k8sArgs, kubeClient, readinessError, runtimeInput, setup, waitReadiness, type Call, type MultusOptions } from './common';
 import { delPlugins } from './del-plugins';
 import { planDelegates } from './plan';
 import type { CallBudget } from '../limits';
 
-/** DelegateAdd: the name must be free in the pod, then MAC=/IP= args (deprecated, still sent), then the delegate. */
-async function delegateAdd(call: Call, d: DelegateNetConf, rt: ReturnType<typeof runtimeFor>['rt']): Promise<Result | undefined> {
+/** DelegateAdd's checks: the name must be free in the pod; MAC=/IP= args (deprecated, still sent). Nothing is attached yet. */
+export async function delegateChecks(call: Call, d: DelegateNetConf, rt: ReturnType<typeof runtimeFor>['rt']): Promise<void> {
   try {
     await validateIfName(rt.netns, rt.ifName);
   } catch (err) {
@@ -35,6 +35,11 @@ async function delegateAdd(call: Call, d: DelegateNetConf, rt: ReturnType<typeof
     if (bad !== undefined) throw new Error(`DelegateAdd: failed to parse IP address ${JSON.stringify(bad)}`);
     rt.args!.push(['IP', d.ipRequest.join(',')]);
   }
+}
+
+/** DelegateAdd: the checks, then the delegate. */
+async function delegateAdd(call: Call, d: DelegateNetConf, rt: ReturnType<typeof runtimeFor>['rt']): Promise<Result | undefined> {
+  await delegateChecks(call, d, rt);
   return delegateAddExec(call.exec, d, rt);
 }
 
@@ -77,7 +82,7 @@ export async function cmdAdd(req: CniRequest, opts: MultusOptions): Promise<Resu
   const { conf } = call;
   let client: KubeClient | undefined;
   try {
-    client = await loadKubeClient({ kubeconfig: conf.kubeconfig, env: req.env });
+    client = await kubeClient(call);
   } catch (err) {
     throw cmdErr(undefined, `error getting k8s client: ${errText(err)}`, err);
   }
@@ -92,7 +97,7 @@ export async function cmdAdd(req: CniRequest, opts: MultusOptions): Promise<Resu
   let pod: Pod | undefined;
   if (client && k.K8S_POD_NAME) {
     try {
-      pod = await getPod(client, k, false);
+      pod = await getPod(client, k, false, { cache: opts.kube?.pods });
     } catch (err) {
       // Upstream reports success with a made-up 0.0.0.0/0 result and attaches nothing; the
       // runtime then believes the sandbox has networking. Fail instead: nothing to attach to.
@@ -100,7 +105,7 @@ export async function cmdAdd(req: CniRequest, opts: MultusOptions): Promise<Resu
       throw cmdErr(k, `${errText(err)}${unauthorizedHint((err as Error).cause ?? err, conf.kubeconfig)}`, err);
     }
   }
-  const events = new EventSink(client);
+  const events = new EventSink(client, opts.kube?.combineEvents);
   const budget = opts.budget?.open();
   try {
     return await attach(call, k, client, pod, events, budget);
@@ -114,7 +119,7 @@ async function attach(call: Call, k: K8sArgs, client: KubeClient | undefined, po
   const { req, conf, log, opts } = call;
   let delegates: DelegateNetConf[];
   try {
-    delegates = await planDelegates({ conf, client, pod, events, checkpointFile: opts.checkpointFile, budget });
+    delegates = await planDelegates({ conf, client, pod, events, checkpointFile: opts.checkpointFile, budget, nads: opts.kube?.nads });
   } catch (err) {
     throw cmdErr(k, errText(err), err);
   }
@@ -172,7 +177,7 @@ async function attach(call: Call, k: K8sArgs, client: KubeClient | undefined, po
   }
   if (writeStatus && statuses.length > 0) {
     try {
-      await setNetworkStatus(client!, k, formatNetworkStatus(statuses));
+      await setNetworkStatus(client!, k, formatNetworkStatus(statuses), pod);
     } catch (err) {
       const text = errText(err);
       if (/pod "/.test(text) && /" not found/.test(text)) log.verbose(`warning: tolerated failure writing network status (pod not found): ${text}`);

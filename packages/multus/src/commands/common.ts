@@ -3,10 +3,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { CniError, ErrCode, K8S_ARGS, type CniRequest } from '@cni-ts/cni';
-import { loadNetConf, type NetConf } from '../config';
+import { loadNetConf, type LoadNetConfOptions, type NetConf } from '../config';
 import { NESTED_ENV, type ExecContext } from '../exec';
 import { SizeLimitError, type ConfigBudget, type ConfigLimits } from '../limits';
 import { Logger } from '../logging';
+import { LIVE, type KubeSource } from '../k8s/source';
+import type { KubeClient } from '@cni-ts/kube';
 import type { K8sArgs, RuntimeInput } from '../runtime';
 
 export interface MultusOptions {
@@ -23,6 +25,13 @@ export interface MultusOptions {
   budget?: ConfigBudget;
   /** Deadline of each exec'd delegate in milliseconds (the daemon's delegateTimeoutMs; none by default, as upstream). */
   execTimeoutMs?: number;
+  /** Where Kubernetes objects come from (default: a client from the config, live reads; the daemon: its shared client and watch caches). */
+  kube?: KubeSource;
+}
+
+/** The call's API client (undefined: no Kubernetes). */
+export function kubeClient(call: Pick<Call, 'conf' | 'req' | 'opts'>): Promise<KubeClient | undefined> {
+  return (call.opts.kube ?? LIVE).client(call.conf.kubeconfig, call.req.env);
 }
 
 export interface Call {
@@ -78,14 +87,14 @@ export function cmdPluginErr(k: K8sArgs, netName: string, msg: string, cause?: u
 export const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** LoadNetConf and logging; `wrap` decides the error text (ADD/STATUS/GC wrap it, DEL/CHECK do not). */
-export function setup(req: CniRequest, opts: MultusOptions, wrap: boolean): Call {
+export function setup(req: CniRequest, opts: MultusOptions, wrap: boolean, load: LoadNetConfOptions = {}): Call {
   if (req.env[NESTED_ENV] === '1') {
     throw new CniError(ErrCode.invalidNetworkConfig, 'Multus: refusing to run as a delegate of Multus', `${NESTED_ENV}=1: a network's config may not run Multus itself`);
   }
   const log = new Logger({ stderr: (l) => req.log(l.replace(/\n$/, '')) });
   let conf: NetConf;
   try {
-    conf = loadNetConf(req.stdin);
+    conf = loadNetConf(req.stdin, load);
   } catch (err) {
     throw wrap ? cmdErr(undefined, `error loading netconf: ${errText(err)}`, err) : err;
   }

@@ -9,10 +9,10 @@ import { cacheFilePath, confListFromBytes, pluginConfFromBytes, type NetworkAtta
 import { readScratch, removeScratch } from '../cache';
 import { netName, refusedDelegate, type DelegateNetConf } from '../delegate';
 import { cniConfig } from '../exec';
-import { loadKubeClient, type KubeClient } from '@cni-ts/kube';
+import type { KubeClient } from '@cni-ts/kube';
 import { EventSink, getPod, type Pod } from '../k8s/pods';
 import { ifnameFor, type K8sArgs } from '../runtime';
-import { errText, k8sArgs, setup, type Call, type MultusOptions } from './common';
+import { errText, k8sArgs, kubeClient, setup, type Call, type MultusOptions } from './common';
 import { delPlugins } from './del-plugins';
 import { PlanError, planDelegates } from './plan';
 import { existsSync } from 'node:fs';
@@ -29,24 +29,24 @@ export function injectCniVersion(bytes: Uint8Array, cniVersion: string): Uint8Ar
 
 /** Delegates when the scratch cache cannot be used: from the config, and the pod if it is there. */
 async function rebuild(call: Call, k: K8sArgs): Promise<{ delegates: DelegateNetConf[]; error?: Error }> {
-  const { conf, log, req } = call;
+  const { conf, log } = call;
   let client: KubeClient | undefined;
   try {
-    client = await loadKubeClient({ kubeconfig: conf.kubeconfig, env: req.env });
+    client = await kubeClient(call);
   } catch (err) {
     log.error(`Multus: error getting k8s client: ${errText(err)}, but continue to delete`);
   }
   let pod: Pod | undefined;
   if (client && k.K8S_POD_NAME) {
     try {
-      pod = await getPod(client, k, true);
+      pod = await getPod(client, k, true, { cache: call.opts.kube?.pods });
     } catch (err) {
       log.error(`Multus: GetPod failed: ${errText(err)}, but continue to delete`);
     }
   }
   const budget = call.opts.budget?.open();
   try {
-    return { delegates: await planDelegates({ conf, client: pod ? client : undefined, pod, events: new EventSink(undefined), checkpointFile: call.opts.checkpointFile, budget }) };
+    return { delegates: await planDelegates({ conf, client: pod ? client : undefined, pod, events: new EventSink(undefined), checkpointFile: call.opts.checkpointFile, budget, nads: call.opts.kube?.nads }) };
   } catch (err) {
     const partial = err instanceof PlanError ? err.partial : [];
     log.error(`Multus: failed to get delegates: ${errText(err)}, but continue to delete`);

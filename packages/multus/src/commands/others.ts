@@ -5,12 +5,12 @@ import path from 'node:path';
 import { isCniError, type CniRequest } from '@cni-ts/cni';
 import type { GcAttachment } from '@cni-ts/chain';
 import { asList, cniConfig, delegateCheckExec } from '../exec';
-import { loadKubeClient, type KubeClient } from '@cni-ts/kube';
+import type { KubeClient } from '@cni-ts/kube';
 import { EventSink } from '../k8s/pods';
 import { defaultNetworks } from '../k8s/resolve';
 import { runtimeFor } from '../runtime';
 import type { DelegateNetConf } from '../delegate';
-import { cmdErr, errText, k8sArgs, readinessError, runtimeInput, setup, waitReadiness, type Call, type MultusOptions } from './common';
+import { cmdErr, errText, k8sArgs, kubeClient, readinessError, runtimeInput, setup, waitReadiness, type Call, type MultusOptions } from './common';
 
 export async function cmdCheck(req: CniRequest, opts: MultusOptions): Promise<void> {
   const call = setup(req, opts, false);
@@ -24,10 +24,10 @@ export async function cmdCheck(req: CniRequest, opts: MultusOptions): Promise<vo
 
 /** The cluster network, resolved without a pod (STATUS, GC). */
 async function clusterNetwork(call: Call): Promise<DelegateNetConf> {
-  const { conf, req } = call;
+  const { conf } = call;
   let client: KubeClient | undefined;
   try {
-    client = await loadKubeClient({ kubeconfig: conf.kubeconfig, env: req.env });
+    client = await kubeClient(call);
   } catch (err) {
     throw cmdErr(undefined, `error getting k8s client: ${errText(err)}`, err);
   }
@@ -40,7 +40,7 @@ async function clusterNetwork(call: Call): Promise<DelegateNetConf> {
   }
   if (conf.clusterNetwork === '') return conf.delegateList[0]!;
   try {
-    const [master] = await defaultNetworks({ conf, client, pod: undefined, events: new EventSink(undefined), checkpointFile: call.opts.checkpointFile });
+    const [master] = await defaultNetworks({ conf, client, pod: undefined, events: new EventSink(undefined), checkpointFile: call.opts.checkpointFile, nads: call.opts.kube?.nads });
     return master!;
   } catch (err) {
     throw cmdErr(undefined, `failed to get clusterNetwork: ${errText(err)}`, err);

@@ -11,6 +11,7 @@ import { loadDelegateNetConf, loadDelegateNetConfFromConfList, netName, type Del
 import { checkpointResourceMap, takeDevice, type ResourceMap } from '../resources';
 import type { KubeClient, KubeObject } from '@cni-ts/kube';
 import type { EventSink, Pod } from './pods';
+import { TOO_LARGE, type ObjectCache } from './source';
 import { SizeLimitError, type CallBudget } from '../limits';
 
 export interface ResolveContext {
@@ -23,6 +24,17 @@ export interface ResolveContext {
   resourceMap?: ResourceMap;
   /** Counts annotations and NAD bodies (ADD, and DEL's rebuild). */
   budget?: CallBudget;
+  /** The daemon's watch cache of NADs (a miss is read live). */
+  nads?: ObjectCache;
+}
+
+/** The NAD from the watch cache (its config counted against the budget), unless it is not there or too large to keep. */
+function cachedNad(ctx: ResolveContext, ns: string, name: string): KubeObject | undefined {
+  const nad = ctx.nads?.synced ? ctx.nads.get(ns, name) : undefined;
+  if (!nad || nad.metadata?.annotations?.[TOO_LARGE] !== undefined) return undefined;
+  const config = (nad.spec as { config?: unknown } | undefined)?.config;
+  ctx.budget?.charge(typeof config === 'string' ? Buffer.byteLength(config) : 0, `network-attachment-definition ${ns}/${name}`);
+  return nad;
 }
 
 const enc = encodeURIComponent;
@@ -64,7 +76,7 @@ export async function kubernetesDelegate(ctx: ResolveContext, el: NetworkSelecti
     const path = nadPath(ns, el.name);
     if (!ctx.client) throw new Error('no Kubernetes client (no kubeconfig and not in a cluster)');
     const budget = ctx.budget;
-    nad = await ctx.client.request('GET', path, undefined, budget ? { onData: (n) => budget.charge(n, `network-attachment-definition ${ns}/${el.name}`) } : {});
+    nad = cachedNad(ctx, ns, el.name) ?? (await ctx.client.request('GET', path, undefined, budget ? { onData: (n) => budget.charge(n, `network-attachment-definition ${ns}/${el.name}`) } : {}));
   } catch (err) {
     if (err instanceof SizeLimitError) throw err;
     const msg = `cannot find a network-attachment-definition (${el.name}) in namespace (${ns}): ${(err as Error).message}`;
