@@ -9,7 +9,7 @@
 import { ApiError } from './errors';
 import type { KubeClient, KubeObject, WatchEvent } from './client';
 
-export interface InformerOptions {
+export interface InformerOptions<T extends KubeObject = KubeObject> {
   /** The collection, without a query: `/api/v1/pods`, `/apis/discovery.k8s.io/v1/namespaces/x/endpointslices`. */
   path: string;
   labelSelector?: string;
@@ -24,6 +24,12 @@ export interface InformerOptions {
   backoffMs?: { initial: number; max: number };
   /** Diagnostics (failures, re-lists). */
   log?: (msg: string) => void;
+  /**
+   * Applied to every object before it is cached and handed to handlers (client-go's
+   * WithTransform): a daemon keeps only what it reads (upstream Multus drops managedFields,
+   * volumes and container commands of pods).
+   */
+  transform?: (obj: T) => T;
 }
 
 export interface InformerHandler<T> {
@@ -60,7 +66,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
 
 export class Informer<T extends KubeObject = KubeObject> {
   readonly #client: KubeClient;
-  readonly #opts: Required<Omit<InformerOptions, 'labelSelector' | 'fieldSelector' | 'log'>> & InformerOptions;
+  readonly #opts: Required<Omit<InformerOptions<T>, 'labelSelector' | 'fieldSelector' | 'log' | 'transform'>> & InformerOptions<T>;
   readonly #handlers: InformerHandler<T>[] = [];
   readonly #items = new Map<string, T>();
   #rv: string | undefined;
@@ -72,7 +78,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   /** What happened so far (tests, metrics): lists done, watches opened, 410s, other failures. */
   readonly stats = { lists: 0, watches: 0, expired: 0, errors: 0 };
 
-  constructor(client: KubeClient, opts: InformerOptions) {
+  constructor(client: KubeClient, opts: InformerOptions<T>) {
     this.#client = client;
     // `??` per field: a caller passing `backoffMs: undefined` gets the default, not undefined.
     this.#opts = {
@@ -204,7 +210,8 @@ export class Informer<T extends KubeObject = KubeObject> {
     do {
       const page = await this.#client.request('GET', this.#query({ limit: String(this.#opts.pageSize), ...(cont ? { continue: cont } : {}) }));
       if (signal.aborted) return;
-      items.push(...(((page.items as T[] | undefined) ?? []).filter((o) => o && typeof o === 'object')));
+      const got = ((page.items as T[] | undefined) ?? []).filter((o) => o && typeof o === 'object');
+      items.push(...(this.#opts.transform ? got.map(this.#opts.transform) : got));
       const meta = (page.metadata ?? {}) as { continue?: string; resourceVersion?: string };
       cont = meta.continue ?? '';
       rv = meta.resourceVersion ?? rv;
@@ -273,7 +280,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   #apply(ev: WatchEvent): void {
-    const o = ev.object as T;
+    const raw = ev.object as T;
+    const o = this.#opts.transform && ev.type !== 'ERROR' && ev.type !== 'BOOKMARK' ? this.#opts.transform(raw) : raw;
     if (ev.type === 'ERROR') {
       const st = o as unknown as { code?: number; message?: string; reason?: string };
       if (st.code === 410 || st.reason === 'Expired' || st.reason === 'Gone') throw new Expired(`watch: ${st.message ?? 'resource version too old'}`);

@@ -13,9 +13,11 @@ export const daemonConfigSchema = z.looseObject({
   logFile: z.string().optional(),
   logLevel: logLevel.optional(),
   logToStderr: z.boolean().optional(),
+  logOptions: z.looseObject({ maxAge: z.number().int().optional(), maxSize: z.number().int().optional(), maxBackups: z.number().int().optional(), compress: z.boolean().optional() }).optional(),
   metricsPort: z.number().int().min(1).max(65535).optional(),
   enablePprof: z.boolean().optional(),
-  connectionLimit: z.number().int().positive().optional(),
+  /** Go's netutil.LimitListener: connections past this wait; must be > 0 (checked at start, upstream's error). */
+  connectionLimit: z.number().int().optional(),
   perNodeCertificate: z
     .looseObject({ enabled: z.boolean().optional(), bootstrapKubeconfig: z.string().optional(), certDir: z.string().optional(), certDuration: z.string().optional() })
     .optional(),
@@ -35,6 +37,10 @@ export const daemonConfigSchema = z.looseObject({
   auxiliaryCNIChainName: z.string().optional(),
   daemonSocketDir: z.string().optional(),
   type: z.string().optional(),
+  /** The daemon's own client (ours; upstream's daemon uses the in-cluster service account or perNodeCertificate). */
+  kubeconfig: z.string().optional(),
+  /** Ours: one AddedInterface event per interface, as upstream (default: one per ADD naming every interface). */
+  eventPerInterface: z.boolean().default(false),
   /** Ours: how long SIGTERM waits for in-flight requests before exiting anyway (ms). */
   shutdownTimeoutMs: z.number().int().nonnegative().default(25_000),
   /** Ours: page out the read-only file pages start-up left mapped, and again when idle (src/trim.ts). */
@@ -59,7 +65,7 @@ export type DaemonConfig = z.output<typeof daemonConfigSchema>;
 export const DAEMON_ONLY_KEYS = new Set([
   'socketDir', 'chrootDir', 'metricsPort', 'enablePprof', 'connectionLimit', 'perNodeCertificate', 'multusConfigFile',
   'cniConfigDir', 'multusAutoconfigDir', 'multusMasterCNI', 'forceCNIVersion', 'overrideNetworkName', 'daemonSocketDir',
-  'type', 'name', 'shutdownTimeoutMs', 'trimFilePages', 'delegateTimeoutMs', 'maxRequestBytes', 'maxConfigBytes', 'maxConfigBytesInFlight',
+  'type', 'name', 'eventPerInterface', 'shutdownTimeoutMs', 'trimFilePages', 'delegateTimeoutMs', 'maxRequestBytes', 'maxConfigBytes', 'maxConfigBytesInFlight',
 ]);
 
 export function parseDaemonConfig(raw: unknown): { config: DaemonConfig; raw: Record<string, unknown> } {

@@ -2,20 +2,34 @@
 import { CNI_TS_VERSION } from '@cni-ts/cni/skel';
 import { createMultus } from '@cni-ts/multus';
 import { EXIT_INTERNAL, ExitError, runDaemon } from './daemon';
+import { FlagError, flagValues, parseFlags, usage, type FlagSpecs } from './flags';
 
-const argv = process.argv.slice(2);
-if (argv.some((a) => a === '-v' || a === '-version' || a === '--version')) {
+// Go's flag package, as upstream: -config and -version; -probe is ours (the pod's readiness probe).
+const SPECS: FlagSpecs = {
+  config: { type: 'string', help: 'Specify the path to the multus-daemon configuration', default: '/etc/cni/net.d/multus.d/daemon-config.json' },
+  version: { type: 'bool', help: 'Show version' },
+  probe: { type: 'string', help: 'ours: ask the daemon listening on this socket for the path after the flags (default /readyz); exit 0 when it answers 200' },
+};
+let parsed;
+try {
+  parsed = parseFlags(process.argv.slice(2), SPECS, 'go');
+} catch (err) {
+  const help = err instanceof FlagError && err.help;
+  process.stderr.write(`${help ? '' : `${(err as Error).message}\n`}${usage('multus-daemon', SPECS, 'go')}`);
+  process.exit(help ? 0 : 2);
+}
+const flags = flagValues(parsed, SPECS);
+if (flags.bool('version')) {
   process.stdout.write(`multus-daemon: version:${CNI_TS_VERSION}(cni-ts), commit:unknown commit, date:unknown date\n`);
   process.exit(4);
 }
-// `-probe <socket> <path>`: exit 0 when the daemon answers 200 (the pod's readiness probe).
-if (argv[0] === '-probe') {
+if (flags.has('probe')) {
   const { callDaemon } = await import('./client');
-  const r = await callDaemon(argv[1] ?? '/run/multus/multus.sock', 'GET', argv[2] ?? '/readyz', undefined, 5000).catch(() => undefined);
+  const path = parsed.rest[0] ?? '/readyz';
+  const r = await callDaemon(flags.one('probe'), 'GET', path, undefined, 5000).catch(() => undefined);
   process.exit(r?.status === 200 ? 0 : 1);
 }
-const i = argv.findIndex((a) => a === '-config' || a === '--config');
-const configFile = i >= 0 ? argv[i + 1]! : '/etc/cni/net.d/multus.d/daemon-config.json';
+const configFile = flags.one('config');
 const log = (l: string) => process.stderr.write(`${new Date().toISOString()} multus-daemon: ${l}\n`);
 
 // A failure nothing caught leaves the daemon in a state nobody knows (a request half done, a
@@ -31,10 +45,11 @@ for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
 try {
   const running = await runDaemon(
     configFile,
-    (config) =>
+    (config, services) =>
       createMultus({
         execTimeoutMs: config.delegateTimeoutMs,
         limits: { perCallBytes: config.maxConfigBytes, inFlightBytes: config.maxConfigBytesInFlight },
+        kube: services.kube,
       }),
     log,
   );

@@ -1,9 +1,11 @@
 // The daemon's life: load daemon-config.json, serve, (auto mode) write 00-multus.conf and keep
 // it current, and on SIGTERM/SIGINT drain and remove it. Exit codes as upstream: 1 bad config
 // or readiness file, 2 config generation, 3 listen, 4 after -version; ours: 5 after an uncaught failure.
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic, type Plugin } from '@cni-ts/cni';
+import type { KubeSource } from '@cni-ts/multus';
+import { startDaemonKube, type DaemonKube } from './kube';
 import { loadDaemonConfig, type DaemonConfig } from './daemon-config';
 import { findPrimary, shimConfig } from './entrypoint/generate';
 import { startDaemon, type Daemon } from './server';
@@ -39,8 +41,20 @@ export interface RunningDaemon {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The plugin the daemon serves, or how to make it from the loaded configuration (limits, deadline). */
-export type PluginSource = Plugin | ((config: DaemonConfig) => Plugin);
+/** What the daemon hands the plugin it serves: its Kubernetes access (shared client, watch caches). */
+export interface DaemonServices {
+  kube: KubeSource;
+}
+
+/** The plugin the daemon serves, or how to make it from the loaded configuration (limits, deadline, Kubernetes access). */
+export type PluginSource = Plugin | ((config: DaemonConfig, services: DaemonServices) => Plugin);
+
+/** forceCNIVersion (upstream, for e2e): the primary config's cniVersion rewritten on disk, every other key kept. */
+export function forceCniVersion(file: string, cniVersion: string): void {
+  const conf = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  conf.cniVersion = cniVersion;
+  writeFileAtomic(file, JSON.stringify(conf), { mode: statSync(file).mode & 0o777 });
+}
 
 export async function runDaemon(configFile: string, source: PluginSource, log: (l: string) => void): Promise<RunningDaemon> {
   let loaded;
@@ -57,21 +71,51 @@ export async function runDaemon(configFile: string, source: PluginSource, log: (
       await sleep(1000);
     }
   }
+  const confFile = path.join(config.cniConfigDir, '00-multus.conf');
+  const auto = config.multusConfigFile === 'auto';
+  if (auto) {
+    if (!config.cniVersion) log("the CNI version is a mandatory parameter when the '-multus-config-file=auto' option is used");
+    if (!config.multusAutoconfigDir) throw new ExitError(2, 'failed to create the configuration manager for the primary CNI plugin: multusAutoconfigDir is required with multusConfigFile "auto"');
+    if (config.forceCNIVersion) {
+      const primary = findPrimary(config.multusAutoconfigDir, config.multusMasterCNI ? path.join(config.multusAutoconfigDir, config.multusMasterCNI) : undefined);
+      try {
+        if (!primary || !config.cniVersion) throw new Error(!primary ? `no primary CNI config in ${config.multusAutoconfigDir}` : 'forceCNIVersion needs cniVersion');
+        forceCniVersion(primary.file, config.cniVersion);
+      } catch (err) {
+        throw new ExitError(2, `failed to create the configuration manager for the primary CNI plugin: ${(err as Error).message}`);
+      }
+    }
+  } else {
+    // A user-provided config, copied into cniConfigDir (upstream logs a failure and carries on).
+    try {
+      const dest = path.join(config.cniConfigDir, path.basename(config.multusConfigFile));
+      writeFileAtomic(dest, readFileSync(path.resolve(config.multusConfigFile)), { mode: 0o600 });
+      log(`copied ${config.multusConfigFile} to ${dest}`);
+    } catch (err) {
+      log(`failed to copy the user provided configuration ${config.multusConfigFile}: ${(err as Error).message}`);
+    }
+  }
   if (process.getuid && process.getuid() !== 0) throw new ExitError(3, 'the multus daemon must run as root');
+  let kube: DaemonKube;
+  try {
+    kube = await startDaemonKube({ config, raw, env: process.env, log });
+  } catch (err) {
+    throw new ExitError(3, `failed to start the multus daemon: error getting k8s client: ${(err as Error).message}`);
+  }
   let daemon: Daemon;
   try {
-    const plugin = typeof source === 'function' ? source(config) : source;
-    daemon = await startDaemon({ plugin, config, raw, log });
+    const plugin = typeof source === 'function' ? source(config, { kube: kube.source }) : source;
+    daemon = await startDaemon({ plugin, config, raw, log, onStderr: (t) => log(t.trimEnd()) });
   } catch (err) {
+    await kube.stop();
     throw new ExitError(3, `failed to start the multus daemon: ${(err as Error).message}`);
   }
   log(`listening on ${daemon.socket}`);
   let trimmer: Trimmer | undefined;
   if (config.trimFilePages !== false) trimmer = await startTrimming(daemon.metrics, { log });
-  const confFile = path.join(config.cniConfigDir, '00-multus.conf');
   let timer: NodeJS.Timeout | undefined;
   let lastText: string | undefined;
-  if (config.multusConfigFile === 'auto' && config.multusAutoconfigDir) {
+  if (auto && config.multusAutoconfigDir) {
     const tick = () => {
       try {
         const conf = autoShimConfig(config);
@@ -95,6 +139,7 @@ export async function runDaemon(configFile: string, source: PluginSource, log: (
       clearInterval(timer);
       trimmer?.stop();
       await daemon.shutdown();
+      await kube.stop();
       if (lastText !== undefined) rmSync(confFile, { force: true });
     },
   };

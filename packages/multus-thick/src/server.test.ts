@@ -273,4 +273,34 @@ describe('one daemon for every pod (issue 18)', () => {
     expect(logs.some((l) => l.startsWith('/cni -> 400: request body of'))).toBe(true);
     expect((await callDaemon(d.socket, 'POST', '/cni', body('ADD'))).status).toBe(200);
   });
+
+  it('connectionLimit: connections past the limit wait their turn (Go\'s LimitListener), none is refused; 0 is refused at start', async () => {
+    const order: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const { d } = await daemon(
+      fake({
+        add: async (req) => {
+          order.push(`start ${req.containerId}`);
+          if (req.containerId === 'c1') await held;
+          order.push(`end ${req.containerId}`);
+          return structuredClone(result) as never;
+        },
+      }),
+      { connectionLimit: 1 },
+    );
+    const first = callDaemon(d.socket, 'POST', '/cni', encodeRequest({ ...env('ADD', ''), CNI_CONTAINERID: 'c1' }, Buffer.from(shimConf('x'))));
+    await new Promise((r) => setTimeout(r, 100));
+    // The health probe and a second pod queue behind the held connection instead of failing.
+    const health = callDaemon(d.socket, 'GET', '/healthz');
+    const second = callDaemon(d.socket, 'POST', '/cni', encodeRequest({ ...env('ADD', ''), CNI_CONTAINERID: 'c2' }, Buffer.from(shimConf('x'))));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(order).toEqual(['start c1']);
+    release();
+    expect((await first).status).toBe(200);
+    expect((await health).status).toBe(200);
+    expect((await second).status).toBe(200);
+    expect(order).toEqual(['start c1', 'end c1', 'start c2', 'end c2']);
+    await expect(daemon(fake(), { connectionLimit: 0 })).rejects.toThrow('connection limit must be greater than 0, got 0');
+  });
 });

@@ -17,6 +17,7 @@ import type { DaemonConfig } from './daemon-config';
 import { decodeRequest } from './api';
 import { serveCni, serveDelegate, type Answer, type DecodedRequest, type HandlerContext } from './handler';
 import { Metrics } from './metrics';
+import { limitListener } from './limit';
 import { prepareSocket } from './socket';
 
 export interface DaemonOptions {
@@ -26,6 +27,8 @@ export interface DaemonOptions {
   raw: Record<string, unknown>;
   /** Called with a line for each served CNI request (default: nothing). */
   log?: (line: string) => void;
+  /** A request's stderr (Multus's log lines, its delegates' stderr): into the daemon's log (default: dropped). */
+  onStderr?: (text: string) => void;
 }
 
 export interface Daemon {
@@ -101,7 +104,7 @@ function send(res: ServerResponse, a: Pick<Answer, 'status' | 'body' | 'contentT
 
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const metrics = new Metrics();
-  const ctx: HandlerContext = { plugin: opts.plugin, config: opts.config, raw: opts.raw };
+  const ctx: HandlerContext = { plugin: opts.plugin, config: opts.config, raw: opts.raw, ...(opts.onStderr ? { onStderr: opts.onStderr } : {}) };
   let stopping = false;
   const inflight = new Set<Promise<unknown>>();
   const sandboxes = new KeyedQueue();
@@ -199,15 +202,18 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     void p.finally(() => inflight.delete(p));
   });
   server.keepAliveTimeout = 0;
-  if (opts.config.connectionLimit) server.maxConnections = opts.config.connectionLimit;
+  const limit = opts.config.connectionLimit;
+  if (limit !== undefined && !(limit > 0)) throw new Error(`connection limit must be greater than 0, got ${limit}`);
+  const gate = limitListener(server, limit ?? Infinity);
+  const listener = gate.listener;
 
   const socket = prepareSocket(opts.config.socketDir);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    listener.once('error', reject);
     // Bind with a restrictive umask window: the socket is 0600 before anyone can connect.
     const old = process.umask(0o177);
     try {
-      server.listen(socket, () => resolve());
+      listener.listen(socket, () => resolve());
     } finally {
       process.umask(old);
     }
@@ -237,7 +243,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       if (closing) return closing;
       stopping = true;
       closing = (async () => {
-        const closed = new Promise<void>((r) => server.close(() => r()));
+        const closed = new Promise<void>((r) => listener.close(() => r()));
         const drained = Promise.allSettled(inflight);
         let timer: NodeJS.Timeout | undefined;
         const limit = new Promise<void>((r) => (timer = setTimeout(r, opts.config.shutdownTimeoutMs)));

@@ -132,4 +132,26 @@ describe('entrypoint', () => {
     expect(readdirSync(o.cniBinDir)).toEqual(['multus-shim']);
     expect(() => installBinaries([path.join(tmp(), 'missing')], o.cniBinDir)).toThrow('does not exist');
   });
+
+  it('--rename-conf-file moves the primary to .old; --skip-config-watch writes once; --force-cni-version; a given --multus-conf-file is copied', async () => {
+    const o = options({ renameConfFile: true, skipConfigWatch: true, forceCniVersion: true, cniVersion: '1.0.0' });
+    writeFileSync(path.join(o.cniConfDir, '10-flannel.conflist'), JSON.stringify(flannel));
+    const run = startEntrypoint(o);
+    try {
+      const conf = JSON.parse(readFileSync(path.join(o.cniConfDir, '00-multus.conflist'), 'utf8'));
+      expect(conf.plugins[0].delegates[0].cniVersion).toBe('1.0.0');
+      expect(existsSync(path.join(o.cniConfDir, '10-flannel.conflist.old'))).toBe(true);
+      expect(existsSync(path.join(o.cniConfDir, '10-flannel.conflist'))).toBe(false);
+      writeFileSync(path.join(o.kubeconfigWritePath, '..', '..', '..', 'sa', 'token'), 'rotated\n');
+      await sleep(120);
+      expect(readFileSync(o.kubeconfigWritePath, 'utf8')).not.toContain('rotated');
+    } finally {
+      run.stop();
+    }
+    const given = path.join(tmp(), '70-mine.conf');
+    writeFileSync(given, '{"cniVersion":"0.3.1","name":"mine","type":"multus"}');
+    const c = options({ confFile: given });
+    startEntrypoint(c).stop();
+    expect(readFileSync(path.join(c.cniConfDir, '70-mine.conf'), 'utf8')).toBe('{"cniVersion":"0.3.1","name":"mine","type":"multus"}');
+  });
 });

@@ -1,7 +1,7 @@
 // The node entrypoint (thin_entrypoint + install_multus in one): install the binaries, write
 // the kubeconfig and 00-multus.conf, then keep both fresh every second until SIGTERM (token
 // rotation and primary-config changes are always followed, not only behind flags).
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '@cni-ts/cni';
 import { findPrimary, shimConfig, thinConfig } from './generate';
@@ -34,25 +34,37 @@ export interface EntrypointOptions {
   skipConfig?: boolean;
   /** Do not write the kubeconfig. */
   skipKubeconfig?: boolean;
+  /** --multus-conf-file other than auto: this file is copied into cniConfDir instead of generating one. */
+  confFile?: string;
+  /** --rename-conf-file: the primary config is renamed to <file>.old once 00-multus.conf is written from it. */
+  renameConfFile?: boolean;
+  /** --skip-config-watch: write once; neither the primary config nor the token are followed afterwards. */
+  skipConfigWatch?: boolean;
+  /** --force-cni-version: the primary's cniVersion is replaced by cniVersion in the generated config. */
+  forceCniVersion?: boolean;
   log?: (line: string) => void;
 }
 
 export interface Generated {
   file: string;
   text: string;
+  /** The primary config it was made from (auto mode). */
+  primary?: string;
 }
 
 /** One generation of 00-multus.conf(list); undefined while no primary config exists. */
 export function generateOnce(o: EntrypointOptions): Generated | undefined {
-  const primary = findPrimary(o.autoconfigDir, o.masterFile);
-  if (!primary) return undefined;
+  if (o.confFile) return { file: path.join(o.cniConfDir, path.basename(o.confFile)), text: readFileSync(o.confFile, 'utf8') };
+  const found = findPrimary(o.autoconfigDir, o.masterFile);
+  if (!found) return undefined;
+  const primary = o.forceCniVersion && o.cniVersion ? { ...found, conf: { ...found.conf, cniVersion: o.cniVersion } } : found;
   const base = { cniVersion: o.cniVersion, overrideNetworkName: o.overrideNetworkName };
   if (o.mode === 'thick') {
     const inDaemon = o.daemonConfDir ? { ...primary, file: path.join(o.daemonConfDir, path.basename(primary.file)) } : primary;
-    return { file: path.join(o.cniConfDir, '00-multus.conf'), text: JSON.stringify(shimConfig(inDaemon, { ...base, extra: o.extra })) };
+    return { file: path.join(o.cniConfDir, '00-multus.conf'), text: JSON.stringify(shimConfig(inDaemon, { ...base, extra: o.extra })), primary: found.file };
   }
   const { fileName, conf } = thinConfig(primary, { ...base, extra: { kubeconfig: o.kubeconfigHostPath, ...o.extra } });
-  return { file: path.join(o.cniConfDir, fileName), text: `${JSON.stringify(conf, null, 2)}\n` };
+  return { file: path.join(o.cniConfDir, fileName), text: `${JSON.stringify(conf, null, 2)}\n`, primary: found.file };
 }
 
 export interface Running {
@@ -84,6 +96,7 @@ export function startEntrypoint(o: EntrypointOptions): Running {
       if (current !== g.text) {
         writeFileAtomic(g.file, g.text, { mode: 0o600 });
         log(`wrote ${g.file}`);
+        if (o.renameConfFile && g.primary) renamePrimary(g.primary, log);
       }
       if (written && written.file !== g.file) rmSync(written.file, { force: true });
       written = g;
@@ -92,7 +105,7 @@ export function startEntrypoint(o: EntrypointOptions): Running {
     }
   };
   tick();
-  const timer = setInterval(tick, o.intervalMs ?? 1000);
+  const timer = o.skipConfigWatch ? undefined : setInterval(tick, o.intervalMs ?? 1000);
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
   return {
@@ -103,6 +116,16 @@ export function startEntrypoint(o: EntrypointOptions): Running {
       resolveDone();
     },
   };
+}
+
+/** --rename-conf-file: the primary config no longer competes with 00-multus.conf for the runtime. */
+function renamePrimary(file: string, log: (l: string) => void): void {
+  try {
+    renameSync(file, `${file}.old`);
+    log(`Original master file moved to ${JSON.stringify(`${file}.old`)}`);
+  } catch (err) {
+    log(`cannot move original master file to ${JSON.stringify(`${file}.old`)}: ${(err as Error).message}`);
+  }
 }
 
 function writeFileAtomicRemove(file: string): void {
