@@ -9,7 +9,7 @@
 // script the daemon execs (what grows is the daemon, not the plugins) or our loopback run
 // in-process, as the daemon runs our plugins. Needs root (a throwaway netns, the socket, the cgroup).
 //
-//   pnpm --filter @cni-ts/multus-thick bench:memory [cycles [daemon.mjs]] [--limit MiB|0] [--in-process] [--api] [--json]
+//   pnpm --filter @cni-ts/multus-thick bench:memory [cycles [daemon.mjs]] [--limit MiB|0] [--in-process] [--api [--no-cache] [--pods N]] [--json]
 //   ... bench:memory --bundle   (prints the path of a fresh daemon bundle, for reuse as daemon.mjs)
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -48,6 +48,26 @@ export interface MemoryOptions {
    * and the NAD's network (both the exec'd delegate) and writes the network-status annotation.
    */
   api?: boolean;
+  /**
+   * With `api`: the daemon reads through its own client and watch caches (daemon-config.json's
+   * `kubeconfig`, MULTUS_NODE_NAME), as it does in a cluster (default). `false`: each request
+   * makes its own client from the shim's config and reads pods and NADs live.
+   */
+  cache?: boolean;
+  /** With `api`: pods the node already has (running, not churned), each a realistic pod object (default 0). */
+  nodePods?: number;
+}
+
+/** API requests the daemon made, as the stand-in counted them. */
+export interface ApiCounts {
+  /** During the cycles, per pod ADD + DEL. */
+  perPod: number;
+  /** During the cycles, by `verb resource[/sub]`. */
+  byVerb: Record<string, number>;
+  /** Answers other than 2xx during the cycles (conflicts included). */
+  failed: number;
+  /** Before the first cycle (the caches' lists and watches). */
+  startup: number;
 }
 
 export interface MemoryReport {
@@ -78,6 +98,10 @@ export interface MemoryReport {
   seconds: number;
   /** V8 heap in use after the last cycle (MiB), from the daemon's /metrics. */
   heapUsedMiB: number;
+  /** With `api`: what the daemon asked of the API server. */
+  apiRequests?: ApiCounts;
+  cache?: boolean;
+  nodePods?: number;
 }
 
 const MiB = (kB: number) => Math.round((kB / 1024) * 10) / 10;
@@ -119,7 +143,9 @@ export async function benchDaemonMemory(opts: MemoryOptions = {}): Promise<Memor
   writeFileSync(path.join(bin, 'cheap'), CHEAP, { mode: 0o755 });
   writeFileSync(path.join(bin, 'loopback'), IN_PROCESS_LOOPBACK, { mode: 0o755 });
   const socketDir = path.join(dir, 'run');
-  writeFileSync(path.join(dir, 'daemon-config.json'), JSON.stringify({ socketDir }));
+  const api = opts.api ? await apiServer(dir, opts.nodePods ?? 0) : undefined;
+  const cache = !!api && opts.cache !== false;
+  writeFileSync(path.join(dir, 'daemon-config.json'), JSON.stringify({ socketDir, ...(cache ? { kubeconfig: api!.kubeconfig } : {}) }));
   let group: MemoryCgroup | undefined;
   let child: ChildProcess | undefined;
   // Killed mid-run (a timeout, ^C): nothing of the run may stay behind.
@@ -140,7 +166,7 @@ export async function benchDaemonMemory(opts: MemoryOptions = {}): Promise<Memor
   execFileSync('ip', ['netns', 'add', netns]);
   try {
     const args = [...(opts.nodeFlags ?? DAEMON_NODE_FLAGS), ...(entry.endsWith('.ts') ? SOURCE_FLAGS : []), entry, '-config', path.join(dir, 'daemon-config.json')];
-    const env = { ...process.env, ...DAEMON_ENV };
+    const env = { ...process.env, ...DAEMON_ENV, ...(cache ? { MULTUS_NODE_NAME: BENCH_NODE } : {}) };
     const stdio: ['ignore', 'ignore', 'inherit' | 'ignore'] = ['ignore', 'ignore', process.env.BENCH_DEBUG ? 'inherit' : 'ignore'];
     const copy = path.join(dir, 'node');
     copyFileSync(process.execPath, copy);
@@ -153,7 +179,7 @@ export async function benchDaemonMemory(opts: MemoryOptions = {}): Promise<Memor
     const proc = child;
     let failed = true;
     try {
-      const report = await churn(proc.pid!, () => proc.exitCode ?? (proc.signalCode ? 128 : null), path.join(socketDir, 'multus.sock'), { cycles, dir, bin, netns, limitMiB, group, delegate: opts.delegate ?? 'exec', api: opts.api ?? false });
+      const report = await churn(proc.pid!, () => proc.exitCode ?? (proc.signalCode ? 128 : null), path.join(socketDir, 'multus.sock'), { cycles, dir, bin, netns, limitMiB, group, delegate: opts.delegate ?? 'exec', api, cache });
       failed = false;
       return report;
     } finally {
@@ -166,6 +192,7 @@ export async function benchDaemonMemory(opts: MemoryOptions = {}): Promise<Memor
     process.off('SIGTERM', onSignal);
     execFileSync('ip', ['netns', 'delete', netns]);
     group?.remove();
+    await api?.stub.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -180,14 +207,76 @@ interface ChurnContext {
   limitMiB: number;
   group: MemoryCgroup | undefined;
   delegate: 'exec' | 'in-process';
-  api: boolean;
+  api: Awaited<ReturnType<typeof apiServer>> | undefined;
+  cache: boolean;
+}
+
+/** The node the churned pods (and the node's other pods) are bound to: MULTUS_NODE_NAME. */
+export const BENCH_NODE = 'bench-node';
+
+/**
+ * A pod as a Deployment's ReplicaSet makes it and a cluster serves it (~6 KB of JSON): owner,
+ * labels, two containers with env, mounts and probes, projected volumes, managedFields of the
+ * controller, the scheduler and the kubelet, a running status.
+ */
+export function realisticPod(ns: string, name: string, node: string, annotations: Record<string, string> = {}): Record<string, unknown> {
+  const container = (n: string) => ({
+    name: n,
+    image: `registry.example/${n}:1.2.3`,
+    command: ['/bin/server'],
+    args: ['--port=8080', '--log-level=info', '--config=/etc/app/config.yaml'],
+    env: Array.from({ length: 12 }, (_, i) => ({ name: `APP_SETTING_${i}`, value: `value-${i}-${'x'.repeat(20)}` })),
+    ports: [{ containerPort: 8080, name: 'http', protocol: 'TCP' }],
+    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
+    volumeMounts: [{ name: 'config', mountPath: '/etc/app' }, { name: 'kube-api-access-abcde', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true }],
+    readinessProbe: { httpGet: { path: '/ready', port: 8080, scheme: 'HTTP' }, periodSeconds: 10 },
+    terminationMessagePath: '/dev/termination-log',
+    terminationMessagePolicy: 'File',
+    imagePullPolicy: 'IfNotPresent',
+  });
+  const fields = (manager: string) => ({ manager, operation: 'Update', apiVersion: 'v1', time: '2026-01-01T00:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': { 'f:labels': { '.': {}, 'f:app': {}, 'f:pod-template-hash': {} } }, 'f:spec': { 'f:containers': { 'k:{"name":"app"}': { '.': {}, 'f:env': {}, 'f:image': {}, 'f:ports': {} } } }, 'f:status': { 'f:conditions': {} } } });
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace: ns,
+      generateName: `${name.replace(/-[^-]*$/, '')}-`,
+      labels: { app: 'web', 'pod-template-hash': '5d8f7c9b6' },
+      annotations,
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-5d8f7c9b6', uid: '3f0c6b6e-2a1d-4c36-9a7e-5e2d1c0b9a8f', controller: true, blockOwnerDeletion: true }],
+      managedFields: [fields('kube-controller-manager'), fields('kube-scheduler'), fields('kubelet')],
+    },
+    spec: {
+      nodeName: node,
+      containers: [container('app'), container('sidecar')],
+      volumes: [{ name: 'config', configMap: { name: 'web-config', defaultMode: 420 } }, { name: 'kube-api-access-abcde', projected: { defaultMode: 420, sources: [{ serviceAccountToken: { expirationSeconds: 3607, path: 'token' } }, { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } }] } }],
+      restartPolicy: 'Always',
+      terminationGracePeriodSeconds: 30,
+      dnsPolicy: 'ClusterFirst',
+      serviceAccountName: 'default',
+      schedulerName: 'default-scheduler',
+      tolerations: [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }],
+    },
+    status: {
+      phase: 'Running',
+      qosClass: 'Burstable',
+      hostIP: '192.168.10.5',
+      podIP: '10.244.1.17',
+      podIPs: [{ ip: '10.244.1.17' }],
+      startTime: '2026-01-01T00:00:00Z',
+      conditions: ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({ type, status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z' })),
+      containerStatuses: ['app', 'sidecar'].map((n) => ({ name: n, ready: true, restartCount: 0, started: true, image: `registry.example/${n}:1.2.3`, imageID: `registry.example/${n}@sha256:${'a'.repeat(64)}`, containerID: `containerd://${'b'.repeat(64)}`, state: { running: { startedAt: '2026-01-01T00:00:00Z' } } })),
+    },
+  };
 }
 
 /** The stand-in API server with the NAD, a kubeconfig for it and the cluster network's file. */
-async function apiServer(dir: string) {
-  const { startStub, nadObject, podObject, kubeconfigText } = await import('../../../e2e/src/k8s-stub/index');
-  const stub = await startStub();
+async function apiServer(dir: string, nodePods: number) {
+  const { startStub, nadObject, kubeconfigText } = await import('../../../e2e/src/k8s-stub/index');
+  const stub = await startStub({ historySize: 1000 });
   stub.put('nads', nadObject({ namespace: 'bench', name: 'cheap-nad', config: { cniVersion: '1.0.0', type: 'cheap' } }));
+  for (let i = 0; i < nodePods; i++) stub.put('pods', realisticPod('apps', `web-5d8f7c9b6-${i.toString(36).padStart(5, '0')}`, BENCH_NODE));
   const kubeconfig = path.join(dir, 'kubeconfig');
   writeFileSync(kubeconfig, kubeconfigText({ server: stub.url }), { mode: 0o600 });
   const clusterNetwork = path.join(dir, 'cluster.conf');
@@ -196,15 +285,27 @@ async function apiServer(dir: string) {
     stub,
     kubeconfig,
     clusterNetwork,
-    /** A pod asking for the NAD; returns its uid. */
+    nodePods,
+    /** What was counted so far (requests are forgotten as they are counted: the bench's own memory stays flat). */
+    counts: { requests: 0, failed: 0, byVerb: {} as Record<string, number> },
+    /** Counts the requests recorded so far and forgets them. */
+    count(): void {
+      for (const r of stub.requests.splice(0)) {
+        this.counts.requests++;
+        if (r.status < 200 || r.status >= 300) this.counts.failed++;
+        const key = r.verb ? `${r.verb} ${r.resource}${r.subresource ? `/${r.subresource}` : ''}` : `${r.method} ${r.path}`;
+        this.counts.byVerb[key] = (this.counts.byVerb[key] ?? 0) + 1;
+      }
+    },
+    /** A pod of the node asking for the NAD; returns its uid. */
     addPod(name: string): string {
-      const pod = stub.put('pods', podObject({ namespace: 'bench', name, annotations: { 'k8s.v1.cni.cncf.io/networks': 'cheap-nad' } }));
+      const pod = stub.put('pods', realisticPod('bench', name, BENCH_NODE, { 'k8s.v1.cni.cncf.io/networks': 'cheap-nad' }));
       return pod.metadata!.uid as string;
     },
-    /** Forgets the pod and the requests recorded so far (the bench's own memory stays flat). */
+    /** The pod deleted once its sandbox is gone (as kubelet confirms a deletion). */
     removePod(name: string): void {
       stub.delete('pods', 'bench', name);
-      stub.requests.length = 0;
+      this.count();
     },
   };
 }
@@ -224,17 +325,20 @@ async function churn(pid: number, exited: () => number | null, socket: string, c
   const startupPeakMiB = status(pid, 'VmHWM');
   // 5 > clear_refs resets VmHWM to the current RSS (proc(5)), so VmHWM at the end is the peak of the cycles.
   writeFileSync(`/proc/${pid}/clear_refs`, '5');
-  const api = c.api ? await apiServer(c.dir) : undefined;
-  try {
-    return await cycles(pid, exited, socket, c, died, api, startMiB, startupPeakMiB);
-  } finally {
-    await api?.stub.close();
+  let startup = 0;
+  if (c.api) {
+    c.api.count();
+    startup = c.api.counts.requests;
+    c.api.counts.requests = 0;
+    c.api.counts.failed = 0;
+    c.api.counts.byVerb = {};
   }
+  return cycles(pid, exited, socket, c, died, c.api, startMiB, startupPeakMiB, startup);
 }
 
 async function cycles(
   pid: number, exited: () => number | null, socket: string, c: ChurnContext, died: () => string,
-  api: Awaited<ReturnType<typeof apiServer>> | undefined, startMiB: number, startupPeakMiB: number,
+  api: Awaited<ReturnType<typeof apiServer>> | undefined, startMiB: number, startupPeakMiB: number, startup: number,
 ): Promise<MemoryReport> {
   const common = { cniVersion: '1.0.0', name: 'multus-cni-network', type: 'multus-shim', cniDir: path.join(c.dir, 'cache'), binDir: c.bin };
   const delegate = c.delegate === 'exec' ? { cniVersion: '1.0.0', name: 'cheap-net', type: 'cheap' } : { cniVersion: '1.0.0', name: 'lo-net', type: 'loopback' };
@@ -268,8 +372,9 @@ async function cycles(
   return {
     cycles: c.cycles,
     delegate: c.delegate,
-    api: c.api,
+    api: !!c.api,
     failed: 0,
+    ...(c.api ? { cache: c.cache, nodePods: c.api.nodePods, apiRequests: { perPod: Math.round((c.api.counts.requests / c.cycles) * 100) / 100, byVerb: Object.fromEntries(Object.entries(c.api.counts.byVerb).map(([k, v]) => [k, Math.round((v / c.cycles) * 100) / 100])), failed: c.api.counts.failed, startup } } : {}),
     limitMiB: c.limitMiB,
     oomKills: c.group?.oomKills() ?? 0,
     startMiB,
@@ -288,7 +393,11 @@ async function cycles(
 /** One line for people; the bench (tools/bench) reads the JSON line before it. */
 export function describe(r: MemoryReport): string {
   const limit = r.limitMiB > 0 ? `in a ${r.limitMiB} MiB cgroup (${r.oomKills} OOM kills, group peak ${r.cgroupPeakMiB} MiB)` : 'without a cgroup limit';
-  return `multus-daemon (${r.delegate === 'exec' ? "exec'd" : 'in-process'} delegate${r.api ? ', API server' : ''}) through ${r.cycles} ADD/DEL cycles ${limit}: RSS start ${r.startMiB} MiB (start-up peak ${r.startupPeakMiB}), peak ${r.peakMiB} MiB, end ${r.endMiB} MiB; anonymous peak ${r.peakAnonMiB} MiB; ${r.seconds} s`;
+  const api = r.apiRequests
+    ? `; API requests per pod ${r.apiRequests.perPod} (${Object.entries(r.apiRequests.byVerb).map(([k, v]) => `${k} ${v}`).join(', ')}), ${r.apiRequests.failed} failed, ${r.apiRequests.startup} at start-up`
+    : '';
+  const through = r.api ? `, API server${r.cache ? ', watch cache' : ', live reads'}${r.nodePods ? `, ${r.nodePods} other pods on the node` : ''}` : '';
+  return `multus-daemon (${r.delegate === 'exec' ? "exec'd" : 'in-process'} delegate${through}) through ${r.cycles} ADD/DEL cycles ${limit}: RSS start ${r.startMiB} MiB (start-up peak ${r.startupPeakMiB}), peak ${r.peakMiB} MiB, end ${r.endMiB} MiB; anonymous peak ${r.peakAnonMiB} MiB; ${r.seconds} s${api}`;
 }
 
 if (import.meta.main) {
@@ -301,6 +410,8 @@ if (import.meta.main) {
   const limit = flag('--limit');
   const api = argv.includes('--api') ? (argv.splice(argv.indexOf('--api'), 1), true) : false;
   const inProcess = argv.includes('--in-process') ? (argv.splice(argv.indexOf('--in-process'), 1), true) : false;
+  const noCache = argv.includes('--no-cache') ? (argv.splice(argv.indexOf('--no-cache'), 1), true) : false;
+  const pods = flag('--pods');
   const { bundleDaemon } = await import('./bundle');
   if (argv[0] === '--bundle') {
     // For callers that run several benches on one bundle (pnpm bench): print it, keep it.
@@ -311,7 +422,7 @@ if (import.meta.main) {
   // Also on a signal (benchDaemonMemory cleans up its own run and exits).
   if (!argv[1]) process.once('exit', () => rmSync(path.dirname(entry), { recursive: true, force: true }));
   try {
-    const r = await benchDaemonMemory({ cycles: Number(argv[0] ?? 1000), entry, limitMiB: limit === undefined ? 50 : Number(limit), delegate: inProcess ? 'in-process' : 'exec', api });
+    const r = await benchDaemonMemory({ cycles: Number(argv[0] ?? 1000), entry, limitMiB: limit === undefined ? 50 : Number(limit), delegate: inProcess ? 'in-process' : 'exec', api, cache: !noCache, nodePods: Number(pods ?? 0) });
     if (json) process.stdout.write(`${JSON.stringify(r)}\n`);
     process.stdout.write(`${describe(r)}\n`);
     process.exitCode = r.oomKills === 0 ? 0 : 1;

@@ -74,9 +74,10 @@ export async function runDaemon(configFile: string, source: PluginSource, log: (
   const confFile = path.join(config.cniConfigDir, '00-multus.conf');
   const auto = config.multusConfigFile === 'auto';
   if (auto) {
-    if (!config.cniVersion) log("the CNI version is a mandatory parameter when the '-multus-config-file=auto' option is used");
-    if (!config.multusAutoconfigDir) throw new ExitError(2, 'failed to create the configuration manager for the primary CNI plugin: multusAutoconfigDir is required with multusConfigFile "auto"');
-    if (config.forceCNIVersion) {
+    if (!config.cniVersion && config.multusAutoconfigDir) log("the CNI version is a mandatory parameter when the '-multus-config-file=auto' option is used");
+    // Upstream exits 2 here (it cannot list ""); without a directory to watch we write no config.
+    if (!config.multusAutoconfigDir) log('no multusAutoconfigDir: no 00-multus.conf is generated');
+    else if (config.forceCNIVersion) {
       const primary = findPrimary(config.multusAutoconfigDir, config.multusMasterCNI ? path.join(config.multusAutoconfigDir, config.multusMasterCNI) : undefined);
       try {
         if (!primary || !config.cniVersion) throw new Error(!primary ? `no primary CNI config in ${config.multusAutoconfigDir}` : 'forceCNIVersion needs cniVersion');
