@@ -50,6 +50,7 @@ try {
         execTimeoutMs: config.delegateTimeoutMs,
         limits: { perCallBytes: config.maxConfigBytes, inFlightBytes: config.maxConfigBytesInFlight },
         kube: services.kube,
+        ...(config.chrootDir ? { hostRoot: config.chrootDir } : {}),
       }),
     log,
   );

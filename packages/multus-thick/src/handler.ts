@@ -1,8 +1,6 @@
 // What the daemon does with one /cni or /delegate body: check the environment as upstream's
 // server does, overlay daemon-config.json onto the config, and run the thin plugin's code
 // in-process through the CNI skeleton's dispatcher (the same path a binary takes).
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { CniError, convertResult, ErrCode, goJsonParse, type Plugin } from '@cni-ts/cni';
 import { dispatch } from '@cni-ts/cni/skel';
 import type { MultusPlugin } from '@cni-ts/multus';
@@ -19,15 +17,8 @@ export interface Answer {
 
 const json = (status: number, value: unknown, command?: string): Answer => ({ status, body: status === 200 && value === undefined ? '' : JSON.stringify(value), contentType: 'application/json', command });
 
-/**
- * A netns path the runtime gave that the daemon's mount namespace does not show (Talos puts
- * them under /var/run/netns): try it under chrootDir, the host's root.
- */
-export function visibleNetns(netns: string, chrootDir: string): string {
-  if (!netns || existsSync(netns) || !chrootDir) return netns;
-  const alt = path.join(chrootDir, netns);
-  return existsSync(alt) ? alt : netns;
-}
+/** Where Multus looks a pod's netns up when the daemon does not see the runtime's path (Talos): under chrootDir. */
+export { visibleNetns } from '@cni-ts/multus';
 
 /**
  * The environment the in-process Multus runs with: the shim's (as upstream), plus the daemon
@@ -69,8 +60,9 @@ export async function serveCni(ctx: HandlerContext, body: string | DecodedReques
       throw new CniError(ErrCode.decodingFailure, `error unmarshall network config: ${(err as Error).message}`);
     }
     const merged = overlayConfig(conf, ctx.raw);
+    // CNI_NETNS goes on as the runtime gave it: delegates run chrooted into the host's root
+    // (chrootDir), where it is valid; Multus's own netns work looks it up under chrootDir.
     const env = requestEnv(req.env);
-    if (env.CNI_NETNS) env.CNI_NETNS = visibleNetns(env.CNI_NETNS, ctx.config.chrootDir);
     const out = await dispatch(ctx.plugin, { env, stdin: JSON.stringify(merged), onStderr: ctx.onStderr ?? (() => {}), ...(signal ? { signal } : {}) });
     if (out.exitCode !== 0) return json(400, out.error?.toJSON() ?? { code: ErrCode.internal, msg: 'unknown failure' }, command);
     if (command === 'ADD' && out.result) return json(200, { Result: convertResult(out.result, '1.0.0') }, command);

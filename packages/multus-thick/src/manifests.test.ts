@@ -56,7 +56,7 @@ describe('deploy manifests', () => {
   it('RBAC grants exactly what Multus calls', () => {
     const role = load('rbac.yaml').find((o) => o.kind === 'ClusterRole') as unknown as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };
     const grants = role.rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((res) => `${g}/${res}:${[...r.verbs].sort().join(',')}`))).sort();
-    expect(grants).toEqual(['/events:create', '/pods/status:update', '/pods:get', 'events.k8s.io/events:create', 'k8s.cni.cncf.io/network-attachment-definitions:get,list']);
+    expect(grants).toEqual(['/events:create', '/pods/status:update', '/pods:get,list,watch', 'events.k8s.io/events:create', 'k8s.cni.cncf.io/network-attachment-definitions:get,list,watch']);
   });
 
   it('the thick daemon config parses with our schema and the thick DaemonSet mounts its socket dir', () => {
@@ -64,7 +64,7 @@ describe('deploy manifests', () => {
     const { config } = parseDaemonConfig(JSON.parse(cm.data['daemon-config.json']!));
     expect(config).toMatchObject({ socketDir: '/host/run/multus/', chrootDir: '/hostroot', multusConfigFile: 'auto' });
     const ds = load('thick.yaml').find((o) => o.kind === 'DaemonSet') as unknown as { spec: { template: { spec: { containers: { volumeMounts: { mountPath: string }[] }[] } } } };
-    expect(ds.spec.template.spec.containers[0]!.volumeMounts.map((m) => m.mountPath)).toEqual(expect.arrayContaining(['/host/run', '/run/netns', '/hostroot', '/opt/cni/bin']));
+    expect(ds.spec.template.spec.containers[0]!.volumeMounts.map((m) => m.mountPath)).toEqual(expect.arrayContaining(['/host/run', '/run/netns', '/hostroot', '/opt/cni/bin', '/var/lib/cni']));
   });
 
   it('the var-run-netns overlay moves the netns mount to /var/run/netns and still validates', async () => {

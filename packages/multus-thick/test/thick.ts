@@ -28,6 +28,12 @@ export interface DaemonRun {
   /** Node flags for it (the image's: bench/memory.ts DAEMON_NODE_FLAGS). */
   nodeFlags?: string[];
   env?: Record<string, string>;
+  /**
+   * Shell commands run in a private mount namespace of the daemon's own before it starts (what
+   * its pod's mounts would be: a host root bind-mounted, directories hidden). The namespace,
+   * and every mount in it, goes away with the daemon.
+   */
+  mountSetup?: string;
 }
 
 /** Starts multus-daemon in netns `hostNs` and waits for its socket. */
@@ -39,7 +45,11 @@ export async function startDaemonProc(hostNs: string, socketDir: string, extra: 
   // The real node binary (node_modules/.bin/node is a wrapper that would outlive a signal).
   const node = process.execPath;
   const argv = run.entry ? [...(run.nodeFlags ?? []), run.entry] : [...rest, DAEMON_MAIN];
-  const child = spawn('nsenter', [`--net=/run/netns/${hostNs}`, node, ...argv, '-config', cfg], {
+  const daemonArgv = ['nsenter', `--net=/run/netns/${hostNs}`, node, ...argv, '-config', cfg];
+  const [cmd, ...args] = run.mountSetup
+    ? ['unshare', '--mount', '--propagation', 'private', '--', '/bin/sh', '-ec', `${run.mountSetup}\nexec "$@"`, 'sh', ...daemonArgv]
+    : daemonArgv;
+  const child = spawn(cmd!, args, {
     env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...run.env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -63,8 +73,8 @@ export async function stopDaemonProc(d: DaemonProc, signal: NodeJS.Signals = 'SI
   return d.exited;
 }
 
-/** Runs the shim as a runtime does, inside `hostNs` (`onSpawn` gets the process, to kill it as a runtime's timeout would). */
-export function shim(hostNs: string, command: string, s: Setup, conf: unknown, onSpawn?: (child: ChildProcess) => void): Promise<Out> {
+/** Runs the shim as a runtime does, inside `hostNs` (`onSpawn` gets the process, to kill it as a runtime's timeout would; `env` overrides CNI_*). */
+export function shim(hostNs: string, command: string, s: Setup, conf: unknown, onSpawn?: (child: ChildProcess) => void, env: Record<string, string> = {}): Promise<Out> {
   const started = performance.now();
   const [, ...rest] = SOURCE_NODE as [string, ...string[]];
   // The real node binary (node_modules/.bin/node is a wrapper that would outlive a signal).
@@ -78,6 +88,7 @@ export function shim(hostNs: string, command: string, s: Setup, conf: unknown, o
       CNI_IFNAME: 'eth0',
       CNI_ARGS: s.args,
       CNI_PATH: oursDir(),
+      ...env,
     },
     stdio: ['pipe', 'pipe', 'pipe'],
   });

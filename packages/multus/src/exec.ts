@@ -19,6 +19,8 @@ export interface ExecContext {
   signal?: AbortSignal;
   /** Deadline of each exec'd delegate (ms). */
   timeoutMs?: number;
+  /** Exec every delegate chrooted into this directory (the thick daemon's chrootDir), none in-process. */
+  chroot?: string;
 }
 
 /**
@@ -34,7 +36,8 @@ export function cniConfig(ctx: ExecContext, cancellable = false): CniConfig {
     path: [ctx.conf.binDir, ...splitPath(ctx.pathEnv)],
     cacheDir: ctx.conf.cniDir,
     env: { ...ctx.env, [NESTED_ENV]: '1' },
-    inProcess: !ctx.execOnly,
+    inProcess: !ctx.execOnly && !ctx.chroot,
+    ...(ctx.chroot ? { chroot: ctx.chroot } : {}),
     onStderr: ctx.onStderr,
   });
 }

@@ -1,5 +1,6 @@
 // @cni-ts/multus: Multus CNI (thin mode) as a cni-ts plugin.
 export { multus, createMultus, DEFAULT_OPTIONS, type MultusOptions, type MultusPlugin, type HotplugInput } from './plugin';
+export { visibleNetns } from './netns';
 export { LIVE, TOO_LARGE, type KubeSource, type ObjectCache } from './k8s/source';
 export { ConfigBudget, DEFAULT_LIMITS, SizeLimitError, type ConfigLimits } from './limits';
 export { netConfSchema, jsonSchema, loadNetConf, LoadNetConfError, type NetConf, type RawNetConf, type RuntimeConfig } from './config';

@@ -1,6 +1,21 @@
 // The few things Multus itself does inside the pod's namespace (upstream validateIfName and
 // netutils' default-route helpers). netlink is imported only when a command gets here.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { ipFamily } from '@cni-ts/cni';
+
+/**
+ * The pod's netns as this process sees it. The thick daemon runs in its own mount namespace: a
+ * netns path the runtime gave that it does not show (Talos puts them under /var/run/netns, a
+ * directory of its own) is looked up under `hostRoot` (chrootDir, the host's root). Only
+ * Multus's own netns work uses this; delegates, chrooted into the host's root, get the path as
+ * the runtime gave it.
+ */
+export function visibleNetns(netns: string, hostRoot: string | undefined): string {
+  if (!netns || !hostRoot || existsSync(netns)) return netns;
+  const alt = path.join(hostRoot, netns);
+  return existsSync(alt) ? alt : netns;
+}
 
 const netlink = () => import('@cni-ts/netlink');
 

@@ -1,6 +1,7 @@
 // Finding and running one plugin of a list: in-process when it is one of ours (see ours.ts and
 // registry.ts), else by exec. Either way the caller gets the same stdout bytes or the same
 // CniError, so everything after (result parsing, error wrapping, the cache) is shared.
+import path from 'node:path';
 import { dispatch, findInPath, inProcessPlugin, pluginError, rawExecPlugin, type ExecEnv, type PluginExec } from '@cni-ts/cni';
 
 export type RunMode = 'in-process' | 'exec';
@@ -26,6 +27,13 @@ export interface RunnerOptions {
    * plugin is killed, an in-process one hands it to the plugins it execs, and nothing new starts.
    */
   signal?: AbortSignal;
+  /**
+   * Exec every plugin chrooted into this directory (the thick Multus daemon's `chrootDir`: the
+   * host's root), never in-process: plugins see the host's files, their state lands there, the
+   * tools they run are the host's. A plugin is looked up in the caller's view of `path` first
+   * (upstream's rule: the daemon mounts the bin dir at the same path), then in the new root's.
+   */
+  chroot?: string;
   /** A successful plugin's stderr (libcni copies it to its own stderr). */
   onStderr?: (text: string) => void;
   onRun?: (event: RunEvent) => void;
@@ -41,12 +49,23 @@ export class PluginRunner {
   }
 
   get inProcessEnabled(): boolean {
-    return this.#opts.inProcess !== false && !this.#opts.exec;
+    return this.#opts.inProcess !== false && !this.#opts.exec && !this.#opts.chroot;
   }
 
-  /** invoke.FindInPath (or the injected exec's). */
+  /** invoke.FindInPath (or the injected exec's); with `chroot`, then inside the new root. */
   find(type: string, paths: readonly string[]): string {
-    return (this.#opts.exec ?? { findInPath }).findInPath(type, paths);
+    const finder = this.#opts.exec ?? { findInPath };
+    const root = this.#opts.chroot;
+    try {
+      return finder.findInPath(type, paths);
+    } catch (err) {
+      if (!root) throw err;
+      try {
+        return `/${path.relative(root, finder.findInPath(type, paths.map((p) => path.join(root, p))))}`;
+      } catch {
+        throw err;
+      }
+    }
   }
 
   /** Runs the plugin at `pluginPath`; returns its stdout, throws its CniError on failure. */
@@ -65,7 +84,7 @@ export class PluginRunner {
       if (out.stderr && onStderr) onStderr(out.stderr);
       return stdout;
     }
-    const opts = { timeoutMs: this.#opts.timeoutMs, signal };
+    const opts = { timeoutMs: this.#opts.timeoutMs, signal, ...(this.#opts.chroot ? { chroot: this.#opts.chroot } : {}) };
     try {
       if (this.#opts.exec) return await this.#opts.exec.execPlugin(pluginPath, stdin, env, onStderr, opts);
       return await rawExecPlugin(pluginPath, stdin, env, onStderr, opts);

@@ -14,6 +14,36 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** Kill it when this aborts (e.g. the request's client went away). */
   signal?: AbortSignal;
+  /**
+   * Run the plugin with this directory as its root (the thick Multus daemon's `chrootDir`, the
+   * host's root mounted in its pod: the plugin sees the host's files, state and tools). Node
+   * cannot chroot a child itself, so the plugin is exec'd through chroot(8) (coreutils), which
+   * chroots, changes to the new `/` and execs the plugin in place: same pid, stdin, stdout,
+   * stderr, environment and exit status. `pluginPath` is the path inside the new root.
+   */
+  chroot?: string;
+}
+
+/** chroot(8): coreutils', where Debian installs it; else the first on PATH. */
+function chrootBinary(): string {
+  const { existsSync } = process.getBuiltinModule('node:fs');
+  for (const p of ['/usr/sbin/chroot', '/usr/bin/chroot', '/sbin/chroot', '/bin/chroot']) if (existsSync(p)) return p;
+  return 'chroot';
+}
+
+/**
+ * chroot(8)'s own failures (exit 125: it could not chroot; 126: the command could not be
+ * executed; 127: not found), told apart from a plugin's by its message on an empty stdout; as
+ * the errno code an exec in the new root would have failed with.
+ */
+function chrootFailure(r: Run): NodeJS.ErrnoException | undefined {
+  if (r.status === null || r.status < 125 || r.status > 127 || r.stdout.length > 0) return undefined;
+  const text = Buffer.from(r.stderr).toString().trim();
+  if (!text.startsWith('chroot: ')) return undefined;
+  const code = /Text file busy/.test(text) ? 'ETXTBSY' : /No such file or directory/.test(text) ? 'ENOENT' : /Permission denied/.test(text) ? 'EACCES' : /Exec format error/.test(text) ? 'ENOEXEC' : undefined;
+  const err: NodeJS.ErrnoException = new Error(r.status === 125 ? text.replace(/^chroot: /, 'chroot: ') : text);
+  if (code && r.status !== 125) err.code = code;
+  return err;
 }
 
 /** Everything that finds and runs plugins; tests may inject a fake (Go's invoke.Exec). */
@@ -43,7 +73,7 @@ interface Run {
 }
 
 /** One attempt: spawn in its own process group (so a kill reaches what the plugin started), feed stdin, collect. */
-function runOnce(pluginPath: string, stdin: Uint8Array, env: ExecEnv, deadline: number | undefined, signal: AbortSignal | undefined): Promise<Run> {
+function runOnce(pluginPath: string, stdin: Uint8Array, env: ExecEnv, deadline: number | undefined, signal: AbortSignal | undefined, chroot?: string): Promise<Run> {
   const { spawn } = process.getBuiltinModule('node:child_process');
   return new Promise((resolve) => {
     const out: Buffer[] = [];
@@ -51,7 +81,9 @@ function runOnce(pluginPath: string, stdin: Uint8Array, env: ExecEnv, deadline: 
     let killed: Run['killed'];
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
-    const child = spawn(pluginPath, [], { env: cleanEnv(env), stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const child = chroot
+      ? spawn(chrootBinary(), [chroot, pluginPath], { env: cleanEnv(env), stdio: ['pipe', 'pipe', 'pipe'], detached: true })
+      : spawn(pluginPath, [], { env: cleanEnv(env), stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     const kill = (why: NonNullable<Run['killed']>) => {
       if (killed || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
       killed = why;
@@ -101,7 +133,11 @@ export async function rawExecPlugin(pluginPath: string, stdin: Uint8Array, env: 
   const cancelled = () => pluginError(`signal: killed (cancelled: ${String(opts.signal?.reason ?? 'aborted')})`, new Uint8Array(), new Uint8Array());
   for (let attempt = 1; ; attempt++) {
     if (opts.signal?.aborted) throw cancelled();
-    const r = await runOnce(pluginPath, stdin, env, deadline, opts.signal);
+    const r = await runOnce(pluginPath, stdin, env, deadline, opts.signal, opts.chroot);
+    if (opts.chroot && !r.spawnError && !r.killed) {
+      const failed = chrootFailure(r);
+      if (failed) r.spawnError = failed;
+    }
     if (r.spawnError) {
       const code = r.spawnError.code;
       if (code === 'ETXTBSY' && attempt < TEXT_FILE_BUSY_RETRIES && (deadline === undefined || Date.now() + 1000 < deadline)) {
@@ -109,7 +145,8 @@ export async function rawExecPlugin(pluginPath: string, stdin: Uint8Array, env: 
         continue;
       }
       const text = ERRNO_TEXT[code ?? ''] ?? r.spawnError.message;
-      throw pluginError(`fork/exec ${pluginPath}: ${text}`, new Uint8Array(), new Uint8Array());
+      const where = opts.chroot ? ` (in ${opts.chroot})` : '';
+      throw pluginError(`fork/exec ${pluginPath}${where}: ${text}`, new Uint8Array(), new Uint8Array());
     }
     if (r.killed === 'deadline') throw pluginError(`signal: killed (timed out after ${opts.timeoutMs! / 1000}s)`, r.stdout, r.stderr);
     if (r.killed === 'aborted') throw pluginError(`signal: killed (cancelled: ${String(opts.signal?.reason ?? 'aborted')})`, r.stdout, r.stderr);

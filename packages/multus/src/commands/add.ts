@@ -11,7 +11,7 @@ import { delegateAddExec } from '../exec';
 import { addDefaultGWCache, deleteDefaultGWCache } from '../gateway';
 import type { KubeClient } from '@cni-ts/kube';
 import { EventSink, getPod, PodNotFoundError, setNetworkStatus, unauthorizedHint, type Pod } from '../k8s/pods';
-import { deleteDefaultGW, setDefaultGW, validateIfName } from '../netns';
+import { deleteDefaultGW, setDefaultGW, validateIfName, visibleNetns } from '../netns';
 import { runtimeFor, type K8sArgs } from '../runtime';
 import { createNetworkStatuses, formatNetworkStatus, type NetworkStatus } from '../status';
 import { cmdErr, cmdPluginErr, errText, k8sArgs, kubeClient, readinessError, runtimeInput, setup, waitReadiness, type Call, type MultusOptions } from './common';
@@ -22,7 +22,7 @@ import type { CallBudget } from '../limits';
 /** DelegateAdd's checks: the name must be free in the pod; MAC=/IP= args (deprecated, still sent). Nothing is attached yet. */
 export async function delegateChecks(call: Call, d: DelegateNetConf, rt: ReturnType<typeof runtimeFor>['rt']): Promise<void> {
   try {
-    await validateIfName(rt.netns, rt.ifName);
+    await validateIfName(visibleNetns(rt.netns, call.opts.hostRoot), rt.ifName);
   } catch (err) {
     throw new Error(`DelegateAdd: cannot set ${JSON.stringify(d.conf.type ?? '')} interface name to ${JSON.stringify(rt.ifName)}: ${errText(err)}`, { cause: err });
   }
@@ -53,7 +53,7 @@ async function applyGateways(call: Call, d: DelegateNetConf, rt: { containerId: 
   const cacheFile = { network: netName(d), containerId: rt.containerId, ifName: rt.ifName };
   if (del4 || del6) {
     try {
-      await deleteDefaultGW(call.req.netns, rt.ifName);
+      await deleteDefaultGW(visibleNetns(call.req.netns, call.opts.hostRoot), rt.ifName);
     } catch (err) {
       throw cmdErr(k, `error deleting default gateway: ${errText(err)}`, err);
     }
@@ -65,7 +65,7 @@ async function applyGateways(call: Call, d: DelegateNetConf, rt: { containerId: 
   }
   if (requested) {
     try {
-      await setDefaultGW(call.req.netns, rt.ifName, d.gatewayRequest!);
+      await setDefaultGW(visibleNetns(call.req.netns, call.opts.hostRoot), rt.ifName, d.gatewayRequest!);
     } catch (err) {
       throw cmdErr(k, `error setting default gateway: ${errText(err)}`, err);
     }

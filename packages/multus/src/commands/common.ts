@@ -25,6 +25,11 @@ export interface MultusOptions {
   budget?: ConfigBudget;
   /** Deadline of each exec'd delegate in milliseconds (the daemon's delegateTimeoutMs; none by default, as upstream). */
   execTimeoutMs?: number;
+  /**
+   * The thick daemon's chrootDir (the host's root in its pod): every delegate is exec'd chrooted
+   * into it (none in-process), and a netns path the daemon does not see is looked up under it.
+   */
+  hostRoot?: string;
   /** Where Kubernetes objects come from (default: a client from the config, live reads; the daemon: its shared client and watch caches). */
   kube?: KubeSource;
 }
@@ -105,7 +110,7 @@ export function setup(req: CniRequest, opts: MultusOptions, wrap: boolean, load:
     conf,
     log,
     opts,
-    exec: { conf, pathEnv: req.pathEnv, env: req.env, execOnly, onStderr: (t) => log.debug(t.trimEnd()), signal: req.signal, timeoutMs: opts.execTimeoutMs },
+    exec: { conf, pathEnv: req.pathEnv, env: req.env, execOnly, onStderr: (t) => log.debug(t.trimEnd()), signal: req.signal, timeoutMs: opts.execTimeoutMs, ...(opts.hostRoot ? { chroot: opts.hostRoot } : {}) },
   };
 }
 
