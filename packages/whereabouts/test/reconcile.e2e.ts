@@ -1,6 +1,7 @@
 // The reconciler against the stand-in API server: pods deleted while their node was down lose
 // their addresses, a live pod of the same name (a StatefulSet's next instance) keeps its own.
 import { loadKubeClient } from '@cni-ts/kube';
+import { until } from '@cni-ts/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { podObject, type KubeObject } from '../../../e2e/src/k8s-stub/index';
 import { cmdAdd, type IpamDeps } from '../src/ipam';
@@ -107,15 +108,10 @@ describe('reconciler', () => {
     // A schedule that will not come round during the test: only the watch can release it.
     const running = main(['--kubeconfig', wa.kubeconfig, '--schedule', '0 0 1 1 *', '--log-level', 'error'], {}, { signal: stop.signal });
     try {
-      for (let i = 0; i < 100 && watches() === before; i++) await new Promise((res) => setTimeout(res, 50));
+      await until('the reconciler to watch pods', () => watches() > before, 30_000, 50);
       await apiDelete('quick-0', { gracePeriodSeconds: 0 });
-      let left = allocations('10.83.0.0-24');
-      for (let i = 0; i < 100 && Object.keys(left).length > 0; i++) {
-        await new Promise((res) => setTimeout(res, 100));
-        left = allocations('10.83.0.0-24');
-      }
-      expect(left).toEqual({});
-      expect(wa.stub.get(ORIPS, NS, ip)).toBeUndefined();
+      // The pool entry and the reservation go in two writes: wait for both.
+      await until('the address released', () => Object.keys(allocations('10.83.0.0-24')).length === 0 && wa.stub.get(ORIPS, NS, ip) === undefined, 10_000, 100);
     } finally {
       stop.abort();
       expect(await running).toBe(0);
