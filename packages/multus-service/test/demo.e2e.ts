@@ -27,7 +27,7 @@ beforeAll(async () => {
   const t = Date.now();
   demo = await startDemo();
   console.log(`demo set-up ${Date.now() - t} ms: ${timings.join(', ')}`);
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await demo?.close();
 });
