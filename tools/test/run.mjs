@@ -72,6 +72,16 @@ function tagged(child, tag) {
 }
 
 /**
+ * The guests' deadline (tools/kernel's --timeout, a guard against a hung guest): its own 1200 s
+ * when the kernel suite runs alone, twice that beside the other root suites, which take their
+ * share of the two cores. CNITS_KERNEL_TIMEOUT, when set, is used as is.
+ */
+function kernelTimeout() {
+  if (process.env.CNITS_KERNEL_TIMEOUT || serial || suites.filter((s) => s !== 'unit').length < 2) return [];
+  return ['--timeout', '2400'];
+}
+
+/**
  * The kernel suite: user-mode-linux guests are single-CPU, so the files are split into
  * CNI_TS_KERNEL_SHARDS shards (default 2, one per core) and each shard boots its own guest.
  */
@@ -82,7 +92,7 @@ async function runKernel() {
     const extra = shards > 1 ? [`--shard=${i + 1}/${shards}`] : [];
     const child = spawn(
       process.execPath,
-      [join(root, 'tools/kernel/run.mjs'), '--out', work, '--out', COMPILE_CACHE, '--env', `NODE_COMPILE_CACHE=${COMPILE_CACHE}`, '--', process.execPath, ...vitestArgs('kernel', report, extra)],
+      [join(root, 'tools/kernel/run.mjs'), '--out', work, '--out', COMPILE_CACHE, '--env', `NODE_COMPILE_CACHE=${COMPILE_CACHE}`, ...kernelTimeout(), '--', process.execPath, ...vitestArgs('kernel', report, extra)],
       { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv },
     );
     tagged(child, shards > 1 ? `[kernel ${i + 1}/${shards}]` : '[kernel]');
