@@ -63,7 +63,7 @@ export const netConfSchema = z
     logFile: str().default(''),
     logLevel: str().default('').describe('panic (default), error, verbose or debug'),
     logToStderr: bool().default(true),
-    logOptions: goField(logOptionsSchema, S, 'logging.LogOptions').optional().describe('rotation (ignored by the one-shot plugin, as upstream)'),
+    logOptions: goField(logOptionsSchema, S, 'logging.LogOptions').optional().describe('rotation of logFile (lumberjack: maxSize MiB, maxAge days, maxBackups, compress; defaults 100, 5, 5, true)'),
     runtimeConfig: goField(runtimeConfigSchema, S, 'types.RuntimeConfig').optional(),
     readinessindicatorfile: str().default('').describe('wait up to 45 s for this file before ADD, STATUS and GC'),
     namespaceIsolation: bool().default(false).describe('pods may use NADs of their own namespace and of globalNamespaces only'),

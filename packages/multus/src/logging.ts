@@ -1,8 +1,8 @@
 // Multus logging (upstream pkg/logging): levels panic < error < verbose < debug, default panic
 // (a default install logs nothing), lines `<RFC3339> [<level>] <message>` to stderr (unless
-// logToStderr is false) and appended to logFile. Rotation (logOptions) is not done by the
-// one-shot plugin, as upstream.
-import { appendFileSync } from 'node:fs';
+// logToStderr is false) and appended to logFile, rotated as upstream's lumberjack (rotate.ts:
+// logOptions over its defaults, in the one-shot plugin and in the daemon alike).
+import { appendRotating, rotateOptions, type RotateInput, type RotateOptions } from './rotate';
 
 export const LEVELS = { panic: 0, error: 1, verbose: 2, debug: 3 } as const;
 export type Level = keyof typeof LEVELS;
@@ -16,14 +16,16 @@ export class Logger {
   level: number = LEVELS.panic;
   toStderr = true;
   file = '';
+  rotation: RotateOptions = rotateOptions();
   readonly sink: LogSink;
   constructor(sink: LogSink = {}) {
     this.sink = sink;
   }
 
-  configure(opts: { logLevel: string; logToStderr: boolean; logFile: string }): void {
+  configure(opts: { logLevel: string; logToStderr: boolean; logFile: string; logOptions?: RotateInput | undefined }): void {
     this.toStderr = opts.logToStderr;
     this.file = opts.logFile;
+    this.rotation = rotateOptions(opts.logOptions);
     if (opts.logLevel !== '') {
       const l = LEVELS[opts.logLevel.toLowerCase() as Level];
       if (l === undefined) this.sink.stderr?.(`multus logging: cannot set logging level to ${opts.logLevel}\n`);
@@ -37,7 +39,7 @@ export class Logger {
     if (this.toStderr) this.sink.stderr?.(line);
     if (this.file) {
       try {
-        appendFileSync(this.file, line, { mode: 0o644 });
+        appendRotating(this.file, line, this.rotation);
       } catch {
         // a log file that cannot be written must not fail the CNI call
       }
