@@ -6,7 +6,7 @@ import path from 'node:path';
 import { writeFileAtomic, type Plugin } from '@cni-ts/cni';
 import type { KubeSource } from '@cni-ts/multus';
 import { startDaemonKube, type DaemonKube } from './kube';
-import { loadDaemonConfig, type DaemonConfig } from './daemon-config';
+import { loadDaemonConfig, unsupportedKeys, type DaemonConfig } from './daemon-config';
 import { findPrimary, shimConfig } from './entrypoint/generate';
 import { startDaemon, type Daemon } from './server';
 import { startTrimming, type Trimmer } from './trim';
@@ -64,6 +64,8 @@ export async function runDaemon(configFile: string, source: PluginSource, log: (
     throw new ExitError(1, (err as Error).message);
   }
   const { config, raw } = loaded;
+  const unsupported = unsupportedKeys(config);
+  if (unsupported) throw new ExitError(1, `failed to load the daemon configuration: ${unsupported}`);
   if (config.readinessindicatorfile) {
     const deadline = Date.now() + 45_000;
     while (!existsSync(config.readinessindicatorfile)) {
