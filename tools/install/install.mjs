@@ -82,7 +82,8 @@ function placeLink(dest, target, name) {
  * @param {object} o
  * @param {string} o.binDir the build output (out/bin) holding cni-ts-plugins and manifest.json
  * @param {string} o.dest
- * @param {string[]} [o.plugins] default: every plugin in the manifest
+ * @param {string[]} [o.plugins] default: every plugin in the manifest, and its commands (the
+ *   `cni-ts` CLI, a program of the binary); a command can be named like a plugin
  * @param {'native'|'link'|'copy'|'launcher'} [o.mode]
  * @param {string} [o.socket] the resident server's socket the native launchers forward to when it
  *   answers (default DEFAULT_SOCKET; '' = never forward). Other modes always exec the binary.
@@ -91,7 +92,8 @@ function placeLink(dest, target, name) {
 export function install({ binDir, dest, plugins, mode = 'native', socket = DEFAULT_SOCKET }) {
   if (!MODES.includes(mode)) throw new Error(`unknown mode ${mode} (use ${MODES.join(', ')})`);
   const manifest = JSON.parse(readFileSync(join(binDir, 'manifest.json'), 'utf8'));
-  const available = manifest.plugins.map((p) => p.name);
+  const commands = manifest.commands ?? [];
+  const available = [...manifest.plugins.map((p) => p.name), ...commands];
   const wanted = plugins?.length ? plugins : available;
   const unknown = wanted.filter((n) => !available.includes(n));
   if (unknown.length) throw new Error(`unknown plugin(s): ${unknown.join(', ')} (built: ${available.join(', ')})`);
@@ -107,7 +109,8 @@ export function install({ binDir, dest, plugins, mode = 'native', socket = DEFAU
       const version = manifest.versions?.[name];
       if (mode === 'link') placeLink(dest, BINARY, name);
       else if (mode === 'native') {
-        const buildId = manifest.buildId ?? '';
+        // A command (cni-ts) is never a server request: its launcher always execs the binary.
+        const buildId = commands.includes(name) ? '' : (manifest.buildId ?? '');
         placeBytes(nativeLauncher({ name, binary: resolve(dest, BINARY), version, socket: buildId ? socket : '', buildId }), dest, name);
       }
       else placeBytes(Buffer.from(launcherScript({ name, binary: resolve(dest, BINARY), version })), dest, name);

@@ -38,6 +38,18 @@ describe('install', () => {
     expect(exec(join(dest, 'loopback'), { CNI_COMMAND: 'ADD' }).stdout).toContain('v1');
   });
 
+  it('installs the programs (the cni-ts CLI) beside the plugins: a launcher that always execs the binary', () => {
+    const dest = join(work, 'bin');
+    const manifest = JSON.parse(readFileSync(join(binDir, 'manifest.json'), 'utf8'));
+    writeFileSync(join(binDir, 'manifest.json'), JSON.stringify({ ...manifest, programs: ['cni-ts'], commands: ['cni-ts'] }));
+    expect(install({ binDir, dest }).installed).toEqual(['loopback', 'static', 'cni-ts']);
+    expect(readdirSync(dest).toSorted()).toEqual(['cni-ts', 'cni-ts-plugins', 'loopback', 'static']);
+    // No VERSION answer of its own: VERSION in the environment still runs the program.
+    const r = spawnSync(join(dest, 'cni-ts'), ['add', 'net', '/run/netns/x'], { env: { PATH: '/usr/bin:/bin', CNI_COMMAND: 'VERSION' }, encoding: 'utf8' });
+    expect(r.stdout).toContain('v1');
+    expect(r.stdout).toContain('args=cni-ts add net /run/netns/x');
+  });
+
   it('links every plugin to one binary in link mode and leaves no temporary files', () => {
     const dest = join(work, 'bin');
     expect(install({ binDir, dest, mode: 'link' })).toEqual({ dest, mode: 'link', installed: ['loopback', 'static'], socket: '' });

@@ -143,7 +143,7 @@ export { run } from './skel/run';
 export { cniEnv, readEnvArgs, splitPath, type CniEnvInput, type Env, type EnvArgs } from './skel/env';
 export { isOwnNetns, netnsOverridden } from './skel/netns';
 export { readAllStdin, writeAll } from './skel/stdio';
-export { CNI_TS_VERSION } from './skel/version-string';
+export { CNI_TS_COMMIT, CNI_TS_VERSION } from './skel/version-string';
 export type { Command, CniRequest, MaybePromise, Plugin } from './plugin';
 
 export { findInPath } from './invoke/find';

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { CNI_TS_VERSION } from '@cni-ts/cni';
 import { runPlugin, sourceCommand, type ProcResult } from '../../cni/test/launcher';
 
 const ORACLE = '/usr/lib/cni/loopback';
@@ -88,7 +89,7 @@ describe.skipIf(!existsSync(ORACLE))('loopback skeleton vs the Go oracle', () =>
     const b = runPlugin(oracle, {});
     expect([a.status, a.stdout, b.status, b.stdout]).toEqual([0, '', 0, '']);
     expect(b.stderr).toBe('CNI loopback plugin version unknown\nCNI protocol versions supported: 0.1.0, 0.2.0, 0.3.0, 0.3.1, 0.4.0, 1.0.0\n');
-    expect(a.stderr).toBe('CNI loopback plugin cni-ts v0.1.0\nCNI protocol versions supported: 0.1.0, 0.2.0, 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0\n');
+    expect(a.stderr).toBe(`CNI loopback plugin cni-ts ${CNI_TS_VERSION}\nCNI protocol versions supported: 0.1.0, 0.2.0, 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0\n`);
   });
 
   it('an incompatible version: same code and msg, details list 1.1.0 too', () => {

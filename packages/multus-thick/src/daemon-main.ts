@@ -1,5 +1,5 @@
 // The multus-daemon binary: `multus-daemon [-config <file>]`, `multus-daemon -probe <socket> [path]`.
-import { CNI_TS_VERSION } from '@cni-ts/cni/skel';
+import { CNI_TS_COMMIT, CNI_TS_VERSION } from '@cni-ts/cni/skel';
 import { createMultus } from '@cni-ts/multus';
 import { EXIT_INTERNAL, ExitError, runDaemon } from './daemon';
 import { FlagError, flagValues, parseFlags, usage, type FlagSpecs } from './flags';
@@ -20,7 +20,7 @@ try {
 }
 const flags = flagValues(parsed, SPECS);
 if (flags.bool('version')) {
-  process.stdout.write(`multus-daemon: version:${CNI_TS_VERSION}(cni-ts), commit:unknown commit, date:unknown date\n`);
+  process.stdout.write(`multus-daemon: version:${CNI_TS_VERSION}(cni-ts), commit:${CNI_TS_COMMIT}, date:unknown date\n`);
   process.exit(4);
 }
 if (flags.has('probe')) {

@@ -21,22 +21,6 @@ async function loadRolldown(root) {
   return import(pathToFileURL(fromTsdown.resolve('rolldown')).href);
 }
 
-/** Where koffi and its linux-x64 native package live (they are @cni-ts/netlink's dependency). */
-export function resolveKoffi(root) {
-  const fromNetlink = createRequire(join(root, 'packages/netlink/package.json'));
-  // koffi's exports map hides package.json; its CommonJS entry sits at the package root.
-  const koffiDir = dirname(realpathSync(fromNetlink.resolve('koffi')));
-  const koffiPkg = join(koffiDir, 'package.json');
-  const fromKoffi = createRequire(koffiPkg);
-  const nativePkg = realpathSync(fromKoffi.resolve(`@koromix/koffi-${process.platform}-${process.arch}/package.json`));
-  const version = createRequire(import.meta.url)(koffiPkg).version;
-  return {
-    version,
-    entry: join(koffiDir, 'index.cjs'),
-    nativeFile: join(dirname(nativePkg), `${process.platform}_${process.arch}`, 'koffi.node'),
-  };
-}
-
 const BUILTIN = '\0builtin:';
 const isBuiltin = (id) => id.startsWith('node:') || builtinModules.includes(id.split('/')[0]);
 
@@ -108,15 +92,15 @@ function cniRegistry(root) {
  * @param {{name: string, main: string}[]} o.plugins
  * @param {{name: string, index: string}[]} [o.inProcess] plugins to register for in-process delegation
  * @param {{asset: string, stem: string, sha256: string, devPath: string, entry: string}} o.koffi
+ * @param {string} [o.nativePkg] the koffi native package koffi's loader asks for on the target
  * @param {boolean} [o.minify]
  * @param {(name: string) => string} [o.partFile] where an on-demand part's bundle is outside the
  *   binary (build-time runs under plain node)
  * @returns {Promise<string>} the bundle's code
  */
-export async function bundle({ root, plugins, koffi, minify = false, inProcess = [], partFile = (n) => n }) {
+export async function bundle({ root, plugins, koffi, nativePkg = `@koromix/koffi-linux-${process.arch}`, minify = false, inProcess = [], partFile = (n) => n }) {
   const { rolldown } = await loadRolldown(root);
   const VIRTUAL = 'virtual:cni-ts-plugins';
-  const nativePkg = `@koromix/koffi-${process.platform}-${process.arch}`;
   const mains = new Set(plugins.map((p) => p.main));
   const parts = partsOf(plugins);
   const partBySpec = new Map(parts.map((p) => [p.spec, p.name]));

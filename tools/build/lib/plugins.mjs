@@ -21,10 +21,15 @@ export const ON_DEMAND = {
 
 /**
  * Programs the binary runs as `cni-ts-plugins <name> [args]` besides its plugins: bundled like a
- * plugin (koffi, lazy built-ins, code cache), never installed as a plugin.
+ * plugin (koffi, lazy built-ins, code cache), with no VERSION answer, and their argv is their own
+ * (the preamble drops the name). `install`: a command for people and scripts, installed beside
+ * the plugins as a launcher named after it (pnpm cni install, release tarballs): the `cni-ts` CLI.
  */
 export function programs(root) {
-  const all = [{ name: 'serve', package: '@cni-ts/server', main: join(root, 'packages/server/src/serve.ts') }];
+  const all = [
+    { name: 'serve', package: '@cni-ts/server', main: join(root, 'packages/server/src/serve.ts') },
+    { name: 'cni-ts', package: '@cni-ts/chain', main: join(root, 'packages/chain/src/cli.ts'), install: true },
+  ];
   return all.filter((p) => existsSync(p.main)).map((p) => ({ ...p, onDemand: {} }));
 }
 
@@ -60,3 +65,4 @@ export function fixturePlugins(root) {
     .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, 'main.ts')))
     .map((e) => ({ name: e.name, package: `fixture:${e.name}`, main: join(dir, e.name, 'main.ts'), onDemand: FIXTURE_ON_DEMAND[e.name] ?? {} }));
 }
+

@@ -15,6 +15,8 @@
 // an SEA, or the script under plain `node`).
 
 export const INVOKED = "Symbol.for('cni-ts.invoked')";
+/** What the binary is: {version, commit, node, arch}, for @cni-ts/cni's CNI_TS_COMMIT. */
+export const RELEASE = "Symbol.for('cni-ts.release')";
 /** Asset names inside the binary, per plugin. */
 export const ASSETS = { bundle: (name) => `bundle/${name}.js`, cache: (name) => `cache/${name}` };
 /** The bundle asset is one function expression taking CommonJS's module arguments. */
@@ -24,20 +26,32 @@ export const wrapBundle = (code) => `(function (exports, require, module, __file
  * @param {string[]} names plugins in the bundle
  * @param {Record<string, string>} versions plugin -> exact VERSION output; omit a plugin to let
  *   its skeleton answer
+ * @param {object} [extra]
+ * @param {string[]} [extra.programs] programs (lib/plugins.mjs `programs`)
+ * @param {string} [extra.buildId]
+ * @param {{version?: string, commit?: string, node?: string, arch?: string}} [extra.info] what
+ *   `cni-ts-plugins --version` prints
  */
-export function preamble(names, versions, { programs = [], buildId = '' } = {}) {
+export function preamble(names, versions, { programs = [], buildId = '', info = {} } = {}) {
   const table = Object.fromEntries(Object.entries(versions).filter(([n]) => names.includes(n)));
+  const version = `cni-ts-plugins v${info.version ?? '0.0.0'}\ncommit: ${info.commit ?? 'unknown'}\nnode: ${info.node ?? 'unknown'}\nplatform: linux/${info.arch ?? 'unknown'}\n`;
   return `'use strict';
-var __cniTsInvoked = (function (names) {
+// A plugin or a program, by name. \`cni-ts-plugins <program> args\` (serve, the resident server;
+// cni-ts, the CLI) runs a program bundle, whose argv is its own: the name is dropped from it.
+var __cniTsInvoked = (function (names, programs) {
   var base = function (p) { p = String(p || ''); return p.slice(p.lastIndexOf('/') + 1); };
   var candidates = [base(process.argv0), base(process.execPath), process.argv[2]];
-  for (var i = 0; i < candidates.length; i++) if (names.indexOf(candidates[i]) >= 0) return candidates[i];
+  for (var i = 0; i < candidates.length; i++) {
+    if (names.indexOf(candidates[i]) >= 0) return candidates[i];
+    if (programs.indexOf(candidates[i]) < 0) continue;
+    if (i === 2) process.argv.splice(2, 1);
+    return candidates[i];
+  }
   return null;
-})(${JSON.stringify(names)});
-// \`cni-ts-plugins <program>\` (e.g. serve, the resident server) runs a program bundle; it learns
-// the build id and the plugins from these globals.
-if (__cniTsInvoked === null && ${JSON.stringify(programs)}.indexOf(process.argv[2]) >= 0) __cniTsInvoked = process.argv[2];
+})(${JSON.stringify(names)}, ${JSON.stringify(programs)});
+// Programs learn the build id and the plugins from these globals.
 globalThis[Symbol.for('cni-ts.build')] = ${JSON.stringify(buildId)};
+globalThis[${RELEASE}] = ${JSON.stringify(info)};
 globalThis[Symbol.for('cni-ts.plugins')] = ${JSON.stringify(names)};
 globalThis[${INVOKED}] = __cniTsInvoked;
 // CNI_TS_NO_EARLY_VERSION makes the skeleton answer (to compare the two, see docs/perf.md).
@@ -60,10 +74,13 @@ if (__cniTsInvoked === null) {
     var __cniTsSelf = String(process.argv0 || '').slice(String(process.argv0 || '').lastIndexOf('/') + 1);
     process.stdout.write(JSON.stringify({ cniVersion: '1.1.0', code: 999, msg: 'unknown plugin "' + __cniTsSelf + '": this binary provides ' + __cniTsList }) + '\\n');
     process.exitCode = 1;
+  } else if (__cniTsArg === '--version' || __cniTsArg === 'version') {
+    process.stdout.write(${JSON.stringify(version)});
   } else if (__cniTsArg === '--list' || __cniTsArg === 'list') {
     process.stdout.write(${JSON.stringify(names)}.join('\\n') + '\\n');
   } else {
     process.stderr.write('usage: cni-ts-plugins <plugin>   (or install it as /opt/cni/bin/<plugin>)\\n' +
+      '       cni-ts-plugins --version | --list\\n' +
       (__cniTsArg ? 'unknown plugin "' + __cniTsArg + '"; ' : '') + 'plugins: ' + __cniTsList + '\\n');
     process.exitCode = 1;
   }

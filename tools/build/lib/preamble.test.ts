@@ -22,13 +22,34 @@ function runPreamble(p: { argv0: string; execPath?: string; argv?: string[]; env
       writes.push(`${fd}:${s}`);
     },
   });
-  const src = `${preamble(['host-local', 'loopback'], VERSIONS)}\nreturn 'fell through';`;
+  const info = { version: '1.2.3', commit: 'abc123', node: 'v24.21.0', arch: 'arm64' };
+  const src = `${preamble(['host-local', 'loopback'], VERSIONS, { programs: ['cni-ts'], info })}\nreturn 'fell through';`;
   const result = new Function('process', 'require', 'globalThis', src)(fakeProcess, fakeRequire, fakeGlobal);
+  if (p.argv && fakeProcess.argv !== p.argv) throw new Error('argv replaced');
   const out = { answered: result !== 'fell through', writes, invoked: fakeGlobal[Symbol.for('cni-ts.invoked')] };
   return fakeProcess.exitCode ? { ...out, exitCode: fakeProcess.exitCode } : out;
 }
 
 describe('preamble', () => {
+  it('prints version, commit, Node and platform for --version', () => {
+    const r = runPreamble({ argv0: 'cni-ts-plugins', argv: ['/x/cni-ts-plugins', '/x/cni-ts-plugins', '--version'] });
+    expect(r.writes).toEqual(['stdout:cni-ts-plugins v1.2.3\ncommit: abc123\nnode: v24.21.0\nplatform: linux/arm64\n']);
+    expect(r.answered).toBe(true);
+  });
+
+  it('hands a program its own argv: the name is dropped in the explicit form only', () => {
+    const argv = ['/x/cni-ts-plugins', '/x/cni-ts-plugins', 'cni-ts', 'add', 'net'];
+    expect(runPreamble({ argv0: '/x/cni-ts-plugins', argv, env: { CNI_COMMAND: 'VERSION' } }).invoked).toBe('cni-ts');
+    expect(argv).toEqual(['/x/cni-ts-plugins', '/x/cni-ts-plugins', 'add', 'net']);
+    const linked = ['/x/cni-ts', '/x/cni-ts', 'cni-ts', 'x'];
+    expect(runPreamble({ argv0: '/x/cni-ts', argv: linked }).invoked).toBe('cni-ts');
+    expect(linked).toEqual(['/x/cni-ts', '/x/cni-ts', 'cni-ts', 'x']);
+    // A plugin's argv stays as it came (dhcp reads `cni-ts-plugins dhcp daemon` itself).
+    const plugin = ['/x/cni-ts-plugins', '/x/cni-ts-plugins', 'loopback'];
+    runPreamble({ argv0: '/x/cni-ts-plugins', argv: plugin });
+    expect(plugin).toHaveLength(3);
+  });
+
   it('answers VERSION for the plugin named by basename(argv0)', () => {
     const r = runPreamble({ argv0: '/opt/cni/bin/loopback', env: { CNI_COMMAND: 'VERSION' } });
     expect(r).toEqual({ answered: true, writes: [`1:${VERSIONS.loopback}`], invoked: 'loopback' });

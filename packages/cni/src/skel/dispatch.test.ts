@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CNI_TS_VERSION } from './version-string';
 import { CniError } from '../errors';
 import type { CniRequest, Plugin } from '../plugin';
 import { dispatch } from './dispatch';
@@ -36,7 +37,7 @@ describe('dispatch: environment', () => {
   it('prints the about text on stderr with no CNI_COMMAND', async () => {
     const out = await call({});
     expect(out).toMatchObject({ exitCode: 0, stdout: '' });
-    expect(out.stderr).toBe('CNI fake plugin cni-ts v0.1.0\nCNI protocol versions supported: 0.1.0, 0.2.0, 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0\n');
+    expect(out.stderr).toBe(`CNI fake plugin cni-ts ${CNI_TS_VERSION}\nCNI protocol versions supported: 0.1.0, 0.2.0, 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0\n`);
     const custom = await call({ ...BASE }, CONF, fake({ about: 'CNI fake plugin v9', supportedVersions: ['0.4.0', '1.0.0'] }));
     expect(custom.stderr).toBe('CNI fake plugin v9\nCNI protocol versions supported: 0.4.0, 1.0.0\n');
   });

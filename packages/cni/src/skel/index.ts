@@ -4,7 +4,7 @@ export { run } from './run';
 export { cniEnv, readEnvArgs, splitPath, type CniEnvInput, type Env, type EnvArgs } from './env';
 export { isOwnNetns, netnsOverridden } from './netns';
 export { readAllStdin, writeAll } from './stdio';
-export { CNI_TS_VERSION } from './version-string';
+export { CNI_TS_COMMIT, CNI_TS_VERSION } from './version-string';
 export type { Command, CniRequest, MaybePromise, Plugin } from '../plugin';
 export { CniError, ErrCode, errorText, isCniError, toCniError, type CniErrorJson } from '../errors';
 export { ALL_VERSIONS, CURRENT_VERSION, LEGACY_VERSIONS, versionsStartingFrom } from '../version';

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { CNI_TS_VERSION } from './version-string';
 import { runPlugin, sourceCommand } from '../../test/launcher';
 
 const fake = sourceCommand(fileURLToPath(new URL('../../test/fixtures/fake-plugin.ts', import.meta.url)));
@@ -31,7 +32,7 @@ describe('run(plugin) as a process', () => {
     });
     const about = runPlugin(fake, {});
     expect(about.status).toBe(0);
-    expect(about.stderr).toBe('CNI fake plugin cni-ts v0.1.0\nCNI protocol versions supported: 0.1.0, 0.2.0, 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0\n');
+    expect(about.stderr).toBe(`CNI fake plugin cni-ts ${CNI_TS_VERSION}\nCNI protocol versions supported: 0.1.0, 0.2.0, 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0\n`);
   });
 
   it('reads a large stdin completely', () => {
