@@ -74,6 +74,19 @@ export default defineConfig({
       {
         ...shared,
         test: {
+          // The release artifacts on clean debootstrap'd roots (tools/release): builds both
+          // architectures' binaries unless out/release holds this commit's; one file at a time.
+          name: 'release',
+          include: ['tools/release/**/*.release.ts'],
+          ...rootSuite,
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 3_600_000,
+        },
+      },
+      {
+        ...shared,
+        test: {
           // Real runtimes (podman, containerd CRI) on the Go oracle's plugins and ours: one file at a
           // time (each starts daemons), generous timeouts (the first install may build the binary).
           name: 'runtimes',

@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 
 PNPM_VERSION=$(node -p "require('./package.json').packageManager.split('@')[1]")
 APT_PACKAGES=(iproute2 iptables nftables iputils-ping user-mode-linux busybox-static kmod dnsmasq-base
-  containernetworking-plugins jq podman runc containerd binutils gcc openssl systemd etcd-server curl)
+  containernetworking-plugins jq podman runc containerd binutils gcc gcc-aarch64-linux-gnu openssl systemd etcd-server curl
+  qemu-user-static debootstrap buildah umoci skopeo)
 
 need_apt=0
 for p in "${APT_PACKAGES[@]}"; do
@@ -26,6 +27,9 @@ if [ "$need_apt" = 1 ]; then
   # packaged service (127.0.0.1:2379) is not needed.
   if command -v systemctl >/dev/null && systemctl is-enabled etcd >/dev/null 2>&1; then systemctl disable --now etcd >/dev/null 2>&1 || true; fi
 fi
+
+# arm64 binaries (the arm64 release build and its test) run under qemu-user through binfmt_misc.
+if [ "$(id -u)" = 0 ]; then bash tools/release/binfmt.sh || echo "bootstrap: could not register qemu-aarch64 (arm64 release builds and tests will fail)" >&2; fi
 
 if [ "$(pnpm --version 2>/dev/null || true)" != "$PNPM_VERSION" ]; then
   npm install -g --no-fund --no-audit "pnpm@$PNPM_VERSION" >/dev/null

@@ -87,9 +87,11 @@ function placeLink(dest, target, name) {
  * @param {'native'|'link'|'copy'|'launcher'} [o.mode]
  * @param {string} [o.socket] the resident server's socket the native launchers forward to when it
  *   answers (default DEFAULT_SOCKET; '' = never forward). Other modes always exec the binary.
+ * @param {string} [o.installedAs] the directory the files will be run from, when `dest` is a
+ *   staging directory (a release tarball's: /opt/cni/bin); launchers record its binary's path
  * @returns {{dest: string, mode: string, installed: string[], socket: string}}
  */
-export function install({ binDir, dest, plugins, mode = 'native', socket = DEFAULT_SOCKET }) {
+export function install({ binDir, dest, plugins, mode = 'native', socket = DEFAULT_SOCKET, installedAs = dest }) {
   if (!MODES.includes(mode)) throw new Error(`unknown mode ${mode} (use ${MODES.join(', ')})`);
   const manifest = JSON.parse(readFileSync(join(binDir, 'manifest.json'), 'utf8'));
   const commands = manifest.commands ?? [];
@@ -98,6 +100,9 @@ export function install({ binDir, dest, plugins, mode = 'native', socket = DEFAU
   const unknown = wanted.filter((n) => !available.includes(n));
   if (unknown.length) throw new Error(`unknown plugin(s): ${unknown.join(', ')} (built: ${available.join(', ')})`);
   const source = join(binDir, manifest.binary);
+  // The launchers' code for the binary's architecture (the manifest says; older ones are x64).
+  const arch = manifest.arch ?? 'x64';
+  const binaryPath = resolve(installedAs, BINARY);
   if (!existsSync(source)) throw new Error(`${source} is missing: build first`);
 
   mkdirSync(dest, { recursive: true });
@@ -111,9 +116,9 @@ export function install({ binDir, dest, plugins, mode = 'native', socket = DEFAU
       else if (mode === 'native') {
         // A command (cni-ts) is never a server request: its launcher always execs the binary.
         const buildId = commands.includes(name) ? '' : (manifest.buildId ?? '');
-        placeBytes(nativeLauncher({ name, binary: resolve(dest, BINARY), version, socket: buildId ? socket : '', buildId }), dest, name);
+        placeBytes(nativeLauncher({ name, binary: binaryPath, version, socket: buildId ? socket : '', buildId, arch }), dest, name);
       }
-      else placeBytes(Buffer.from(launcherScript({ name, binary: resolve(dest, BINARY), version })), dest, name);
+      else placeBytes(Buffer.from(launcherScript({ name, binary: binaryPath, version })), dest, name);
     }
   }
   return { dest, mode, installed: wanted, socket: mode === 'native' && manifest.buildId ? socket : '' };

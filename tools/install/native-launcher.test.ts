@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compileLauncher } from './compile-launcher.mjs';
-import { CODE_X64, nativeLauncher } from './native-launcher.mjs';
+import { CODE_ARM64, CODE_X64, nativeLauncher } from './native-launcher.mjs';
 
 let work: string;
 beforeEach(() => {
@@ -31,6 +31,14 @@ function fakeBinary(dir: string, tag: string) {
 describe('native launcher', () => {
   it('is launcher.c as gcc compiles it (node tools/install/compile-launcher.mjs --write)', () => {
     expect(compileLauncher().toString('hex')).toBe(CODE_X64.toString('hex'));
+  });
+
+  it('is the same launcher.c for arm64 (aarch64-linux-gnu-gcc, tiny code model), an AArch64 ELF', () => {
+    expect(compileLauncher({ arch: 'arm64' }).toString('hex')).toBe(CODE_ARM64.toString('hex'));
+    const bytes = nativeLauncher({ name: 'loopback', binary: '/opt/cni/bin/cni-ts-plugins', version: VERSION, arch: 'arm64' });
+    expect(bytes.readUInt16LE(18)).toBe(0xb7);
+    expect(bytes.includes(CODE_ARM64)).toBe(true);
+    // Running it (under qemu-user) is the release test's job: e2e/src/release.e2e.ts.
   });
 
   it('carries the marker of our launchers in its first 512 bytes', () => {
