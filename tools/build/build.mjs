@@ -17,7 +17,7 @@ import { ASSETS, seaMain, wrapBundle } from './lib/preamble.mjs';
 import { lockDir } from './lib/lock.mjs';
 import { canSandbox, trainInSandbox } from './lib/sandbox.mjs';
 import { makeSea } from './lib/sea.mjs';
-import { assertRunnable, GOARCH, resolveTarget } from './lib/target.mjs';
+import { assertRunnable, emulationEnv, GOARCH, resolveTarget } from './lib/target.mjs';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const BINARY = 'cni-ts-plugins';
@@ -96,7 +96,7 @@ async function probeVersion(node, bundleFile, name, cacheIn, cacheOut) {
   let answer;
   for (const [i, p] of PROBES.entries()) {
     const r = await run(node, [TRAIN, bundleFile, i === 0 ? cacheIn : '-', i === 0 ? cacheOut : '-', name], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...p.env, CNI_COMMAND: 'VERSION' },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...emulationEnv(), ...p.env, CNI_COMMAND: 'VERSION' },
       input: p.stdin,
     });
     if (r.status !== 0 || r.stderr !== '' || r.stdout === '') return { ok: false, why: `exit ${r.status}, stderr ${JSON.stringify(r.stderr.slice(0, 300))}` };
@@ -270,7 +270,7 @@ async function buildLocked(o) {
   // The built binary must answer exactly as its skeleton did, and accept its code cache.
   for (const name of names) {
     if (versions[name] === undefined) continue;
-    const r = spawnSync(join(binDir, name), [], { env: { CNI_COMMAND: 'VERSION' }, encoding: 'utf8' });
+    const r = spawnSync(join(binDir, name), [], { env: { ...emulationEnv(), CNI_COMMAND: 'VERSION' }, encoding: 'utf8' });
     if (r.status !== 0 || r.stdout !== versions[name]) {
       throw new Error(`${name}: the binary's VERSION output differs from its skeleton's: ${JSON.stringify(r.stdout)} (exit ${r.status}) ${r.stderr}`);
     }
@@ -279,7 +279,7 @@ async function buildLocked(o) {
   const codeCache = {};
   for (const name of names) {
     const check = spawnSync(join(binDir, name), [], {
-      env: { CNI_COMMAND: 'VERSION', CNI_TS_NO_EARLY_VERSION: '1', CNI_TS_CODE_CACHE_CHECK: '1' },
+      env: { ...emulationEnv(), CNI_COMMAND: 'VERSION', CNI_TS_NO_EARLY_VERSION: '1', CNI_TS_CODE_CACHE_CHECK: '1' },
       encoding: 'utf8',
     });
     // `code cache <state>` for the bundle, `code cache <part> <state>` for each part.

@@ -8,6 +8,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { emulationEnv } from './target.mjs';
 import { requestsFor, SANDBOX_LINKS, stubIpam } from './training.mjs';
 
 const TRAIN = join(import.meta.dirname, 'train.cjs');
@@ -70,6 +71,7 @@ function inside(spec) {
         encoding: 'utf8',
         timeout: 30_000,
         env: {
+          ...emulationEnv(),
           PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
           CNI_COMMAND: req.command,
           CNI_CONTAINERID: 'cni-ts-train',

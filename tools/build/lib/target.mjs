@@ -74,8 +74,12 @@ export function resolveTarget(root, arch = process.arch) {
     node = hostNode;
     nativeDir = dirname(realpathSync(createRequire(join(kDir, 'package.json')).resolve(`${nativePkg}/package.json`)));
   } else {
-    // The same Node release as the host's, built for `arch`.
+    // The same Node release as the host's, built for `arch`, run under qemu-user.
     node = join(fetchPackage(root, `node-linux-${arch}`, nodeVersion), 'bin/node');
+    if (SYSROOTS[arch] && !process.env.QEMU_LD_PREFIX) {
+      if (!existsSync(join(SYSROOTS[arch], 'lib'))) throw new Error(`${SYSROOTS[arch]} missing: apt-get install gcc-aarch64-linux-gnu (its ${arch} C and C++ runtime)`);
+      process.env.QEMU_LD_PREFIX = SYSROOTS[arch];
+    }
     nativeDir = fetchPackage(root, nativePkg, koffiVersion);
   }
   return {
@@ -85,6 +89,15 @@ export function resolveTarget(root, arch = process.arch) {
     koffi: { version: koffiVersion, entry: join(kDir, 'index.cjs'), nativeFile: join(nativeDir, `linux_${arch}`, 'koffi.node'), nativePkg },
   };
 }
+
+/**
+ * Where qemu-user finds a foreign Node's shared libraries (its ld.so, libc, libstdc++): the cross
+ * toolchain's arm64 runtime (libc6-arm64-cross, libstdc++6-arm64-cross, which
+ * gcc-aarch64-linux-gnu brings). resolveTarget sets QEMU_LD_PREFIX for a foreign architecture;
+ * build steps that run Node with an environment of their own add emulationEnv().
+ */
+export const SYSROOTS = { arm64: '/usr/aarch64-linux-gnu' };
+export const emulationEnv = () => (process.env.QEMU_LD_PREFIX ? { QEMU_LD_PREFIX: process.env.QEMU_LD_PREFIX } : {});
 
 /**
  * Throws unless `node` runs here: a foreign architecture's Node needs qemu-user-static with its
