@@ -67,9 +67,9 @@ function releaseNotes(root, version, packages) {
   const parts = [`# cni-ts v${version}\n`];
   for (const pkg of packages) {
     const dir = join(root, 'packages', pkg.dir);
-    const log = join(dir, 'CHANGELOG.md');
-    if (!existsSync(log)) continue;
-    const text = readFileSync(log, 'utf8');
+    const changelog = join(dir, 'CHANGELOG.md');
+    if (!existsSync(changelog)) continue;
+    const text = readFileSync(changelog, 'utf8');
     const start = text.indexOf(`\n## ${version}\n`);
     if (start < 0) continue;
     const end = text.indexOf('\n## ', start + 1);
