@@ -61,7 +61,9 @@ export function requireTools(): void {
  * Builds first when the sources changed (that can take ~30 s).
  */
 export function installOurs(dest: string): string[] {
-  must(process.execPath, [join(ROOT, 'tools/cni.mjs'), 'install', '--dest', dest], { cwd: ROOT, timeout: 600_000 });
+  // Served mode (testkit's served.ts): the launchers forward to the run's resident server.
+  const socket = process.env.CNI_TS_SERVED_SOCKET;
+  must(process.execPath, [join(ROOT, 'tools/cni.mjs'), 'install', '--dest', dest, ...(socket ? ['--socket', socket] : ['--socket', ''])], { cwd: ROOT, timeout: 600_000 });
   return readdirSync(dest).filter((n) => n !== 'cni-ts-plugins' && !n.startsWith('.'));
 }
 

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addrs, bundlePlugin, GO_DIR, links, NODE, routes, run } from '@cni-ts/testkit';
+import { addrs, bundlePlugin, GO_DIR, links, NODE, routes, run, servedDir, servedPlugin } from '@cni-ts/testkit';
 
 export { GO_DIR, NODE };
 
@@ -23,6 +23,8 @@ let ipamDir: Promise<string> | undefined;
 
 /** A directory with `host-local` and `static` launchers running our bundled IPAM plugins. */
 export function oursIpamDir(): Promise<string> {
+  const served = servedDir();
+  if (served) return Promise.resolve(served);
   ipamDir ??= (async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cnits-ipam-'));
     process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -38,6 +40,8 @@ export function oursIpamDir(): Promise<string> {
 }
 
 export async function tsPlugin(pkg: string): Promise<Impl> {
+  const served = servedPlugin(pkg);
+  if (served) return { name: 'ts', argv: [served], cniPath: await oursIpamDir() };
   return { name: 'ts', argv: [NODE, await bundlePlugin(pkg)], cniPath: await oursIpamDir() };
 }
 

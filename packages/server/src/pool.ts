@@ -17,6 +17,8 @@ export interface Job {
   stdin: Uint8Array;
   /** An open fd of the caller's network namespace when it is not the server's (see server.ts). */
   netnsFd?: number;
+  /** That namespace's inode: a worker serves callers of one namespace only, for its whole life. */
+  netnsIno?: number;
 }
 
 export type Outcome = { kind: 'done'; status: number; stdout: string; stderr: string } | { kind: 'fallback'; why: string };
@@ -40,6 +42,8 @@ export type PoolEvent = 'spawn' | 'retire' | 'deadline' | 'crash' | 'fallback';
 
 interface Slot {
   worker: Worker;
+  /** The caller namespace this worker entered (undefined: the server's own). */
+  netns?: number;
   busy?: { id: number; done: (o: Outcome) => void; timer: NodeJS.Timeout };
   idleTimer?: NodeJS.Timeout;
   served: number;
@@ -54,7 +58,7 @@ export class Pool {
   readonly #o: Required<Omit<PoolOptions, 'bundleDir' | 'onEvent'>> & Pick<PoolOptions, 'bundleDir' | 'onEvent'>;
   readonly #slots = new Set<Slot>();
   readonly #idle: Slot[] = [];
-  readonly #waiting: { take: (s: Slot | undefined) => void; timer: NodeJS.Timeout }[] = [];
+  readonly #waiting: { netns: number | undefined; take: (s: Slot | undefined) => void; timer: NodeJS.Timeout }[] = [];
   #nextId = 1;
   #closed = false;
 
@@ -73,7 +77,7 @@ export class Pool {
 
   run(job: Job): Promise<Outcome> {
     if (this.#closed) return Promise.resolve({ kind: 'fallback', why: 'shutting down' });
-    return this.#acquire().then((slot) => {
+    return this.#acquire(job.netnsIno).then((slot) => {
       if (!slot) {
         this.#o.onEvent?.('fallback');
         return { kind: 'fallback', why: 'no free worker' } as Outcome;
@@ -92,15 +96,22 @@ export class Pool {
     await Promise.all([...this.#slots].filter((s) => !s.busy).map((s) => this.#retire(s)));
   }
 
-  #acquire(): Promise<Slot | undefined> {
-    const idle = this.#idle.pop();
-    if (idle) {
+  // A worker stays in the network namespace of its first caller: netlink sockets and other
+  // per-namespace handles a bundle caches live as long as the worker, so a worker never serves
+  // callers of two namespaces (on a host, every caller is in the server's own: one kind).
+  #acquire(netns: number | undefined): Promise<Slot | undefined> {
+    for (let i = this.#idle.length - 1; i >= 0; i--) {
+      const idle = this.#idle[i]!;
+      if (idle.netns !== netns) continue;
+      this.#idle.splice(i, 1);
       clearTimeout(idle.idleTimer);
       return Promise.resolve(idle);
     }
-    if (this.#slots.size < this.#o.max) return Promise.resolve(this.#spawn());
+    if (this.#slots.size >= this.#o.max && this.#idle.length) void this.#retire(this.#idle[0]!, false);
+    if (this.#slots.size < this.#o.max) return Promise.resolve(this.#spawn(netns));
     return new Promise((resolve) => {
       const entry = {
+        netns,
         take: resolve,
         timer: setTimeout(() => {
           this.#waiting.splice(this.#waiting.indexOf(entry), 1);
@@ -111,7 +122,7 @@ export class Pool {
     });
   }
 
-  #spawn(): Slot {
+  #spawn(netns?: number): Slot {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       argv: [],
@@ -119,7 +130,7 @@ export class Pool {
       stdout: false,
       stderr: false,
     });
-    const slot: Slot = { worker, served: 0 };
+    const slot: Slot = { worker, served: 0, netns };
     this.#slots.add(slot);
     worker.unref();
     worker.on('message', (m: { id: number; status: number; stdout: string; stderr: string; retire: boolean }) => {
@@ -177,10 +188,16 @@ export class Pool {
       void this.#retire(slot);
       return;
     }
-    const next = this.#waiting.shift();
-    if (next) {
-      clearTimeout(next.timer);
-      next.take(slot);
+    const at = this.#waiting.findIndex((w) => w.netns === slot.netns);
+    if (at >= 0) {
+      const [next] = this.#waiting.splice(at, 1);
+      clearTimeout(next!.timer);
+      next!.take(slot);
+      return;
+    }
+    if (this.#waiting.length) {
+      // Waiting requests are all of other namespaces: make room for one of them.
+      void this.#retire(slot);
       return;
     }
     this.#idle.push(slot);
@@ -202,18 +219,18 @@ export class Pool {
     while (this.#waiting.length && this.#slots.size < this.#o.max) {
       const next = this.#waiting.shift()!;
       clearTimeout(next.timer);
-      next.take(this.#spawn());
+      next.take(this.#spawn(next.netns));
     }
   }
 
-  async #retire(slot: Slot): Promise<void> {
+  async #retire(slot: Slot, refill = true): Promise<void> {
     if (!this.#slots.has(slot)) return;
     this.#slots.delete(slot);
     const at = this.#idle.indexOf(slot);
     if (at >= 0) this.#idle.splice(at, 1);
     clearTimeout(slot.idleTimer);
     this.#o.onEvent?.('retire');
+    if (refill) this.#refill();
     await slot.worker.terminate();
-    this.#refill();
   }
 }

@@ -13,8 +13,8 @@
 // - Nothing lives only in memory: plugins keep their state on disk exactly as when exec'd, so a
 //   restart loses nothing; close() lets every request in flight finish.
 // - A plugin runs in the caller's network namespace, as the exec'd binary would: when the
-//   launcher (its pid from SO_PEERCRED) is in another one than the server, the worker enters it
-//   for the request (a worker is a thread; setns moves only it) and returns after.
+//   launcher (its pid from SO_PEERCRED) is in another one than the server, a worker enters it
+//   (a worker is a thread; setns moves only it) and stays there, serving only callers of it.
 import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -127,13 +127,18 @@ export async function startServer(o: ServerOptions): Promise<ResidentServer> {
     const key = env.CNI_CONTAINERID ? `${env.CNI_CONTAINERID}\0${env.CNI_IFNAME ?? ''}` : undefined;
     // The caller's network namespace, opened while it waits for us (its pid cannot be reused).
     let netnsFd: number | undefined;
+    let netnsIno: number | undefined;
     if (cred && cred.pid > 0) {
       const ns = `/proc/${cred.pid}/ns/net`;
-      if (statSync(ns).ino !== ownNetns) netnsFd = openSync(ns, 'r');
+      const ino = statSync(ns).ino;
+      if (ino !== ownNetns) {
+        netnsFd = openSync(ns, 'r');
+        netnsIno = ino;
+      }
     }
     stats.inFlight++;
     try {
-      const out = await inOrder(key, () => o.pool.run({ plugin: hello.plugin, env, stdin: body.stdin, netnsFd }));
+      const out = await inOrder(key, () => o.pool.run({ plugin: hello.plugin, env, stdin: body.stdin, netnsFd, netnsIno }));
       if (sock.destroyed) {
         stats.callerGone++;
         return;

@@ -21,8 +21,8 @@ const HOOK = Symbol.for('cni-ts.serve');
 const FAILED = Symbol.for('cni-ts.serve-failed');
 const INVOKED = Symbol.for('cni-ts.invoked');
 const NETNS = '/proc/thread-self/ns/net';
-const home = fs.statSync(NETNS).ino;
-const homeFd = fs.openSync(NETNS, 'r');
+let home = fs.statSync(NETNS).ino;
+let entered = false;
 const CLONE_NEWNET = 0x40000000;
 let setnsFn;
 function setns(fd) {
@@ -87,13 +87,14 @@ async function serve(m) {
   setEnv(m.env);
   // The caller runs in another network namespace than the server: the plugin runs in the
   // caller's, as the exec'd binary would (its own switches to CNI_NETNS and back return there).
-  if (m.netnsFd !== undefined) setns(m.netnsFd);
-  try {
-    const out = await loadedPlugin.dispatch(loadedPlugin.plugin, { env: { ...m.env }, stdin: m.stdin });
-    return { status: out.exitCode, stdout: out.stdout, stderr: out.stderr };
-  } finally {
-    if (m.netnsFd !== undefined) setns(homeFd);
+  // This worker then stays there for good: the pool gives it callers of that namespace only.
+  if (m.netnsFd !== undefined && !entered) {
+    setns(m.netnsFd);
+    entered = true;
+    home = fs.statSync(NETNS).ino;
   }
+  const out = await loadedPlugin.dispatch(loadedPlugin.plugin, { env: { ...m.env }, stdin: m.stdin });
+  return { status: out.exitCode, stdout: out.stdout, stderr: out.stderr };
 }
 
 parentPort.on('message', (m) => {

@@ -37,3 +37,4 @@ export {
 export { callInNetns, sourceImpl, type NetnsCall, type NetnsImpl, type NetnsOut } from './netns-call';
 export { until } from './wait';
 export { loadManifests, validateManifest, type Manifest } from './manifests';
+export { servedDir, servedPlugin, servedSocket, pluginName, SERVED_ENV } from './served';

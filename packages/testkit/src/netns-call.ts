@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { TestNetns } from './env';
 import { NODE, ROOT } from './plugin-exec';
+import { servedPlugin } from './served';
 
 /** The source loader every package's tests share. */
 const HOOKS = join(ROOT, 'packages/cni/test/ts-hooks.mjs');
@@ -16,6 +17,10 @@ export interface NetnsImpl<N extends string = string> {
 
 /** Our plugin from its TypeScript entry (`packages/<pkg>/src/main.ts` or a test entry). */
 export function sourceImpl(entry: string): NetnsImpl<'ts'> {
+  // Served mode (served.ts): a plugin's main runs as its installed launcher instead.
+  const main = /packages\/([^/]+)\/src\/main\.ts$/.exec(entry);
+  const served = main ? servedPlugin(main[1]!) : undefined;
+  if (served) return { name: 'ts', argv: [served] };
   return { name: 'ts', argv: [NODE, '--conditions=source', '--disable-warning=ExperimentalWarning', '--import', HOOKS, entry] };
 }
 

@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { servedPlugin } from './served';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
 // The real binary: node_modules/.bin/node is a shell wrapper that does not exec (another pid).
@@ -90,6 +91,8 @@ export interface Impl {
 export const goImpl = (plugin: string): Impl => ({ name: 'go', argv: [join(GO_DIR, plugin)] });
 
 export async function tsImpl(pkg: string): Promise<Impl> {
+  const served = servedPlugin(pkg);
+  if (served) return { name: 'ts', argv: [served] };
   return { name: 'ts', argv: [NODE, await bundlePlugin(pkg)] };
 }
 
