@@ -5,8 +5,8 @@
 //   SO_PEERCRED uid is checked before anything is read (a socket handed over by systemd, or one
 //   whose mode an operator loosened, is still root-only).
 // - A launcher of another build is turned away at the hello (it execs its own binary).
-// - Requests of one attachment (CNI_CONTAINERID + CNI_IFNAME) run one after another, in the order
-//   they arrived; everything else runs in parallel.
+// - Requests of one plugin for one attachment (plugin + CNI_CONTAINERID + CNI_IFNAME) run one
+//   after another, in the order they arrived; everything else runs in parallel.
 // - A caller that goes away does not stop its request: it runs to its end, as an ADD that has
 //   started must either finish or roll back, and its answer is dropped. (Killing it halfway is
 //   what leaves state behind in the exec path.) The runtime's DEL comes after it.
@@ -124,7 +124,9 @@ export async function startServer(o: ServerOptions): Promise<ResidentServer> {
     sock.write(Buffer.of(ACCEPT));
     const body = await readBody(reader);
     const env = envObject(body.env);
-    const key = env.CNI_CONTAINERID ? `${env.CNI_CONTAINERID}\0${env.CNI_IFNAME ?? ''}` : undefined;
+    // The plugin is part of the key: a delegate the plugin execs (host-local under bridge) carries
+    // the same container and interface and must not wait for its own caller.
+    const key = env.CNI_CONTAINERID ? `${hello.plugin}\0${env.CNI_CONTAINERID}\0${env.CNI_IFNAME ?? ''}` : undefined;
     // The caller's network namespace, opened while it waits for us (its pid cannot be reused).
     let netnsFd: number | undefined;
     let netnsIno: number | undefined;
