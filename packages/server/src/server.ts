@@ -12,6 +12,8 @@
 //   what leaves state behind in the exec path.) The runtime's DEL comes after it.
 // - Nothing lives only in memory: plugins keep their state on disk exactly as when exec'd, so a
 //   restart loses nothing; close() lets every request in flight finish.
+// - A caller whose CNI_NETNS is not the same file for the server (a runtime in a private mount
+//   namespace with its own /run/netns) is handed back ('F'): its launcher execs the binary.
 // - A plugin runs in the caller's network namespace, as the exec'd binary would: when the
 //   launcher (its pid from SO_PEERCRED) is in another one than the server, a worker enters it
 //   (a worker is a thread; setns moves only it) and stays there, serving only callers of it.
@@ -110,13 +112,28 @@ export async function startServer(o: ServerOptions): Promise<ResidentServer> {
   }
 
   const ownNetns = statSync('/proc/thread-self/ns/net').ino;
+  /**
+   * Whether CNI_NETNS names the same file for the caller (resolved through /proc/<pid>/root, i.e.
+   * in its mount namespace) as for us. A runtime in a private mount namespace has a /run/netns the
+   * server cannot see: the exec path serves it.
+   */
+  const sameNetnsPath = (pid: number, netns: string | undefined) => {
+    if (!netns) return true;
+    try {
+      const theirs = statSync(`/proc/${pid}/root${netns.startsWith('/') ? '' : '/'}${netns}`);
+      const ours = statSync(netns);
+      return theirs.dev === ours.dev && theirs.ino === ours.ino;
+    } catch {
+      return false;
+    }
+  };
 
   async function serve(sock: net.Socket, reader: ByteReader): Promise<void> {
     const fd = handleFd(sock);
     const cred = fd === undefined ? undefined : peerCredentials(fd);
     const uid = cred?.uid ?? -1;
     const hello = await readHello(reader);
-    if (!allow.includes(uid) || hello.buildId !== o.buildId || !plugins.has(hello.plugin)) {
+    if (!allow.includes(uid) || hello.buildId !== o.buildId || !plugins.has(hello.plugin) || !cred) {
       stats.refused++;
       sock.destroy();
       return;
@@ -124,6 +141,11 @@ export async function startServer(o: ServerOptions): Promise<ResidentServer> {
     sock.write(Buffer.of(ACCEPT));
     const body = await readBody(reader);
     const env = envObject(body.env);
+    if (!sameNetnsPath(cred.pid, env.CNI_NETNS)) {
+      stats.fallbacks++;
+      sock.end(Buffer.of(FALLBACK));
+      return;
+    }
     // The plugin is part of the key: a delegate the plugin execs (host-local under bridge) carries
     // the same container and interface and must not wait for its own caller.
     const key = env.CNI_CONTAINERID ? `${hello.plugin}\0${env.CNI_CONTAINERID}\0${env.CNI_IFNAME ?? ''}` : undefined;
