@@ -6,7 +6,7 @@ export const baseConfig: UserConfig = {
   format: 'esm',
   platform: 'node',
   target: 'node24',
-  dts: false,
+  dts: true,
   clean: true,
   sourcemap: false,
 };

@@ -26,6 +26,8 @@ const rootSuite = {
   hookTimeout: 60_000,
   globalSetup: ['packages/testkit/src/tmp-setup.ts', 'packages/testkit/src/global-setup.ts'],
   env: compileCache,
+  // The catalog of our plugins (what the binary's entry installs), for in-process runs from source.
+  setupFiles: ['packages/testkit/src/catalog-setup.ts'],
 };
 
 // CNI_TS_E2E_WORKERS overrides (1 runs the e2e files one at a time, as before).
@@ -42,6 +44,7 @@ export default defineConfig({
           include: ['packages/*/src/**/*.test.ts', 'tools/**/*.test.ts', 'e2e/src/k8s-stub/**/*.test.ts'],
           globalSetup: ['packages/testkit/src/tmp-setup.ts'],
           env: compileCache,
+          setupFiles: ['packages/testkit/src/catalog-setup.ts'],
           testTimeout: 20_000,
         },
       },

@@ -6,16 +6,13 @@
 // The CLI runs inside the test's throwaway "host" namespace; plugins come as source launchers.
 import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { checkLeaks, link, must, routes, sysctl, testEnv } from '@cni-ts/testkit';
+import { checkLeaks, link, must, routes, SOURCE_NODE as SOURCE, sysctl, testEnv, WORKSPACE as ROOT } from '@cni-ts/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 
 checkLeaks(['/run/cni/tuning', '/run/cni/route-override']);
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const NODE = join(ROOT, 'node_modules/.bin/node');
-const SOURCE = [NODE, '--conditions=source', '--disable-warning=ExperimentalWarning', '--experimental-transform-types', '--import', join(ROOT, 'packages/cni/test/ts-hooks.mjs')];
 
 const dirs: string[] = [];
 afterAll(() => {

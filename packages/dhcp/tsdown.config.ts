@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsdown';
 import { baseConfig } from '../../tsdown.config.ts';
 
-export default defineConfig({ ...baseConfig });
+// The library and the standalone binary entry (the plugin, `dhcp daemon`, `dhcp status`).
+export default defineConfig({ ...baseConfig, entry: { index: 'src/index.ts', main: 'src/main.ts' } });

@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsdown';
 import { baseConfig } from '../../tsdown.config.ts';
 
-export default defineConfig({ ...baseConfig });
+// The library (the plugin object and its schema) and the standalone binary entry.
+export default defineConfig({ ...baseConfig, entry: { index: 'src/index.ts', main: 'src/main.ts' } });

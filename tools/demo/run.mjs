@@ -15,7 +15,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bundleCli, sourceCliArgv } from './lib/cli-bundle.mjs';
+import { bundleCli, sourceCliArgv } from '../build/lib/dev-bundle.mjs';
 import { networks } from './lib/networks.mjs';
 import { GO_DIR, installOurs, resolvePlugins } from './lib/plugins.mjs';
 import { bold, dim, green, indent, must, red, run, yellow } from './lib/sh.mjs';

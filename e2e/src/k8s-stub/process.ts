@@ -11,7 +11,7 @@ export interface StubProcess {
 }
 
 const here = import.meta.dirname;
-const HOOKS = path.resolve(here, '../../../packages/cni/test/ts-hooks.mjs');
+const HOOKS = path.resolve(here, '../../../packages/testkit/src/ts-hooks.mjs');
 
 export async function startStubProcess(args: string[] = []): Promise<StubProcess> {
   const child = spawn(process.execPath, ['--conditions=source', '--disable-warning=ExperimentalWarning', '--import', HOOKS, path.join(here, 'serve.ts'), ...args], {

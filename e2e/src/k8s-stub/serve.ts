@@ -1,5 +1,5 @@
 // The stand-in as a process of its own:
-//   node --conditions=source --import packages/cni/test/ts-hooks.mjs e2e/src/k8s-stub/serve.ts \
+//   node --conditions=source --import packages/testkit/src/ts-hooks.mjs e2e/src/k8s-stub/serve.ts \
 //     [--port N] [--token T] [--crd file.json ...]
 // prints `{"url": "http://127.0.0.1:N"}` on one line once it listens, and serves until its
 // stdin closes or it gets SIGTERM/SIGINT. --crd registers CustomResourceDefinitions (JSON

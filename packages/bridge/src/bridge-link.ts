@@ -3,7 +3,7 @@
 // namespace; error texts are upstream's.
 import { addrAdd, addrDel, addrList, isExist, linkAdd, linkByName, linkSetHardwareAddr, linkSetPromisc, linkSetUp, LinkNotFoundError, type Link } from '@cni-ts/netlink';
 import { disableAcceptRa, errText, setupVeth } from '@cni-ts/plugin-kit';
-import { cidrText, contains } from './_ip';
+import { addrNetContains, canonicalCIDR, parseAddr, parseAddrNet } from '@cni-ts/cni';
 import { setupPort } from './port';
 
 const q = (s: string) => JSON.stringify(s);
@@ -66,6 +66,12 @@ export function ensureBridge(o: BridgeOptions): Link {
   }
 }
 
+function contains(cidr: string, ip: string): boolean {
+  const n = parseAddrNet(cidr);
+  const a = parseAddr(ip);
+  return !!n && !!a && addrNetContains(n, a);
+}
+
 /**
  * ensureAddr: puts `gw` (`10.1.2.1/24`) on `link`. The same address already there is fine; any
  * other IPv4 address, or an overlapping IPv6 one, is replaced with `force` and an error without.
@@ -78,10 +84,12 @@ export function ensureAddr(link: Link, family: 4 | 6, gw: string, force: boolean
   } catch (err) {
     throw new Error(`could not get list of IP addresses: ${errText(err)}`, { cause: err });
   }
-  const want = cidrText(gw);
+  const want = canonicalCIDR(gw);
+  if (want === undefined) throw new Error(`invalid CIDR address: ${gw}`);
   const wantIp = want.slice(0, want.indexOf('/'));
   for (const a of addrs) {
-    if (cidrText(a.cidr) === want) return;
+    if (canonicalCIDR(a.cidr) === want) return;
+    // IPv6: the addresses overlap (net.IPNet.Contains both ways).
     if (family === 4 || contains(a.cidr, wantIp) || contains(want, a.ip)) {
       if (!force) throw new Error(`${q(link.name)} already has an IP address different from ${want}`);
       try {

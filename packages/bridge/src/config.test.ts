@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CniError } from '@cni-ts/cni';
-import { decodeNetConf, jsonSchema, loadNetConf } from './config';
+import { decodeConf as decodeNetConf, jsonSchema, loadNetConf } from './config';
 
 const base = { cniVersion: '1.0.0', name: 'n', type: 'bridge' };
 

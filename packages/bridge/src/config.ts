@@ -1,97 +1,50 @@
-// The bridge network configuration: the zod schema (decoded with Go's json rules, see _gojson),
+// The bridge network configuration: the zod schema (decoded with Go's json rules),
 // upstream's loadNetConf (VLAN checks, MAC precedence CNI_ARGS < args.cni < runtimeConfig) and
 // the JSON Schema users validate their configs against.
 import * as z from 'zod';
-import { CniError, ErrCode, loadArgs, toJsonSchema } from '@cni-ts/cni';
-import { go, goDecode, GoDecodeError } from './_gojson';
+import { configError, decode, go, goStruct, loadArgs, netConf, toJsonSchema } from '@cni-ts/cni';
 import { collectVlanTrunk } from './vlan-trunk';
 
-// go() tags the final schema: describe() returns a copy.
-const str = (d: string) => go(z.string().describe(d), 'string');
-const bool = (d: string) => go(z.boolean().describe(d), 'bool');
-const int = (d: string) => go(z.number().int().describe(d), 'int');
-const strings = (d: string) => go(z.array(go(z.string(), 'string')).describe(d), '[]string');
+export const vlanTrunkSchema = goStruct('main.VlanTrunk', 'VlanTrunk', {
+  minID: z.number().int().optional().describe('first VLAN ID of a range (1-4094); needs maxID'),
+  maxID: z.number().int().optional().describe('last VLAN ID of a range (1-4094); needs minID'),
+  id: z.number().int().optional().describe('a single VLAN ID (1-4094)'),
+}).describe('one trunk entry: {"id": N} or {"minID": A, "maxID": B} (or both)');
 
-export const vlanTrunkSchema = go(
-  z.object({
-    minID: go(z.number().int(), 'int').optional().describe('first VLAN ID of a range (1-4094); needs maxID'),
-    maxID: go(z.number().int(), 'int').optional().describe('last VLAN ID of a range (1-4094); needs minID'),
-    id: go(z.number().int(), 'int').optional().describe('a single VLAN ID (1-4094)'),
-  }),
-  'main.VlanTrunk',
-  'VlanTrunk',
-).describe('one trunk entry: {"id": N} or {"minID": A, "maxID": B} (or both)');
-
-const dnsSchema = go(
-  z.object({
-    nameservers: strings('name servers').optional(),
-    domain: str('local domain').optional(),
-    search: strings('search domains').optional(),
-    options: strings('resolver options').optional(),
-  }),
-  'types.DNS',
-  'DNS',
-).describe('DNS settings; when any is set they replace the DNS returned by IPAM');
-
-const ipamSchema = go(
-  z.looseObject({ type: str('the IPAM plugin to run (found in CNI_PATH); empty or absent for a layer-2 only network').optional() }),
-  'types.IPAM',
-  'IPAM',
-).describe('IPAM configuration, passed to the IPAM plugin unchanged');
-
-const attachmentSchema = go(
-  z.object({ containerID: str('container ID'), ifname: str('interface name') }),
-  'types.GCAttachment',
-  'GCAttachment',
-);
+const bool = (d: string) => z.boolean().default(false).describe(d);
 
 /** The bridge NetConf (types.NetConf plus the bridge keys), as Go's json.Unmarshal reads it. */
-export const netConfSchema = go(
-  z.object({
-    cniVersion: str('CNI spec version of this configuration').optional(),
-    name: str('network name').optional(),
-    type: str('"bridge"').optional(),
-    capabilities: go(z.record(z.string(), go(z.boolean(), 'bool')), 'map[string]bool').optional().describe('capabilities the runtime may fill in (mac)'),
-    ipam: ipamSchema.optional(),
-    dns: dnsSchema.optional(),
-    prevResult: go(z.record(z.string(), z.unknown()), 'map[string]interface {}').optional().describe('result of the previous plugin (CHECK)'),
-    'cni.dev/valid-attachments': go(z.array(attachmentSchema), '[]types.GCAttachment').optional().describe('GC only'),
+export const configSchema = netConf('NetConf', {
+  bridge: z.string().default('cni0').describe('name of the bridge to create or reuse'),
+  isGateway: bool('assign the gateway address(es) to the bridge (or to <bridge>.<vlan> with vlan) and enable forwarding'),
+  isDefaultGateway: bool('implies isGateway; add a default route via the gateway for each family IPAM gave none for'),
+  forceAddress: bool('replace a different (IPv4) or overlapping (IPv6) address already on the bridge instead of failing'),
+  ipMasq: bool('masquerade traffic from the container to outside its subnet (needs IPAM)'),
+  ipMasqBackend: z.string().optional().describe('"iptables" or "nftables"; default: iptables unless only nftables is usable'),
+  mtu: z.number().int().default(0).describe('MTU of a new bridge and of both veth ends (0: kernel default); an existing bridge keeps its MTU'),
+  hairpinMode: bool('let traffic leave the bridge port it came in on (hairpin)'),
+  promiscMode: bool('set the bridge promiscuous (cannot be combined with hairpinMode)'),
+  vlan: z.number().int().default(0).describe('VLAN ID (1-4094) of the container port, untagged and as PVID; enables VLAN filtering on a new bridge'),
+  vlanTrunk: go(z.array(vlanTrunkSchema), '[]*main.VlanTrunk').optional().describe('tagged VLANs of the container port; enables VLAN filtering on a new bridge'),
+  preserveDefaultVlan: bool('keep VLAN 1 (the bridge default) on a port that gets vlan/vlanTrunk'),
+  macspoofchk: bool('drop frames from the container whose source MAC is not its own (nftables bridge table)'),
+  enabledad: bool('run duplicate address detection on the container interface (IPv6)'),
+  disableContainerInterface: bool('leave the container interface down (layer 2 only; no IPAM)'),
+  portIsolation: bool('isolate the port: isolated ports only talk to non-isolated ones'),
+  args: goStruct('struct { Cni main.BridgeArgs "json:\\"cni,omitempty\\"" }', '', {
+    cni: goStruct('main.BridgeArgs', 'BridgeArgs', { mac: z.string().optional().describe('MAC address of the container interface') }).optional(),
+  })
+    .optional()
+    .describe('args.cni.mac: container MAC (overrides CNI_ARGS MAC)'),
+  runtimeConfig: goStruct('struct { Mac string "json:\\"mac,omitempty\\"" }', '', {
+    mac: z.string().optional().describe('MAC address of the container interface (capability "mac")'),
+  })
+    .optional()
+    .describe('runtimeConfig.mac: container MAC (overrides args and CNI_ARGS)'),
+});
 
-    bridge: str('name of the bridge to create or reuse').default('cni0'),
-    isGateway: bool('assign the gateway address(es) to the bridge (or to <bridge>.<vlan> with vlan) and enable forwarding').default(false),
-    isDefaultGateway: bool('implies isGateway; add a default route via the gateway for each family IPAM gave none for').default(false),
-    forceAddress: bool('replace a different (IPv4) or overlapping (IPv6) address already on the bridge instead of failing').default(false),
-    ipMasq: bool('masquerade traffic from the container to outside its subnet (needs IPAM)').default(false),
-    ipMasqBackend: str('"iptables" or "nftables"; default: iptables unless only nftables is usable').optional(),
-    mtu: int('MTU of a new bridge and of both veth ends (0: kernel default); an existing bridge keeps its MTU').default(0),
-    hairpinMode: bool('let traffic leave the bridge port it came in on (hairpin)').default(false),
-    promiscMode: bool('set the bridge promiscuous (cannot be combined with hairpinMode)').default(false),
-    vlan: int('VLAN ID (1-4094) of the container port, untagged and as PVID; enables VLAN filtering on a new bridge').default(0),
-    vlanTrunk: go(z.array(vlanTrunkSchema), '[]*main.VlanTrunk').optional().describe('tagged VLANs of the container port; enables VLAN filtering on a new bridge'),
-    preserveDefaultVlan: bool('keep VLAN 1 (the bridge default) on a port that gets vlan/vlanTrunk').default(false),
-    macspoofchk: bool('drop frames from the container whose source MAC is not its own (nftables bridge table)').default(false),
-    enabledad: bool('run duplicate address detection on the container interface (IPv6)').default(false),
-    disableContainerInterface: bool('leave the container interface down (layer 2 only; no IPAM)').default(false),
-    portIsolation: bool('isolate the port: isolated ports only talk to non-isolated ones').default(false),
-    args: go(
-      z.object({
-        cni: go(z.object({ mac: str('MAC address of the container interface').optional() }), 'main.BridgeArgs', 'BridgeArgs').optional(),
-      }),
-      'struct { Cni main.BridgeArgs "json:\\"cni,omitempty\\"" }',
-      '',
-    )
-      .optional()
-      .describe('args.cni.mac: container MAC (overrides CNI_ARGS MAC)'),
-    runtimeConfig: go(z.object({ mac: str('MAC address of the container interface (capability "mac")').optional() }), 'struct { Mac string "json:\\"mac,omitempty\\"" }', '')
-      .optional()
-      .describe('runtimeConfig.mac: container MAC (overrides args and CNI_ARGS)'),
-  }),
-  'main.NetConf',
-  'NetConf',
-);
-
-export type NetConfInput = z.input<typeof netConfSchema>;
-type Decoded = z.output<typeof netConfSchema>;
+export type NetConfInput = z.input<typeof configSchema>;
+type Decoded = z.output<typeof configSchema>;
 
 /** The decoded configuration the commands work from. */
 export interface BridgeConf {
@@ -123,24 +76,14 @@ export interface BridgeConf {
   prevResult: Record<string, unknown> | undefined;
 }
 
-/** A configuration error with upstream's text (code 999, as Go returns plain errors); details name the field. */
-function configError(msg: string, field: string, cause?: unknown): CniError {
-  return new CniError(ErrCode.internal, msg, field, { cause });
-}
-
 /** Only the JSON decoding (STATUS reads nothing else). */
-export function decodeNetConf(config: unknown): Decoded {
-  try {
-    return goDecode(netConfSchema, config);
-  } catch (err) {
-    if (err instanceof GoDecodeError) throw configError(`failed to load netconf: ${err.message}`, err.field, err);
-    throw err;
-  }
+export function decodeConf(config: unknown): Decoded {
+  return decode(configSchema, config, { prefix: 'failed to load netconf' });
 }
 
 /** upstream loadNetConf: decode, check vlan and vlanTrunk, then the MAC from CNI_ARGS, args and runtimeConfig. */
 export function loadNetConf(config: unknown, envArgs: string): BridgeConf {
-  const n = decodeNetConf(config);
+  const n = decodeConf(config);
   if (n.vlan < 0 || n.vlan > 4094) throw configError(`invalid VLAN ID ${n.vlan} (must be between 0 and 4094)`, 'vlan');
   const vlans = collectVlanTrunk(n.vlanTrunk);
   if (vlans instanceof Error) throw configError(vlans.message, vlans.field);
@@ -151,7 +94,7 @@ export function loadNetConf(config: unknown, envArgs: string): BridgeConf {
     try {
       e = loadArgs(envArgs, { MAC: 'string' });
     } catch (err) {
-      throw configError((err as Error).message, 'CNI_ARGS', err);
+      throw configError((err as Error).message, 'CNI_ARGS', { cause: err });
     }
     if (e.MAC) mac = e.MAC;
   }
@@ -187,5 +130,5 @@ export function loadNetConf(config: unknown, envArgs: string): BridgeConf {
 
 /** JSON Schema (draft 2020-12) of the bridge configuration, input side. */
 export function jsonSchema(): Record<string, unknown> {
-  return toJsonSchema(netConfSchema);
+  return toJsonSchema(configSchema);
 }

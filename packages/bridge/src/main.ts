@@ -1,4 +1,4 @@
+// The bridge binary: the skeleton answers VERSION before the plugin (zod, koffi) is loaded.
 import { run } from '@cni-ts/cni/skel';
-import { bridge } from './plugin';
 
-await run(bridge);
+await run(() => import('./plugin'));

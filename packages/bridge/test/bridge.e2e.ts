@@ -5,7 +5,7 @@ import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addrs, checkLeaks, iptablesSave, link, links, must, nftRuleset, ping, routes, sysctl, testEnv, type TestNetns } from '@cni-ts/testkit';
-import { cni, dataDir, ipamFiles, tsPlugin, type Impl } from '../../plugin-kit/test/plugin-harness';
+import { cni, dataDir, ipamFiles, tsPlugin, type PluginImpl as Impl } from '@cni-ts/testkit';
 
 checkLeaks();
 

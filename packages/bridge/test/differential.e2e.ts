@@ -7,7 +7,7 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addrs, checkLeaks, iptablesSave, ipJson, links, routes, run, testEnv, type IpLink } from '@cni-ts/testkit';
-import { cni, dataDir, goPlugin, tsPlugin, type Impl, type Out } from '../../plugin-kit/test/plugin-harness';
+import { cni, dataDir, goPlugin, tsPlugin, type PluginImpl as Impl, type CniOut as Out } from '@cni-ts/testkit';
 
 checkLeaks();
 

@@ -5,7 +5,7 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addrs, checkLeaks, iptablesSave, link, links, must, ping, testEnv, type TestNetns } from '@cni-ts/testkit';
-import { cni, dataDir, goPlugin, tsPlugin, type Impl } from '../../plugin-kit/test/plugin-harness';
+import { cni, dataDir, goPlugin, tsPlugin, type PluginImpl as Impl } from '@cni-ts/testkit';
 
 checkLeaks(['/var/lib/cni']);
 

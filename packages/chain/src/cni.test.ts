@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { CniError, findInPath, registerPlugin, unregisterPlugin, type ExecEnv, type PluginExec } from '@cni-ts/cni';
 import { echoPlugin } from '../test/fixtures/echo-plugin';
-import { writeLauncher } from '../test/launchers';
+import { writeLauncher } from '@cni-ts/testkit';
 import { PODMAN_CONTAINER_ID, PODMAN_NETNS, podmanCache } from './cache/fixtures.test-helper';
 import { cacheFilePath } from './cache/path';
 import { writeCache } from './cache/write';

@@ -15,7 +15,7 @@ export { cacheBytes, deleteCache, writeCache } from './cache/write';
 export { cachedAttachments, decodeCachedInfo, readCachedConfig, readCachedResult, type CachedInfo } from './cache/read';
 
 export { isCniTsBinary, MULTI_CALL_BINARY } from './exec/ours';
-export { loadOurPlugin, OUR_PLUGINS, ourPluginLoadError, prepareInProcess } from './exec/registry';
+export { loadOurPlugin, ourPluginLoadError, ourPluginTypes, prepareInProcess } from './exec/registry';
 export { PluginRunner, type RunEvent, type RunMode, type RunnerOptions } from './exec/runner';
 
 export { cniErrorOf, PluginFailedError, pluginDescription } from './errors';

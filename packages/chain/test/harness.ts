@@ -3,14 +3,19 @@
 // NETCONFPATH, CNI_PATH and a private cache directory. Our plugins come as source launchers
 // (marked as ours, so they run in-process unless CNI_TS_EXEC=1); the Go oracle from /usr/lib/cni.
 // Both the CLI and our plugins are bundled from source first (prepare()), for fast starts.
-import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { addrs, links, routes } from '@cni-ts/testkit';
-import { OUR_PLUGINS } from '../src/exec/registry';
-import { bundleCli, bundlePluginMain } from '../../../tools/demo/lib/cli-bundle.mjs';
-import { cliArgv, NODE, ROOT } from './launchers';
+import { addrs, links, routes, runProc, SOURCE_NODE, WORKSPACE as ROOT } from '@cni-ts/testkit';
+import { bundleCli, bundlePluginMain } from '../../../tools/build/lib/dev-bundle.mjs';
+import { discoverPlugins } from '../../../tools/build/lib/plugins.mjs';
+
+const NODE = SOURCE_NODE[0]!;
+
+/** The chain CLI from source: argv to spawn. */
+function cliArgv(...args: string[]): [string, string[]] {
+  return [NODE, [...SOURCE_NODE.slice(1), path.join(ROOT, 'packages/chain/src/cli.ts'), ...args]];
+}
 
 export const GO_DIR = '/usr/lib/cni';
 
@@ -29,14 +34,15 @@ export function cleanupPrepared(): void {
  * (tools/demo's bundler). The launchers carry the `# cni-ts <plugin> plugin:` marker, so
  * the chain runs them in-process unless CNI_TS_EXEC=1. Call once per file (beforeAll).
  */
-export async function prepare(types: readonly string[] = Object.keys(OUR_PLUGINS)): Promise<void> {
+export async function prepare(types?: readonly string[]): Promise<void> {
   const tmp = mkdtempSync(path.join(tmpdir(), 'cnits-chain-e2e-bin-'));
   prepared.push(tmp);
   cliBundle = await bundleCli(ROOT, path.join(tmp, 'cli'));
   ours = path.join(tmp, 'plugins');
   mkdirSync(ours);
-  for (const type of types) {
-    const bundle = await bundlePluginMain(ROOT, OUR_PLUGINS[type]!.replace('@cni-ts/', ''), path.join(tmp, 'bundles'));
+  for (const p of discoverPlugins(ROOT).filter((q) => q.plugin && (!types || types.includes(q.name)))) {
+    const type = p.name;
+    const bundle = await bundlePluginMain(ROOT, path.basename(p.dir), path.join(tmp, 'bundles'));
     const file = path.join(ours, type);
     writeFileSync(file, `#!/bin/sh\n# cni-ts ${type} plugin: bundled launcher for tests\nexec '${NODE}' '${bundle}' "$@"\n`);
     chmodSync(file, 0o755);
@@ -70,13 +76,8 @@ export interface CliRun {
 /** `cni-ts <args>` inside the namespace `hostNs`. */
 export function cniTs(hostNs: string, args: string[], env: Record<string, string>): CliRun {
   const [node, argv] = cliBundle ? [NODE, [cliBundle, ...args]] : cliArgv(...args);
-  const r = spawnSync('ip', ['netns', 'exec', hostNs, node, ...argv], {
-    env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...env },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  if (r.error) throw r.error;
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  const r = runProc(['ip', 'netns', 'exec', hostNs, node, ...argv], { env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...env }, timeoutMs: 120_000 });
+  return { status: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** A NETCONFPATH holding `files` (name -> JSON value or text). */

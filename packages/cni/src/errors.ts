@@ -68,3 +68,11 @@ export function toCniError(err: unknown): CniError {
   if (err instanceof CniError) return err;
   return new CniError(ErrCode.internal, errorText(err), '', { cause: err });
 }
+
+/**
+ * A configuration the plugin refuses: Go plugins return these untyped (code 999) with their own
+ * text; the offending field goes to `details` (`ipam.ranges[0][1].rangeStart`, `CNI_ARGS`).
+ */
+export function configError(msg: string, field: string, options?: { cause?: unknown }): CniError {
+  return new CniError(ErrCode.internal, msg, field, options);
+}

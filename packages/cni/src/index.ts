@@ -2,7 +2,7 @@
 // pkg/version, pkg/invoke and pkg/ipam). The skeleton lives in './skel' too, importable alone
 // as '@cni-ts/cni/skel' so that VERSION never loads zod.
 
-export { CniError, ErrCode, errorText, isCniError, toCniError, type CniErrorJson, type ErrCodeName } from './errors';
+export { CniError, configError, ErrCode, errorText, isCniError, toCniError, type CniErrorJson, type ErrCodeName } from './errors';
 export {
   ALL_VERSIONS,
   CURRENT_VERSION,
@@ -34,6 +34,7 @@ export {
   addrCmp,
   addrEqual,
   addrNetContains,
+  addrPrefixLen,
   formatAddr,
   formatAddrNet,
   fromAddr,
@@ -98,6 +99,8 @@ export {
   ipamSchema,
   listPluginSchema,
   looseBoolSchema,
+  netConf,
+  netConfFields,
   netConfListSchema,
   netConfSchema,
   pluginConfSchema,
@@ -122,32 +125,26 @@ export {
 } from './config/runtime';
 export { selectListVersion } from './config/list';
 
-export { goNormalize } from './schema/normalize';
-export { goCIDR, goInt, goIP, goUint } from './schema/net';
-export { goCIDRAddr, goIPAddr } from './schema/net';
+export { decode, DecodeError, formatPath, issueText, schemaIssues, type DecodeIssue, type DecodeOptions } from './schema/decode';
+export { go, goMap, goStruct, goTypeName, goTypeOf, goUint32, type GoType } from './schema/go';
+export { goCIDR, goCIDRAddr, goInt, goIP, goIPAddr, goUint } from './schema/net';
 export { goRoute } from './schema/route';
-export {
-  decodeWithSchema,
-  formatPath,
-  formatZodError,
-  parseWithSchema,
-  schemaError,
-  type SchemaErrorOptions,
-} from './schema/errors';
+export { lazySchema } from './schema/lazy';
 export { pluginJsonSchema, toJsonSchema } from './schema/json-schema';
 
 export { cniArgs, K8S_ARGS, loadArgs, parseArgBool, parseArgIP, type ArgParser, type ArgSpec, type ArgsOf, type CniArgs } from './args';
 
-export { aboutText, dispatch, versionText, type DispatchInput, type DispatchOutput } from './skel/dispatch';
+export { aboutText, cniRequest, dispatch, resolvePlugin, versionText, type DispatchInput, type DispatchOutput } from './skel/dispatch';
 export { run } from './skel/run';
 export { cniEnv, readEnvArgs, splitPath, type CniEnvInput, type Env, type EnvArgs } from './skel/env';
 export { isOwnNetns, netnsOverridden } from './skel/netns';
 export { readAllStdin, writeAll } from './skel/stdio';
 export { CNI_TS_COMMIT, CNI_TS_VERSION } from './skel/version-string';
-export type { Command, CniRequest, MaybePromise, Plugin } from './plugin';
+export type { Command, CniRequest, LazyPlugin, MaybePromise, Plugin, PluginModule } from './plugin';
 
 export { findInPath } from './invoke/find';
 export { rawExecPlugin, type ExecEnv, type ExecOptions, type PluginExec } from './invoke/exec';
+export { exitText, sleepSync, spawnAsync, spawnFailure, spawnSync, type ProcEnv, type SpawnAsyncOptions, type SpawnOptions, type SpawnResult } from './proc';
 export { pluginError } from './invoke/errors';
 export { decodeConfigVersion, parsePluginResult } from './invoke/result';
 export { decodePluginInfo, getVersionInfo, type PluginInfo } from './invoke/version-info';
@@ -155,12 +152,16 @@ export {
   hasLauncherMarker,
   inProcessPlugin,
   isOwnBinary,
+  pluginCatalog,
   registeredPlugin,
   registeredTypes,
   registerPlugin,
+  sameFile,
   setOwnBinaryCheck,
+  setPluginCatalog,
   unregisterPlugin,
   type PluginLoader,
+  type PluginModuleLoader,
 } from './invoke/registry';
 export {
   defaultExec,
@@ -173,8 +174,3 @@ export {
   type DelegateOptions,
 } from './invoke/delegate';
 export { ipamAdd, ipamCheck, ipamDel, ipamGC, ipamStatus } from './ipam';
-export { goField, goFields, goTypeErrorText, type GoField } from './schema/go-types';
-export { lazySchema } from './schema/lazy';
-export { decodeGoStruct, type GoStructTypes } from './schema/go-struct';
-export { goNullAs } from './schema/go-types';
-export { SchemaDecodeError } from './schema/errors';

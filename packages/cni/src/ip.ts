@@ -235,13 +235,13 @@ export function formatAddr(a: Addr): string {
 }
 
 /** The prefix length in the address's own width (a 128-bit mask on IPv4 keeps its last 32 bits). */
-function ownPrefix(p: AddrPrefix): number {
+export function addrPrefixLen(p: AddrPrefix): number {
   return p.ip.bits === 32 && p.maskBits === 128 ? Math.max(0, p.prefix - 96) : p.prefix;
 }
 
 /** net.IPNet.String() of an unmasked CIDR. */
 export function formatAddrNet(p: AddrPrefix): string {
-  return `${formatAddr(p.ip)}/${ownPrefix(p)}`;
+  return `${formatAddr(p.ip)}/${addrPrefixLen(p)}`;
 }
 
 export function addrEqual(a: Addr | undefined, b: Addr | undefined): boolean {
@@ -277,6 +277,6 @@ export function nextAddr(a: Addr): Addr {
 /** net.IPNet.Contains. */
 export function addrNetContains(p: AddrPrefix, a: Addr): boolean {
   if (a.bits !== p.ip.bits) return false;
-  const prefix = ownPrefix(p);
+  const prefix = addrPrefixLen(p);
   return networkAddr(a, prefix).n === networkAddr(p.ip, prefix).n;
 }

@@ -59,3 +59,18 @@ export interface Plugin {
   gc?(req: CniRequest): MaybePromise<void>;
   status?(req: CniRequest): MaybePromise<void>;
 }
+
+/** A plugin's module (`src/plugin.ts`): the Plugin is its default export. */
+export interface PluginModule {
+  default: Plugin;
+}
+
+/**
+ * A plugin behind a dynamic import, as a binary's `main.ts` hands it to run(): the skeleton
+ * answers VERSION (and fails early on a bad environment) without loading it.
+ */
+export interface LazyPlugin {
+  load: () => Promise<PluginModule | Plugin>;
+  /** Must be the plugin's own supportedVersions when it has some (checked once loaded). */
+  supportedVersions?: readonly string[];
+}

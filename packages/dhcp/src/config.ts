@@ -1,5 +1,5 @@
-import { gcAttachmentSchema } from '@cni-ts/cni';
-import { SchemaDecodeError as ConfigError, decodeWithSchema, goField, toJsonSchema } from '@cni-ts/cni/schema';
+import { ErrCode, gcAttachmentSchema } from '@cni-ts/cni';
+import { decode, DecodeError as ConfigError, go, toJsonSchema } from '@cni-ts/cni/schema';
 import { z } from 'zod';
 
 /** An invalid configuration: Go's message, the offending field's path in `field`. */
@@ -8,45 +8,54 @@ export { ConfigError };
 /** Where the daemon listens unless the config says otherwise. */
 export const DEFAULT_SOCKET_PATH = '/run/cni/dhcp.sock';
 
-const str = (struct: string, type = 'string') => goField(z.string(), struct, type);
+// Go types are inferred from the zod types (z.string() is `string`...), see @cni-ts/cni's decoder.
+const option = () => go(z.string(), 'main.DHCPOption');
 
-export const provideOptionSchema = z.object({
-  option: str('ProvideOption', 'main.DHCPOption').optional().describe('option name (see README) or decimal code 0-255'),
-  value: str('ProvideOption').optional().describe('literal value, at most 255 bytes'),
-  fromArg: str('ProvideOption').optional().describe('take the value from this CNI_ARGS key (e.g. K8S_POD_NAME)'),
-});
+export const provideOptionSchema = go(
+  z.object({
+    option: option().optional().describe('option name (see README) or decimal code 0-255'),
+    value: z.string().optional().describe('literal value, at most 255 bytes'),
+    fromArg: z.string().optional().describe('take the value from this CNI_ARGS key (e.g. K8S_POD_NAME)'),
+  }),
+  'main.ProvideOption',
+  { struct: 'ProvideOption', nullAs: {} },
+);
 
-export const requestOptionSchema = z.object({
-  skipDefault: goField(z.boolean(), 'RequestOption', 'bool')
-    .optional()
-    .describe('do not add the default requested options (routers, subnet-mask)'),
-  option: str('RequestOption', 'main.DHCPOption').optional().describe('option name or decimal code to request (option 55)'),
-});
+export const requestOptionSchema = go(
+  z.object({
+    skipDefault: z.boolean().optional().describe('do not add the default requested options (routers, subnet-mask)'),
+    option: option().optional().describe('option name or decimal code to request (option 55)'),
+  }),
+  'main.RequestOption',
+  { struct: 'RequestOption', nullAs: {} },
+);
 
-export const ipamSchema = z
-  .object({
-    type: str('IPAMConfig').optional(),
-    daemonSocketPath: str('IPAMConfig').optional().describe(`the daemon's socket (default ${DEFAULT_SOCKET_PATH})`),
-    provide: goField(z.array(goField(provideOptionSchema, 'IPAMConfig', 'main.ProvideOption', { nullAs: {} })), 'IPAMConfig', '[]main.ProvideOption')
-      .optional()
-      .describe('options sent to the server'),
-    request: goField(z.array(goField(requestOptionSchema, 'IPAMConfig', 'main.RequestOption', { nullAs: {} })), 'IPAMConfig', '[]main.RequestOption')
-      .optional()
-      .describe('options asked of the server (parameter request list)'),
-    priority: goField(z.number().int(), 'IPAMConfig', 'int').optional().describe('metric set on every returned route'),
-  })
-  .describe('dhcp IPAM: a daemon (`dhcp daemon`) obtains and renews leases in the container namespace');
+export const ipamSchema = go(
+  z.object({
+    type: z.string().optional(),
+    daemonSocketPath: z.string().optional().describe(`the daemon's socket (default ${DEFAULT_SOCKET_PATH})`),
+    provide: z.array(provideOptionSchema).optional().describe('options sent to the server'),
+    request: z.array(requestOptionSchema).optional().describe('options asked of the server (parameter request list)'),
+    priority: z.number().int().optional().describe('metric set on every returned route'),
+  }),
+  '*main.IPAMConfig',
+  { struct: 'IPAMConfig' },
+).describe('dhcp IPAM: a daemon (`dhcp daemon`) obtains and renews leases in the container namespace');
 
-const attachments = goField(z.array(goField(gcAttachmentSchema, 'NetConf', 'types.GCAttachment', { nullAs: {} })), 'NetConf', '[]types.GCAttachment');
+const attachments = () => z.array(gcAttachmentSchema);
 
-export const netConfSchema = z.object({
-  cniVersion: str('NetConf').optional(),
-  name: str('NetConf').optional(),
-  ipam: goField(ipamSchema, 'NetConf', '*main.IPAMConfig').optional(),
-  // GC (spec 1.1): the attachments the runtime still knows (the second key is the spec's old name).
-  'cni.dev/valid-attachments': attachments.optional(),
-  'cni.dev/attachments': attachments.optional(),
-});
+export const netConfSchema = go(
+  z.object({
+    cniVersion: z.string().optional(),
+    name: z.string().optional(),
+    ipam: ipamSchema.optional(),
+    // GC (spec 1.1): the attachments the runtime still knows (the second key is the spec's old name).
+    'cni.dev/valid-attachments': attachments().optional(),
+    'cni.dev/attachments': attachments().optional(),
+  }),
+  'main.NetConf',
+  { struct: 'NetConf' },
+);
 
 export type ProvideOption = z.output<typeof provideOptionSchema>;
 export type RequestOption = z.output<typeof requestOptionSchema>;
@@ -69,9 +78,9 @@ export interface DhcpNetConf {
 
 /** Go's json.Unmarshal of the config into the dhcp NetConf (texts as Go's, path in `field`). */
 export function loadNetConf(stdin: unknown): DhcpNetConf {
-  const n = decodeWithSchema(netConfSchema, stdin, { pathInMessage: false });
+  const n = decode(netConfSchema, stdin, { details: false });
   // Upstream dereferences a missing ipam (a panic that takes the daemon down); we say so instead.
-  if (!n.ipam) throw new ConfigError("IPAM config missing 'ipam' key", 'ipam');
+  if (!n.ipam) throw new ConfigError(ErrCode.internal, "IPAM config missing 'ipam' key", '', 'ipam', "IPAM config missing 'ipam' key");
   const obj = (stdin ?? {}) as Record<string, unknown>;
   const has = (k: string) => Object.keys(obj).some((key) => key.toLowerCase() === k);
   const list = n['cni.dev/valid-attachments'] ?? n['cni.dev/attachments'];

@@ -1,4 +1,5 @@
-export { dhcp, subcommand } from './plugin';
+export { dhcp } from './plugin';
+export { subcommand } from './subcommand';
 export { GobDecoder, type GobValue, type Decoded } from './gob/decoder';
 export { GobEncoder, GobWriter } from './gob/encoder';
 export * from './gob/types';

@@ -2,10 +2,9 @@ import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeNetConf, jsonSchema } from './config';
-import { loadConf } from './load';
+import { decodeConf as decodeNetConf, jsonSchema, loadConf } from './config';
 import { netdevFromDir } from './sysfs';
-import { hostDevice } from './plugin';
+import hostDevice from './plugin';
 
 const tmp = mkdtempSync(join(tmpdir(), 'cnits-hd-unit-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -1,10 +1,4 @@
-export { hostDevice } from './plugin';
-export { jsonSchema, netConfSchema, decodeNetConf, ConfigError, type NetConf } from './config';
-export { loadConf, type LoadedConf } from './load';
-export { findHostDevice } from './find';
+export { default as hostDevice, findHostDevice } from './plugin';
+export { configSchema, jsonSchema, decodeConf, loadConf, type NetConf, type LoadedConf } from './config';
 export { moveLinkIn, moveLinkOut } from './move';
-export { cmdAdd } from './add';
-export { cmdDel } from './del';
-export { cmdCheck } from './check';
-export { cmdStatus } from './status';
 export { SYS_BUS_PCI, SYS_BUS_AUXILIARY, USERSPACE_DRIVERS } from './sysfs';

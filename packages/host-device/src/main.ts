@@ -1,4 +1,4 @@
+// The host-device binary: the skeleton answers VERSION before the plugin (zod, koffi) is loaded.
 import { run } from '@cni-ts/cni/skel';
-import { hostDevice } from './plugin';
 
-await run(hostDevice);
+await run(() => import('./plugin'));

@@ -1,8 +1,8 @@
 // Moving a device between the host and the container through a temporary namespace (v1.6.0+):
 // renaming it on the host would race with udev and NetworkManager. Each step undoes itself if a
 // later one fails, so a failed move leaves the device where and as it was.
-import { currentNetns, linkByName, linkSet, linkSetNsFd, linkSetUp, withNetns, type Link, type Netns } from '@cni-ts/netlink';
-import { errText, Rollback, tempNetns } from '@cni-ts/plugin-kit';
+import { currentNetns, linkByName, linkSet, linkSetNsFd, linkSetUp, tempNetns, withNetns, type Link, type Netns } from '@cni-ts/netlink';
+import { errText, Rollback } from '@cni-ts/plugin-kit';
 
 const q = JSON.stringify;
 

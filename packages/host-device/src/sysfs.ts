@@ -1,19 +1,13 @@
 // The sysfs lookups of host-device, with Go's error texts (os.ReadDir, filepath.EvalSymlinks).
 import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { errnoMessage } from '@cni-ts/netlink';
+import { pathErrorText } from '@cni-ts/plugin-kit';
 
 export const SYS_BUS_PCI = '/sys/bus/pci/devices';
 export const SYS_BUS_AUXILIARY = '/sys/bus/auxiliary/devices';
 
 /** Drivers that hand the device to userspace (DPDK): it has no netdev to move. */
 export const USERSPACE_DRIVERS = ['vfio-pci', 'uio_pci_generic', 'igb_uio'];
-
-/** Go's *PathError text: `<op> <path>: <errno text>`. */
-export function pathErrorText(op: string, path: string, err: unknown): string {
-  const errno = (err as NodeJS.ErrnoException).errno;
-  return errno === undefined ? (err as Error).message : `${op} ${path}: ${errnoMessage(-errno)}`;
-}
 
 export function exists(path: string): boolean {
   try {

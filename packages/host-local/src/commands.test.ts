@@ -1,13 +1,15 @@
-import { cniArgs } from '@cni-ts/cni';
+import { cniRequest } from '@cni-ts/cni';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cmdAdd } from './add';
-import { cmdCheck } from './check';
-import { cmdDel } from './del';
-import { cmdGc } from './gc';
-import { cmdStatus } from './status';
+import hostLocal, { collectGarbage, type IpamResult } from './plugin';
+
+const cmdAdd = async (r: ReturnType<typeof req>) => (await hostLocal.add(r)) as unknown as IpamResult;
+const cmdDel = (r: ReturnType<typeof req>) => hostLocal.del(r);
+const cmdCheck = (r: ReturnType<typeof req>) => hostLocal.check!(r);
+const cmdGc = (r: { config: Record<string, unknown> }) => collectGarbage(r);
+const cmdStatus = async (r: { config: Record<string, unknown> }) => hostLocal.status!(cniRequest({ command: 'STATUS', config: r.config }));
 
 let dataDir: string;
 beforeEach(() => {
@@ -23,12 +25,7 @@ const config = (ipam: Record<string, unknown>, extra: Record<string, unknown> = 
   ipam: { type: 'host-local', dataDir, ...ipam },
   ...extra,
 });
-const req = (containerId: string, conf: unknown, ifname = 'eth0', args = '') => ({
-  containerId,
-  ifname,
-  loadArgs: cniArgs(args).load,
-  config: conf,
-});
+const req = (containerId: string, conf: Record<string, unknown>, ifname = 'eth0', args = '') => cniRequest({ containerId, ifname, args, config: conf });
 
 describe('ADD', () => {
   it('allocates dual stack, returns routes and dns', async () => {

@@ -1,6 +1,8 @@
-import { cniArgs } from '@cni-ts/cni';
+import { cniRequest } from '@cni-ts/cni';
 import { describe, expect, it } from 'vitest';
-import { jsonSchema, loadIPAMConfig } from './config';
+import { jsonSchema, loadIPAMConfig as load } from './config';
+
+const loadIPAMConfig = (config: unknown, args = '') => load(cniRequest({ config: config as Record<string, unknown>, args }));
 import { formatAddr as formatIP } from '@cni-ts/cni/ip';
 import { rangeSetString } from './rangeset';
 
@@ -8,7 +10,7 @@ const conf = (ipam: unknown, extra: Record<string, unknown> = {}) => ({ cniVersi
 const sets = (c: ReturnType<typeof loadIPAMConfig>) => c.ranges.map(rangeSetString);
 
 function fails(stdin: unknown, message: string, field?: string) {
-  expect(() => loadIPAMConfig(stdin)).toThrow(expect.objectContaining(field === undefined ? { message } : { message, field }));
+  expect(() => loadIPAMConfig(stdin)).toThrow(expect.objectContaining(field === undefined ? { msg: message } : { msg: message, details: field }));
 }
 
 describe('loadIPAMConfig', () => {
@@ -42,7 +44,7 @@ describe('loadIPAMConfig', () => {
   it('gathers requested addresses: CNI_ARGS, then args, then runtimeConfig', () => {
     const c = loadIPAMConfig(
       conf({ subnet: '10.1.0.0/24' }, { args: { cni: { ips: ['10.1.0.6/24'] } }, runtimeConfig: { ips: ['10.1.0.7'] } }),
-      cniArgs('IgnoreUnknown=1;K8S_POD_NAME=x;IP=10.1.0.5/16').load,
+      'IgnoreUnknown=1;K8S_POD_NAME=x;IP=10.1.0.5/16',
     );
     expect(c.requestedIPs.map(formatIP)).toEqual(['10.1.0.5', '10.1.0.6', '10.1.0.7']);
   });
@@ -101,7 +103,7 @@ describe('loadIPAMConfig', () => {
     ['IP=a=b', 'ARGS: invalid pair "IP=a=b"'],
     ['IgnoreUnknown=x', 'ARGS: error parsing value of pair "IgnoreUnknown=x": boolean unmarshal error: invalid input x'],
   ])('rejects CNI_ARGS %s', (args, message) => {
-    expect(() => loadIPAMConfig(conf({ subnet: '10.1.0.0/24' }), cniArgs(args).load)).toThrow(expect.objectContaining({ message, field: 'CNI_ARGS' }));
+    expect(() => loadIPAMConfig(conf({ subnet: '10.1.0.0/24' }), args)).toThrow(expect.objectContaining({ msg: message, details: 'CNI_ARGS' }));
   });
 
   it('exports a JSON Schema', () => {

@@ -1,5 +1,5 @@
 import { FileLock } from '@cni-ts/netlink';
-import { goFsError } from './_goerr';
+import { pathError } from '@cni-ts/plugin-kit';
 
 const MAX_BACKOFF_MS = 16;
 
@@ -15,7 +15,7 @@ export async function withStoreLock<T>(lockPath: string, fn: () => T): Promise<A
   try {
     lock = new FileLock(lockPath);
   } catch (err) {
-    throw goFsError(err, 'open', lockPath);
+    throw pathError('open', lockPath, err);
   }
   try {
     let wait = 1;

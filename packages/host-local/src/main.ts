@@ -1,4 +1,4 @@
+// The host-local binary: the skeleton answers VERSION before the plugin (zod, koffi) is loaded.
 import { run } from '@cni-ts/cni/skel';
-import { hostLocal } from './plugin';
 
-await run(hostLocal);
+await run(() => import('./plugin'));

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dispatch } from '@cni-ts/cni/skel';
+import { cniEnv, dispatch } from '@cni-ts/cni/skel';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hostLocal } from './plugin';
+import hostLocal from './plugin';
 
 let dataDir: string;
 beforeEach(() => {
@@ -12,11 +12,7 @@ beforeEach(() => {
 afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
 const env = (command: string, extra: Record<string, string> = {}) => ({
-  CNI_COMMAND: command,
-  CNI_CONTAINERID: 'c1',
-  CNI_NETNS: '/nonexistent/netns',
-  CNI_IFNAME: 'eth0',
-  CNI_PATH: '/opt/cni/bin',
+  ...cniEnv({ command, containerId: 'c1', netns: '/nonexistent/netns', ifname: 'eth0', path: '/opt/cni/bin' }),
   ...extra,
 });
 const conf = (ipam: Record<string, unknown>, extra: Record<string, unknown> = {}) =>

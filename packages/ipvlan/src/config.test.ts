@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, decodeNetConf, jsonSchema } from './config';
-import { parseFlag, parseMode } from './mode';
-import { ipvlan } from './plugin';
+import { decodeConf as decodeNetConf, jsonSchema, parseFlag, parseMode } from './config';
+import ipvlan from './plugin';
 
 describe('ipvlan config', () => {
   it('decodes with Go rules', () => {
@@ -14,7 +13,9 @@ describe('ipvlan config', () => {
       linkInContainer: true,
       ipam: { type: 'static' },
     });
-    expect(() => decodeNetConf({ mtu: 'x' })).toThrow(new ConfigError('failed to load netconf: json: cannot unmarshal string into Go struct field NetConf.mtu of type int', 'mtu'));
+    expect(() => decodeNetConf({ mtu: 'x' })).toThrow(
+      expect.objectContaining({ code: 999, msg: 'failed to load netconf: json: cannot unmarshal string into Go struct field NetConf.mtu of type int', details: 'mtu' }),
+    );
   });
 
   it('exports a JSON Schema', () => {

@@ -1,4 +1,4 @@
+// The ipvlan binary: the skeleton answers VERSION before the plugin (zod, koffi) is loaded.
 import { run } from '@cni-ts/cni/skel';
-import { ipvlan } from './plugin';
 
-await run(ipvlan);
+await run(() => import('./plugin'));

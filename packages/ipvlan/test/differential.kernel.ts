@@ -5,7 +5,7 @@
 import { rmSync } from 'node:fs';
 import { checkLeaks, must, testEnv, type TestEnv } from '@cni-ts/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cni, type Call, dataDir, goPlugin, type Impl, ipamFiles, nsState, tsPlugin } from '../../plugin-kit/test/plugin-harness';
+import { cni, type CniCall as Call, dataDir, goPlugin, type PluginImpl as Impl, ipamFiles, nsState, tsPlugin } from '@cni-ts/testkit';
 
 checkLeaks(['/var/lib/cni']);
 

@@ -4,7 +4,7 @@
 import { rmSync } from 'node:fs';
 import { addrs, checkLeaks, link, links, must, ping, routes, sysctl, testEnv, type TestEnv } from '@cni-ts/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cni, dataDir, ipamFiles, type Impl, tsPlugin } from '../../plugin-kit/test/plugin-harness';
+import { cni, dataDir, ipamFiles, type PluginImpl as Impl, tsPlugin } from '@cni-ts/testkit';
 
 checkLeaks(['/var/lib/cni']);
 

@@ -1,7 +1,7 @@
 // loopback reads only the common fields (Go: types.NetConf) and a prevResult to pass through.
-import { netConfSchema, parsePrevResult, parseWithSchema, toCurrentResult, toJsonSchema, type CniRequest, type Result } from '@cni-ts/cni';
+import { decode, netConfSchema, parsePrevResult, toCurrentResult, toJsonSchema, type CniRequest, type Result } from '@cni-ts/cni';
 
-export const loopbackConfigSchema = netConfSchema;
+export const configSchema = netConfSchema;
 
 export interface LoopbackConf {
   cniVersion: string;
@@ -9,14 +9,14 @@ export interface LoopbackConf {
 }
 
 /** The JSON Schema of a loopback configuration. */
-export function loopbackJsonSchema(): Record<string, unknown> {
-  return toJsonSchema(loopbackConfigSchema);
+export function jsonSchema(): Record<string, unknown> {
+  return toJsonSchema(configSchema);
 }
 
 /** parseNetConf: the config, and its prevResult parsed in the config's version. */
-export function parseConf(req: CniRequest): LoopbackConf {
+export function loadConf(req: CniRequest): LoopbackConf {
   // Upstream returns decode errors untyped (999) with Go's text; we keep both and name the field in details.
-  const conf = parseWithSchema(loopbackConfigSchema, req.config, { code: 999, prefix: 'failed to parse network config', detailsPath: true });
+  const conf = decode(configSchema, req.config, { prefix: 'failed to parse network config' });
   const cniVersion = conf.cniVersion ?? '';
   if (conf.prevResult === undefined) return { cniVersion };
   let prevResult: Result | undefined;

@@ -1,2 +1,2 @@
-export { loopback } from './plugin';
-export { loopbackConfigSchema, loopbackJsonSchema, type LoopbackConf } from './config';
+export { default as loopback } from './plugin';
+export { configSchema, jsonSchema, loadConf, type LoopbackConf } from './config';

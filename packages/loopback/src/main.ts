@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// The loopback binary: everything is the skeleton's; the plugin object is all we bring.
+// The loopback binary: the skeleton answers VERSION before the plugin (zod, koffi) is loaded.
 import { run } from '@cni-ts/cni/skel';
-import { loopback } from './plugin';
 
-await run(loopback);
+await run(() => import('./plugin'));

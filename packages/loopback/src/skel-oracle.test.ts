@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CNI_TS_VERSION } from '@cni-ts/cni';
-import { runPlugin, sourceCommand, type ProcResult } from '../../cni/test/launcher';
+import { runPlugin, sourceCommand, type ProcResult } from '@cni-ts/testkit';
 
 const ORACLE = '/usr/lib/cni/loopback';
 const ours = sourceCommand(fileURLToPath(new URL('./main.ts', import.meta.url)));

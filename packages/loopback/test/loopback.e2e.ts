@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { addrs, checkLeaks, link, must, testEnv, type TestNetns } from '@cni-ts/testkit';
 import { createResultFromBytes } from '@cni-ts/cni';
-import { runPlugin, sourceCommand, type ProcResult } from '../../cni/test/launcher';
+import { runPlugin, sourceCommand, type ProcResult } from '@cni-ts/testkit';
 
 const ORACLE = '/usr/lib/cni/loopback';
 const ours = sourceCommand(fileURLToPath(new URL('../src/main.ts', import.meta.url)));

@@ -1,11 +1,11 @@
+import { DecodeError } from '@cni-ts/cni';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, decodeNetConf, jsonSchema } from './config';
-import { parseMode } from './mode';
-import { macvlan } from './plugin';
+import { decodeConf, jsonSchema, parseMode } from './config';
+import macvlan from './plugin';
 
 describe('macvlan config', () => {
   it('decodes with Go rules', () => {
-    expect(decodeNetConf({ name: 'n', Master: 'eth0', MODE: 'vepa', mtu: 1400, ipam: { type: 'host-local', subnet: 'x' }, runtimeConfig: { MAC: '02:00:00:00:00:01' }, extra: 1 })).toEqual({
+    expect(decodeConf({ name: 'n', Master: 'eth0', MODE: 'vepa', mtu: 1400, ipam: { type: 'host-local', subnet: 'x' }, runtimeConfig: { MAC: '02:00:00:00:00:01' }, extra: 1 })).toEqual({
       name: 'n',
       master: 'eth0',
       mode: 'vepa',
@@ -18,13 +18,16 @@ describe('macvlan config', () => {
   it('names the field of a type error and keeps upstream wording', () => {
     let e: unknown;
     try {
-      decodeNetConf({ bcqueuelen: -1 }, 'failed to load netConf');
+      decodeConf({ bcqueuelen: -1 }, 'failed to load netConf');
     } catch (err) {
       e = err;
     }
-    expect(e).toBeInstanceOf(ConfigError);
-    expect((e as ConfigError).message).toBe('failed to load netConf: json: cannot unmarshal number -1 into Go struct field NetConf.bcqueuelen of type uint32');
-    expect((e as ConfigError).field).toBe('bcqueuelen');
+    expect(e).toBeInstanceOf(DecodeError);
+    expect((e as DecodeError).toJSON()).toEqual({
+      code: 999,
+      msg: 'failed to load netConf: json: cannot unmarshal number -1 into Go struct field NetConf.bcqueuelen of type uint32',
+      details: 'bcqueuelen',
+    });
   });
 
   it('exports a JSON Schema of what users write', () => {
@@ -42,9 +45,9 @@ describe('macvlan config', () => {
     expect(() => parseMode('source')).toThrow('unknown macvlan mode: "source"');
   });
 
-  it('the plugin object', async () => {
+  it('the plugin object', () => {
     expect(macvlan.type).toBe('macvlan');
     expect(macvlan.gc).toBeUndefined();
-    expect(await macvlan.configSchema?.()).toBeDefined();
+    expect(macvlan.configSchema?.()).toBeDefined();
   });
 });

@@ -1,7 +1,2 @@
-export { macvlan } from './plugin';
-export { jsonSchema, netConfSchema, decodeNetConf, ConfigError, MODES, type Mode, type NetConf } from './config';
-export { loadConf, type LoadedConf } from './load';
-export { cmdAdd } from './add';
-export { cmdDel } from './del';
-export { cmdCheck } from './check';
-export { cmdStatus } from './status';
+export { default as macvlan } from './plugin';
+export { configSchema, jsonSchema, decodeConf, loadConf, parseMode, MODES, type NetConf, type LoadedConf } from './config';

@@ -1,4 +1,4 @@
+// The macvlan binary: the skeleton answers VERSION before the plugin (zod, koffi) is loaded.
 import { run } from '@cni-ts/cni/skel';
-import { macvlan } from './plugin';
 
-await run(macvlan);
+await run(() => import('./plugin'));

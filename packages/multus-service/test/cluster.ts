@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import { createNetns, deleteNetns, must, NODE, runAsync, tsImpl, uniqueName } from '@cni-ts/testkit';
 import { loadKubeClient, type KubeClient } from '@cni-ts/kube';
 import { nadObject, podObject, relayIntoNetns, startStub, writeKubeconfig, type K8sStub, type Relay } from '../../../e2e/src/k8s-stub/index';
-import { k8sArgs, oursDir } from '../../multus/test/harness';
+import { k8sArgs, oursDir } from '@cni-ts/testkit/multus';
 
 export const NODE_NAME = 'node-a';
 export const NAD = 'macvlan-conf';

@@ -18,7 +18,7 @@ import { NftablesBackend } from '../src/proxy/nftables';
 import { CniCacheResolver } from '../src/proxy/netns';
 import type { PodPlan } from '../src/proxy/plan';
 import { MultusProxy } from '../src/proxy/proxy';
-import { SOURCE_NODE } from '../../chain/test/launchers';
+import { SOURCE_NODE } from '@cni-ts/testkit';
 import { curl, longConnection, ourRules, rulesIn, service, startDemo, timings, until, NODE_NAME, type Demo } from './cluster';
 
 let demo: Demo;

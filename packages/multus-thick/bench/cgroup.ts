@@ -5,6 +5,7 @@
 // group sits under the caller's own memory cgroup.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { sleepSync } from '@cni-ts/cni';
 
 export interface CgroupUsage {
   /** Bytes charged now (anonymous memory, page cache, kernel memory). */
@@ -61,7 +62,7 @@ function reapStale(parent: string): void {
     const dir = path.join(parent, entry);
     try {
       for (const pid of read(path.join(dir, 'cgroup.procs')).split('\n').filter(Boolean)) process.kill(Number(pid), 'SIGKILL');
-      for (let i = 0; i < 50 && read(path.join(dir, 'cgroup.procs')).trim(); i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+      for (let i = 0; i < 50 && read(path.join(dir, 'cgroup.procs')).trim(); i++) sleepSync(100);
       rmdirSync(dir);
     } catch {
       // still busy or already gone: the next run tries again

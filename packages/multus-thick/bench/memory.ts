@@ -15,12 +15,13 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { sleepSync } from '@cni-ts/cni';
 import { encodeRequest } from '../src/api';
 import { callDaemon } from '../src/client';
 import { createMemoryCgroup, type MemoryCgroup } from './cgroup';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
-const SOURCE_FLAGS = ['--conditions=source', '--disable-warning=ExperimentalWarning', '--experimental-transform-types', '--import', path.join(ROOT, 'packages/cni/test/ts-hooks.mjs')];
+const SOURCE_FLAGS = ['--conditions=source', '--disable-warning=ExperimentalWarning', '--experimental-transform-types', '--import', path.join(ROOT, 'packages/testkit/src/ts-hooks.mjs')];
 
 /** The V8 flags the image starts the daemon with (deploy/Containerfile): small heaps for a long-lived, mostly idle process. */
 export const DAEMON_NODE_FLAGS = (process.env.MULTUS_DAEMON_NODE_FLAGS ?? '--max-semi-space-size=1 --max-old-space-size=40 --single-threaded-gc --lite-mode').split(' ').filter(Boolean);
@@ -197,7 +198,7 @@ export async function benchDaemonMemory(opts: MemoryOptions = {}): Promise<Memor
   }
 }
 
-const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
 
 interface ChurnContext {
   cycles: number;

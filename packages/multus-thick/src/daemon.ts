@@ -10,6 +10,7 @@ import { loadDaemonConfig, unsupportedKeys, type DaemonConfig } from './daemon-c
 import { findPrimary, shimConfig } from './entrypoint/generate';
 import { startDaemon, type Daemon } from './server';
 import { startTrimming, type Trimmer } from './trim';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Exit code after an uncaught exception or unhandled rejection (ours; 1–4 are upstream's). */
 export const EXIT_INTERNAL = 5;
@@ -39,7 +40,6 @@ export interface RunningDaemon {
   stop(): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What the daemon hands the plugin it serves: its Kubernetes access (shared client, watch caches). */
 export interface DaemonServices {

@@ -6,6 +6,7 @@ import { CniError, ErrCode, goJsonParse, type CniRequest, type Plugin } from '@c
 import path from 'node:path';
 import { DEFAULT_SOCKET_DIR, encodeRequest, SOCKET_NAME } from './api';
 import { callDaemon } from './client';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface ShimOptions {
   readyPollMs: number;
@@ -15,7 +16,6 @@ export interface ShimOptions {
 export const DEFAULT_SHIM_OPTIONS: ShimOptions = { readyPollMs: 100, readyTimeoutMs: 60_000 };
 
 const CMD_NAME: Record<string, string> = { ADD: 'CmdAdd', DEL: 'CmdDel', CHECK: 'CmdCheck', GC: 'CmdGC', STATUS: 'CmdStatus' };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function shimSocket(config: Record<string, unknown>): string {
   const dir = typeof config.daemonSocketDir === 'string' && config.daemonSocketDir ? config.daemonSocketDir : DEFAULT_SOCKET_DIR;

@@ -12,8 +12,7 @@ import { bundleDaemon } from '../bench/bundle';
 import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../bench/memory';
 import { encodeRequest } from '../src/api';
 import { callDaemon } from '../src/client';
-import { oursDir, ROOT } from '../../multus/test/harness';
-import { cluster, expectAttached, expectDetached, ok, setup, tmp, useCluster, type Setup } from '../../multus/test/scenario';
+import { cluster, expectAttached, expectDetached, ok, oursDir, ROOT, setup, tmp, useCluster, type Setup } from '@cni-ts/testkit/multus';
 import { shim, shimConf, startDaemonProc, stopDaemonProc, type DaemonProc, type DaemonRun } from './thick';
 
 checkLeaks();

@@ -5,8 +5,7 @@
 // status write is waited out and retried. Real kernel, daemon process, shim.
 import { checkLeaks, until } from '@cni-ts/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { k8sArgs } from '../../multus/test/harness';
-import { cluster, expectAttached, expectDetached, ok, setup, tmp, useCluster } from '../../multus/test/scenario';
+import { cluster, expectAttached, expectDetached, k8sArgs, ok, setup, tmp, useCluster } from '@cni-ts/testkit/multus';
 import { shim, shimConf, startDaemonProc, stopDaemonProc, type DaemonProc } from './thick';
 
 checkLeaks();

@@ -11,7 +11,7 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync 
 import path from 'node:path';
 import { checkLeaks, link } from '@cni-ts/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cluster, ok, reserved, setup, tmp, useCluster } from '../../multus/test/scenario';
+import { cluster, ok, reserved, setup, tmp, useCluster } from '@cni-ts/testkit/multus';
 import { shim, shimConf, startDaemonProc, stopDaemonProc, type DaemonProc } from './thick';
 
 checkLeaks();

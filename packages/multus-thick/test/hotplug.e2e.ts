@@ -9,8 +9,7 @@ import { addrs, checkLeaks, link, links } from '@cni-ts/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeRequest, type InterfaceAttributes } from '../src/api';
 import { callDaemon } from '../src/client';
-import { oursDir } from '../../multus/test/harness';
-import { cluster, expectAttached, expectDetached, ok, reserved, setup, tmp, useCluster, type Setup } from '../../multus/test/scenario';
+import { cluster, expectAttached, expectDetached, ok, oursDir, reserved, setup, tmp, useCluster, type Setup } from '@cni-ts/testkit/multus';
 import { shim, shimConf, startDaemonProc, stopDaemonProc, type DaemonProc } from './thick';
 
 checkLeaks();

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { checkLeaks } from '@cni-ts/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { add, cluster, del, ok, setup, tmp, useCluster } from '../../multus/test/scenario';
+import { add, cluster, del, ok, setup, tmp, useCluster } from '@cni-ts/testkit/multus';
 import { shim, startDaemonProc, stopDaemonProc, type DaemonProc } from './thick';
 
 checkLeaks();

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { checkLeaks, link, links } from '@cni-ts/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { add, cluster, del, expectAttached, expectDetached, ok, reserved, setup, useCluster } from '../../multus/test/scenario';
+import { add, cluster, del, expectAttached, expectDetached, ok, reserved, setup, useCluster } from '@cni-ts/testkit/multus';
 import { shim, shimConf, startDaemonProc, stopDaemonProc, type DaemonProc } from './thick';
 
 checkLeaks();

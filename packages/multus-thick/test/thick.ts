@@ -1,13 +1,13 @@
 // Thick mode as a node runs it, for the e2e files: the daemon as a long-lived process in the
 // test "host" netns (from source), the shim exec'd there by a fake runtime with the CNI_*
-// environment, both against the API server of packages/multus/test/cluster.
+// environment, both against the API server of @cni-ts/testkit/multus (cluster.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ROOT, SOURCE_NODE } from '../../chain/test/launchers';
-import { oursDir, type Out } from '../../multus/test/harness';
-import type { Setup } from '../../multus/test/scenario';
+import { callEnv, SOURCE_NODE, spawnProc, WORKSPACE as ROOT } from '@cni-ts/testkit';
+import { oursDir, type Out } from '@cni-ts/testkit/multus';
+import type { Setup } from '@cni-ts/testkit/multus';
 
 export const DAEMON_MAIN = path.join(ROOT, 'packages/multus-thick/src/daemon-main.ts');
 export const SHIM_MAIN = path.join(ROOT, 'packages/multus-thick/src/main.ts');
@@ -75,43 +75,10 @@ export async function stopDaemonProc(d: DaemonProc, signal: NodeJS.Signals = 'SI
 
 /** Runs the shim as a runtime does, inside `hostNs` (`onSpawn` gets the process, to kill it as a runtime's timeout would; `env` overrides CNI_*). */
 export function shim(hostNs: string, command: string, s: Setup, conf: unknown, onSpawn?: (child: ChildProcess) => void, env: Record<string, string> = {}): Promise<Out> {
-  const started = performance.now();
   const [, ...rest] = SOURCE_NODE as [string, ...string[]];
   // The real node binary (node_modules/.bin/node is a wrapper that would outlive a signal).
-  const node = process.execPath;
-  const child = spawn('ip', ['netns', 'exec', hostNs, node, ...rest, SHIM_MAIN], {
-    env: {
-      PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
-      CNI_COMMAND: command,
-      CNI_CONTAINERID: 'ctr1',
-      CNI_NETNS: s.env.container.path,
-      CNI_IFNAME: 'eth0',
-      CNI_ARGS: s.args,
-      CNI_PATH: oursDir(),
-      ...env,
-    },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  onSpawn?.(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdin!.end(JSON.stringify(conf));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      let json: Record<string, unknown> | undefined;
-      try {
-        json = stdout.trim() ? (JSON.parse(stdout) as Record<string, unknown>) : undefined;
-      } catch {
-        json = undefined;
-      }
-      resolve({ code, stdout, stderr, json, ms: Math.round(performance.now() - started) });
-    });
-  });
+  const argv = ['ip', 'netns', 'exec', hostNs, process.execPath, ...rest, SHIM_MAIN];
+  return spawnProc(argv, { env: callEnv({ command, netns: s.env.container.path, args: s.args, env }, oursDir()), input: conf, ...(onSpawn && { onSpawn }) });
 }
 
 /** The thin setup's config as the shim's: same keys, type multus-shim, the daemon's socket dir. */

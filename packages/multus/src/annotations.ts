@@ -2,7 +2,7 @@
 // `v1.multus-cni.io/default-network`, in the comma form (`ns/name@ifname, ...`) or as a JSON
 // list of selection elements (upstream parsePodNetworkAnnotation).
 import * as z from 'zod';
-import { canonicalIP, goField, goJsonParse, lazySchema, parseCIDR, parseIP, parseWithSchema, validateInterfaceName } from '@cni-ts/cni';
+import { canonicalIP, decode, go, goJsonParse, lazySchema, parseCIDR, parseIP, validateInterfaceName } from '@cni-ts/cni';
 import { bandwidthEntrySchema, portMapEntrySchema, type BandwidthEntry, type PortMapEntry } from './config';
 import { parseGoMAC } from './mac';
 
@@ -27,8 +27,6 @@ export interface NetworkSelectionElement {
   gatewayRequest?: string[];
 }
 
-const E = 'NetworkSelectionElement';
-const str = () => goField(z.string(), E, 'string');
 
 const ipText = z.string().transform((s, ctx) => {
   const ip = canonicalIP(s);
@@ -40,20 +38,26 @@ const ipText = z.string().transform((s, ctx) => {
 });
 
 // Built on first use: only pods with a network annotation have one to parse.
-const elementSchema = lazySchema(() => z.object({
-  name: str().optional(),
-  namespace: str().optional(),
-  ips: goField(z.array(z.string().nullable()), E, '[]string').optional(),
-  mac: str().optional(),
-  'infiniband-guid': str().optional(),
-  interface: str().optional(),
-  interfaceRequest: str().optional(),
-  portMappings: goField(z.array(portMapEntrySchema.nullable()), E, '[]*types.PortMapEntry').optional(),
-  bandwidth: goField(bandwidthEntrySchema, E, 'types.BandwidthEntry').optional(),
-  deviceID: str().optional(),
-  'cni-args': goField(z.record(z.string(), z.unknown()), E, 'map[string]interface {}').optional(),
-  'default-route': goField(z.array(ipText.nullable()), E, '[]net.IP').optional(),
-}));
+const elementSchema = lazySchema(() =>
+  go(
+    z.object({
+      name: z.string().optional(),
+      namespace: z.string().optional(),
+      ips: z.array(z.string().nullable()).optional(),
+      mac: z.string().optional(),
+      'infiniband-guid': z.string().optional(),
+      interface: z.string().optional(),
+      interfaceRequest: z.string().optional(),
+      portMappings: go(z.array(portMapEntrySchema.nullable()), '[]*types.PortMapEntry').optional(),
+      bandwidth: bandwidthEntrySchema.optional(),
+      deviceID: z.string().optional(),
+      'cni-args': z.record(z.string(), z.unknown()).optional(),
+      'default-route': z.array(go(ipText, 'net.IP').nullable()).optional(),
+    }),
+    '*types.NetworkSelectionElement',
+    { struct: 'NetworkSelectionElement' },
+  ),
+);
 
 const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -166,7 +170,7 @@ function fromJson(text: string, annotation: string): NetworkSelectionElement[] {
     if (raw === null) return { name: '' };
     let el: z.output<typeof elementSchema>;
     try {
-      el = parseWithSchema(elementSchema, raw);
+      el = decode(elementSchema, raw, { pathInMessage: true });
     } catch (err) {
       throw fail((err as { msg?: string; message: string }).msg ?? (err as Error).message, `${annotation}[${i}]`);
     }

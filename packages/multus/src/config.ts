@@ -1,79 +1,64 @@
 // The Multus configuration (upstream pkg/types NetConf + LoadNetConf): Go's decoding rules over
 // the defaults, then the checks and the delegates of the 2017 `delegates` form.
 import * as z from 'zod';
-import { createResult, ErrCode, goField, goJsonParse, goMarshal, parseWithSchema, sortKeysDeep, toJsonSchema } from '@cni-ts/cni';
+import { createResult, decode, ErrCode, go, goJsonParse, goMarshal, goMap, goStruct, netConf, sortKeysDeep, toJsonSchema } from '@cni-ts/cni';
 import { loadDelegateNetConf, type DelegateNetConf } from './delegate';
 
-const S = 'NetConf';
-const str = (struct = S) => goField(z.string(), struct, 'string');
-const bool = (struct = S) => goField(z.boolean(), struct, 'bool');
-const int = (struct: string) => goField(z.number().int(), struct, 'int');
-const strings = (struct = S) => goField(z.array(z.string().nullable().transform((s) => s ?? '')), struct, '[]string');
-
-export const portMapEntrySchema = z.object({
-  hostPort: int('PortMapEntry'),
-  containerPort: int('PortMapEntry'),
-  protocol: str('PortMapEntry').optional(),
-  hostIP: str('PortMapEntry').optional(),
+export const portMapEntrySchema = goStruct('types.PortMapEntry', 'PortMapEntry', {
+  hostPort: z.number().int(),
+  containerPort: z.number().int(),
+  protocol: z.string().optional(),
+  hostIP: z.string().optional(),
 });
 
-export const bandwidthEntrySchema = z.object({
-  ingressRate: int('BandwidthEntry').optional(),
-  ingressBurst: int('BandwidthEntry').optional(),
-  egressRate: int('BandwidthEntry').optional(),
-  egressBurst: int('BandwidthEntry').optional(),
+export const bandwidthEntrySchema = goStruct('types.BandwidthEntry', 'BandwidthEntry', {
+  ingressRate: z.number().int().optional(),
+  ingressBurst: z.number().int().optional(),
+  egressRate: z.number().int().optional(),
+  egressBurst: z.number().int().optional(),
 });
 
 /** The runtimeConfig keys Multus reads; every other key the runtime sends is dropped (as upstream). */
-export const runtimeConfigSchema = z.object({
-  portMappings: goField(z.array(portMapEntrySchema.nullable()), 'RuntimeConfig', '[]*types.PortMapEntry').optional(),
-  bandwidth: goField(bandwidthEntrySchema, 'RuntimeConfig', 'types.BandwidthEntry').optional(),
-  ips: strings('RuntimeConfig').optional(),
-  mac: str('RuntimeConfig').optional(),
-  infinibandGUID: str('RuntimeConfig').optional(),
-  deviceID: str('RuntimeConfig').optional(),
-  CNIDeviceInfoFile: str('RuntimeConfig').optional(),
+export const runtimeConfigSchema = goStruct('types.RuntimeConfig', 'RuntimeConfig', {
+  portMappings: go(z.array(portMapEntrySchema.nullable()), '[]*types.PortMapEntry').optional(),
+  bandwidth: bandwidthEntrySchema.optional(),
+  ips: z.array(z.string()).optional(),
+  mac: z.string().optional(),
+  infinibandGUID: z.string().optional(),
+  deviceID: z.string().optional(),
+  CNIDeviceInfoFile: z.string().optional(),
 });
 
-export const logOptionsSchema = z.object({
-  maxAge: int('LogOptions').optional(),
-  maxSize: int('LogOptions').optional(),
-  maxBackups: int('LogOptions').optional(),
-  compress: bool('LogOptions').optional(),
+export const logOptionsSchema = goStruct('logging.LogOptions', 'LogOptions', {
+  maxAge: z.number().int().optional(),
+  maxSize: z.number().int().optional(),
+  maxBackups: z.number().int().optional(),
+  compress: z.boolean().optional(),
 });
 
-export const netConfSchema = z
-  .object({
-    cniVersion: str().optional().describe('CNI spec version of this config'),
-    name: str().optional().describe('network name'),
-    type: str().optional().describe('"multus"'),
-    capabilities: goField(z.record(z.string(), z.boolean()), S, 'map[string]bool').optional().describe('read by the runtime only'),
-    ipam: goField(z.looseObject({ type: str('IPAM').optional() }), S, 'types.IPAM').optional(),
-    dns: goField(z.looseObject({}), S, 'types.DNS').optional(),
-    prevResult: goField(z.record(z.string(), z.unknown()), S, 'map[string]interface {}').optional(),
-    confDir: str().default('/etc/cni/multus/net.d').describe('configs of NADs with an empty spec and of clusterNetwork names'),
-    cniDir: str().default('/var/lib/cni/multus').describe('delegate cache and the libcni result cache (<cniDir>/results)'),
-    binDir: str().default('/opt/cni/bin').describe('searched before the CNI_PATH directories'),
-    delegates: goField(z.array(goField(z.record(z.string(), z.unknown()).nullable(), S, 'map[string]interface {}')), S, '[]map[string]interface {}')
-      .optional()
-      .describe('default-network configs inline; delegates[0] is the master plugin (ignored with clusterNetwork)'),
-    clusterNetwork: str().default('').describe('the default network: a NAD name, a CNI network name, a directory or a file'),
-    defaultNetworks: strings().optional().describe('networks added to every pod outside systemNamespaces (with clusterNetwork)'),
-    kubeconfig: str().default('').describe('kubeconfig path; empty uses the in-cluster config when KUBERNETES_SERVICE_HOST/PORT are set'),
-    logFile: str().default(''),
-    logLevel: str().default('').describe('panic (default), error, verbose or debug'),
-    logToStderr: bool().default(true),
-    logOptions: goField(logOptionsSchema, S, 'logging.LogOptions').optional().describe('rotation of logFile (lumberjack: maxSize MiB, maxAge days, maxBackups, compress; defaults 100, 5, 5, true)'),
-    runtimeConfig: goField(runtimeConfigSchema, S, 'types.RuntimeConfig').optional(),
-    readinessindicatorfile: str().default('').describe('wait up to 45 s for this file before ADD, STATUS and GC'),
-    namespaceIsolation: bool().default(false).describe('pods may use NADs of their own namespace and of globalNamespaces only'),
-    globalNamespaces: str().default('').describe('comma list; replaces the default "default"'),
-    auxiliaryCNIChainName: str().default('').describe('an extra chain {passthru + <dir(clusterNetwork)>/<name>/*.conf}'),
-    systemNamespaces: strings().default(['kube-system']),
-    multusNamespace: str().default('kube-system').describe('namespace of clusterNetwork/defaultNetworks NADs and of the default-network annotation'),
-    retryDeleteOnError: bool().default(false).describe('keep the delegate cache when a delegate DEL fails'),
-  })
-  .describe('Multus: a meta plugin attaching the cluster network and the networks of the pod annotations');
+export const netConfSchema = netConf('NetConf', {
+  confDir: z.string().default('/etc/cni/multus/net.d').describe('configs of NADs with an empty spec and of clusterNetwork names'),
+  cniDir: z.string().default('/var/lib/cni/multus').describe('delegate cache and the libcni result cache (<cniDir>/results)'),
+  binDir: z.string().default('/opt/cni/bin').describe('searched before the CNI_PATH directories'),
+  delegates: z.array(goMap().nullable())
+    .optional()
+    .describe('default-network configs inline; delegates[0] is the master plugin (ignored with clusterNetwork)'),
+  clusterNetwork: z.string().default('').describe('the default network: a NAD name, a CNI network name, a directory or a file'),
+  defaultNetworks: z.array(z.string()).optional().describe('networks added to every pod outside systemNamespaces (with clusterNetwork)'),
+  kubeconfig: z.string().default('').describe('kubeconfig path; empty uses the in-cluster config when KUBERNETES_SERVICE_HOST/PORT are set'),
+  logFile: z.string().default(''),
+  logLevel: z.string().default('').describe('panic (default), error, verbose or debug'),
+  logToStderr: z.boolean().default(true),
+  logOptions: logOptionsSchema.optional().describe('rotation of logFile (lumberjack: maxSize MiB, maxAge days, maxBackups, compress; defaults 100, 5, 5, true)'),
+  runtimeConfig: runtimeConfigSchema.optional(),
+  readinessindicatorfile: z.string().default('').describe('wait up to 45 s for this file before ADD, STATUS and GC'),
+  namespaceIsolation: z.boolean().default(false).describe('pods may use NADs of their own namespace and of globalNamespaces only'),
+  globalNamespaces: z.string().default('').describe('comma list; replaces the default "default"'),
+  auxiliaryCNIChainName: z.string().default('').describe('an extra chain {passthru + <dir(clusterNetwork)>/<name>/*.conf}'),
+  systemNamespaces: z.array(z.string()).default(['kube-system']),
+  multusNamespace: z.string().default('kube-system').describe('namespace of clusterNetwork/defaultNetworks NADs and of the default-network annotation'),
+  retryDeleteOnError: z.boolean().default(false).describe('keep the delegate cache when a delegate DEL fails'),
+}).describe('Multus: a meta plugin attaching the cluster network and the networks of the pod annotations');
 
 export type RawNetConf = z.output<typeof netConfSchema>;
 export type RuntimeConfig = z.output<typeof runtimeConfigSchema>;
@@ -125,10 +110,9 @@ export function loadNetConf(bytes: Uint8Array, opts: LoadNetConfOptions = {}): N
   }
   let conf: RawNetConf;
   try {
-    conf = parseWithSchema(netConfSchema, value ?? {});
+    conf = decode(netConfSchema, value ?? {}, { prefix: 'LoadNetConf: failed to load netconf', pathInMessage: true });
   } catch (err) {
-    const e = err as { msg?: string; message: string };
-    throw new LoadNetConfError(`LoadNetConf: failed to load netconf: ${e.msg ?? e.message}`);
+    throw new LoadNetConfError((err as { msg: string }).msg, (err as { field?: string }).field);
   }
   if (conf.prevResult) {
     // Parsed and then never used upstream; only a broken one matters (it fails the load).

@@ -1,10 +1,10 @@
 // One network Multus attaches (upstream types.DelegateNetConf): the config bytes a delegate
 // runs with, plus what the pod's selection element asked for. Built from raw CNI JSON
 // (LoadDelegateNetConf) or from a loaded conflist (LoadDelegateNetConfFromConfList).
-import { goJsonParse, goMarshal, netConfSchema, parseWithSchema, sortKeysDeep, type PluginConf } from '@cni-ts/cni';
+import { decode, go, goJsonParse, goMarshal, netConfSchema, sortKeysDeep, type PluginConf } from '@cni-ts/cni';
 import type { NetworkConfigList } from '@cni-ts/chain';
 import * as z from 'zod';
-import { goField, lazySchema } from '@cni-ts/cni';
+import { lazySchema } from '@cni-ts/cni';
 import type { BandwidthEntry, PortMapEntry } from './config';
 import type { NetworkSelectionElement } from './annotations';
 
@@ -83,17 +83,23 @@ export function refusedDelegate(config: unknown): string | undefined {
 const utf8 = new TextEncoder();
 
 // Built on first use: only a delegate that is a conflist is parsed with it.
-const netConfListSchema = lazySchema(() => z.object({
-  cniVersion: goField(z.string(), 'NetConfList', 'string').optional(),
-  name: goField(z.string(), 'NetConfList', 'string').optional(),
-  disableCheck: goField(z.boolean(), 'NetConfList', 'bool').optional(),
-  disableGC: goField(z.boolean(), 'NetConfList', 'bool').optional(),
-  plugins: goField(z.array(netConfSchema.nullable()), 'NetConfList', '[]*types.PluginConf').optional(),
-}));
+const netConfListSchema = lazySchema(() =>
+  go(
+    z.object({
+      cniVersion: z.string().optional(),
+      name: z.string().optional(),
+      disableCheck: z.boolean().optional(),
+      disableGC: z.boolean().optional(),
+      plugins: go(z.array(netConfSchema.nullable()), '[]*types.PluginConf').optional(),
+    }),
+    'types.NetConfList',
+    { struct: 'NetConfList' },
+  ),
+);
 
-function decodeText(err: unknown): string {
-  const e = err as { msg?: string; message: string };
-  return e.msg ?? e.message;
+/** Go's json.Unmarshal into `schema`, texts as decode words them with the path. */
+function goUnmarshal<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  return decode(schema, value, { pathInMessage: true, details: false });
 }
 
 function parseObject(bytes: Uint8Array, what: string): Record<string, unknown> {
@@ -163,9 +169,9 @@ export function addCNIArgsInConfList(bytes: Uint8Array, cniArgs: Record<string, 
 export function decodeConfList(bytes: Uint8Array): NetConfListDecoded {
   let list: NetConfListDecoded;
   try {
-    list = parseWithSchema(netConfListSchema, parseObject(bytes, 'json')) as NetConfListDecoded;
+    list = goUnmarshal(netConfListSchema, parseObject(bytes, 'json')) as NetConfListDecoded;
   } catch (err) {
-    throw new Error(`LoadDelegateNetConfList: error unmarshalling delegate conflist: ${decodeText(err)}`, { cause: err });
+    throw new Error(`LoadDelegateNetConfList: error unmarshalling delegate conflist: ${(err as Error).message}`, { cause: err });
   }
   if (!list.plugins) throw new Error("LoadDelegateNetConfList: delegate must have the 'type' or 'plugin' field");
   if (!list.plugins[0]?.type) throw new Error("LoadDelegateNetConfList: a plugin delegate must have the 'type' field");
@@ -199,9 +205,9 @@ export function loadDelegateNetConf(input: Uint8Array, el: NetworkSelectionEleme
   let raw: Record<string, unknown>;
   try {
     raw = parseObject(bytes, 'json');
-    d.conf = parseWithSchema(netConfSchema, raw) as PluginConf;
+    d.conf = goUnmarshal(netConfSchema, raw) as PluginConf;
   } catch (err) {
-    throw new Error(`LoadDelegateNetConf: error unmarshalling delegate config: ${decodeText(err)}`, { cause: err });
+    throw new Error(`LoadDelegateNetConf: error unmarshalling delegate config: ${(err as Error).message}`, { cause: err });
   }
   const refused = refusedDelegate(raw);
   if (refused) throw new Error(`LoadDelegateNetConf: ${refused}`);

@@ -45,3 +45,5 @@ export function createMultus(options: Partial<MultusOptions> = {}): MultusPlugin
 }
 
 export const multus: MultusPlugin = createMultus();
+
+export default multus;

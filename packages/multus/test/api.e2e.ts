@@ -5,9 +5,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { checkLeaks, links } from '@cni-ts/testkit';
 import { describe, expect, it } from 'vitest';
-import { REAL_KUBECONFIG } from './cluster';
-import { k8sArgs } from './harness';
-import { add, cluster, del, expectAttached, expectDetached, ok, setup, useCluster } from './scenario';
+import { REAL_KUBECONFIG } from '@cni-ts/testkit/multus';
+import { k8sArgs } from '@cni-ts/testkit/multus';
+import { add, cluster, del, expectAttached, expectDetached, ok, setup, useCluster } from '@cni-ts/testkit/multus';
 
 checkLeaks();
 useCluster();

@@ -7,9 +7,8 @@ import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSy
 import path from 'node:path';
 import { checkLeaks, links } from '@cni-ts/testkit';
 import { describe, expect, it } from 'vitest';
-import { writeLauncher } from '../../chain/test/launchers';
-import { MULTUS_MAIN, type Out } from './harness';
-import { add, cluster, del, expectDetached, ok, setup, tmp, useCluster, type Setup } from './scenario';
+import { writeLauncher } from '@cni-ts/testkit';
+import { add, cluster, del, expectDetached, MULTUS_MAIN, ok, setup, tmp, useCluster, type Out, type Setup } from '@cni-ts/testkit/multus';
 
 checkLeaks();
 useCluster();

@@ -10,8 +10,8 @@ import { checkLeaks, testEnv } from '@cni-ts/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMultus } from '../src/plugin';
 import { podObject, startStub, writeKubeconfig } from '../../../e2e/src/k8s-stub/index';
-import { testCluster, type TestCluster } from './cluster';
-import { k8sArgs } from './harness';
+import { testCluster, type TestCluster } from '@cni-ts/testkit/multus';
+import { k8sArgs } from '@cni-ts/testkit/multus';
 
 checkLeaks();
 

@@ -11,10 +11,9 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, 
 import path from 'node:path';
 import { checkLeaks, testEnv } from '@cni-ts/testkit';
 import { describe, expect, it } from 'vitest';
-import { SOURCE_NODE, writeLauncher } from '../../chain/test/launchers';
-import { k8sArgs, MULTUS_MAIN, oursDir, ROOT } from './harness';
+import { SOURCE_NODE, writeLauncher } from '@cni-ts/testkit';
+import { cluster, k8sArgs, MULTUS_MAIN, oursDir, reserved, ROOT, tmp, useCluster } from '@cni-ts/testkit/multus';
 import type { FuzzInput, FuzzOutcome } from './fuzz-runner';
-import { cluster, reserved, tmp, useCluster } from './scenario';
 
 checkLeaks();
 useCluster();

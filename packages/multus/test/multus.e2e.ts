@@ -6,7 +6,7 @@ import { unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { link, links, checkLeaks } from '@cni-ts/testkit';
 import { describe, expect, it } from 'vitest';
-import { add, cluster, del, expectAttached, expectDetached, ok, reserved, setup, useCluster } from './scenario';
+import { add, cluster, del, expectAttached, expectDetached, ok, reserved, setup, useCluster } from '@cni-ts/testkit/multus';
 
 checkLeaks();
 useCluster();

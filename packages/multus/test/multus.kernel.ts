@@ -3,7 +3,7 @@
 // three; DEL removes all three and frees every IP, also with the API server down.
 import { link, links, checkLeaks } from '@cni-ts/testkit';
 import { describe, expect, it } from 'vitest';
-import { add, cluster, del, expectDetached, ok, reserved, setup, tmp, useCluster, type Setup } from './scenario';
+import { add, cluster, del, expectDetached, ok, reserved, setup, tmp, useCluster, type Setup } from '@cni-ts/testkit/multus';
 
 checkLeaks();
 useCluster();

@@ -8,11 +8,9 @@ import * as garp from './ops/garp';
 import * as link from './ops/link';
 import * as filter from './ops/filter';
 import * as neigh from './ops/neigh';
-import * as pkgip from './ops/pkgip';
 import * as qdisc from './ops/qdisc';
 import * as route from './ops/route';
 import * as rule from './ops/rule';
-import * as settle from './ops/settle';
 import * as tuntap from './ops/tuntap';
 
 const KEY = 'netlink-handle';
@@ -98,12 +96,6 @@ export const filterDel = bind(filter.filterDel);
 
 export const tuntapAdd = bind(tuntap.tuntapAdd);
 export const linkDriverInfo = bind(ethtool.linkDriverInfo);
-export const settleAddresses = bind(settle.settleAddresses);
 export const sendGratuitousArp = bind(garp.sendGratuitousArp);
 export const sendUnsolicitedNa = bind(garp.sendUnsolicitedNa);
 
-export const delLinkByName = bind(pkgip.delLinkByName);
-export const delLinkByNameAddr = bind(pkgip.delLinkByNameAddr);
-export const vethPeerIndex = bind(pkgip.vethPeerIndex);
-export const enableIP4Forward = bind(pkgip.enableIP4Forward);
-export const enableIP6Forward = bind(pkgip.enableIP6Forward);

@@ -1,4 +1,5 @@
 import { openNetns, withNetns, type Netns } from './netns';
+import { sysctlEnsure, sysctlGet, sysctlSet } from './sysctl';
 import { NetlinkSocket, type SocketOptions } from './socket';
 import type { OpsContext } from './ops/_ctx';
 import * as addr from './ops/addr';
@@ -8,11 +9,9 @@ import * as garp from './ops/garp';
 import * as link from './ops/link';
 import * as filter from './ops/filter';
 import * as neigh from './ops/neigh';
-import * as pkgip from './ops/pkgip';
 import * as qdisc from './ops/qdisc';
 import * as route from './ops/route';
 import * as rule from './ops/rule';
-import * as settle from './ops/settle';
 import * as tuntap from './ops/tuntap';
 
 /** Turns `op(ctx, ...args)` into a method `handle.op(...args)`. */
@@ -134,19 +133,13 @@ export class NetlinkHandle implements OpsContext {
 
   tuntapAdd = method(tuntap.tuntapAdd);
   linkDriverInfo = method(ethtool.linkDriverInfo);
-  settleAddresses = method(settle.settleAddresses);
   sendGratuitousArp = method(garp.sendGratuitousArp);
   sendUnsolicitedNa = method(garp.sendUnsolicitedNa);
 
-  delLinkByName = method(pkgip.delLinkByName);
-  delLinkByNameAddr = method(pkgip.delLinkByNameAddr);
-  vethPeerIndex = method(pkgip.vethPeerIndex);
-  enableIP4Forward = method(pkgip.enableIP4Forward);
-  enableIP6Forward = method(pkgip.enableIP6Forward);
-  /** sysctls of this handle's namespace */
-  sysctlGet = method(pkgip.handleSysctlGet);
-  sysctlSet = method(pkgip.handleSysctlSet);
-  sysctlEnsure = method(pkgip.handleSysctlEnsure);
+  /** sysctls of this handle's namespace (the calling thread switches there for the read/write) */
+  sysctlGet = method((ctx: OpsContext, key: string): string => ctx.inNetns(() => sysctlGet(key)));
+  sysctlSet = method((ctx: OpsContext, key: string, value: string | number): void => ctx.inNetns(() => sysctlSet(key, value)));
+  sysctlEnsure = method((ctx: OpsContext, key: string, value: string | number): boolean => ctx.inNetns(() => sysctlEnsure(key, value)));
 }
 
 /** Opens a netlink handle on a namespace (or on the current one). Close it when done. */

@@ -3,6 +3,7 @@ export { errnoName, errnoMessage, errnoNumber } from './errno';
 export {
   openNetns,
   currentNetns,
+  tempNetns,
   withNetns,
   withNetnsPath,
   sameNetns,
@@ -16,7 +17,6 @@ export { createNamedNetns, deleteNamedNetns, NETNS_RUN_DIR } from './netns-named
 export { FileLock, withFileLock } from './flock';
 export { pageOutFileMappings, readOnlyFileMappings, trimMalloc, type PageOutReport } from './pageout';
 export { sysctlGet, sysctlSet, sysctlEnsure, sysctlPath, sysctlKeyToPath } from './sysctl';
-export { koffi, KOFFI_GLOBAL } from './_koffi';
 export { peerCredentials, type PeerCredentials } from './peercred';
 export { NetlinkHandle, openHandle } from './handle';
 export { NetlinkSocket, type SocketOptions, type OpContext, type BatchMessage } from './socket';
@@ -78,16 +78,9 @@ export {
   filterDel,
   tuntapAdd,
   linkDriverInfo,
-  settleAddresses,
   sendGratuitousArp,
   sendUnsolicitedNa,
-  delLinkByName,
-  delLinkByNameAddr,
-  vethPeerIndex,
-  enableIP4Forward,
-  enableIP6Forward,
 } from './default';
-export { randomVethName } from './ops/pkgip';
 export type { LinkChanges } from './ops/link';
 export type { BridgeVlanOptions } from './ops/bridge';
 export type {
@@ -112,7 +105,6 @@ export type { Addr, AddrSpec, AddrFamily } from './ops/addr';
 export type { Neigh, NeighSpec, NeighState } from './ops/neigh';
 export type { Rule, RuleSpec, RuleAction } from './ops/rule';
 export type { DriverInfo } from './ops/ethtool';
-export { DadFailedError } from './ops/settle';
 export type { Route, RouteSpec, RouteFilter, RouteNextHop, RouteNextHopSpec } from './ops/route';
 export type { BridgePortData, BridgeVlanInfo } from './codec/bridge';
 export type { LinkStats, LinkKindData } from './codec/link';

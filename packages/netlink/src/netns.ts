@@ -91,6 +91,28 @@ export function currentNetns(): Netns {
   return new NetnsHandle(openSync(THREAD_NETNS, fsc.O_RDONLY), THREAD_NETNS);
 }
 
+/**
+ * A fresh, unnamed network namespace (Go's ns.TempNetNS) that lives as long as its fd: the
+ * calling thread unshares into it, keeps an fd on it and switches back. Nothing is mounted, so a
+ * crash cannot leave a namespace file behind. close() it to let the kernel free it.
+ */
+export function tempNetns(): Netns {
+  warmLibuvPool();
+  const back = openSync(THREAD_NETNS, fsc.O_RDONLY);
+  try {
+    check(libc().unshare(CLONE_NEWNET), 'unsharing netns');
+    const fd = openSync(THREAD_NETNS, fsc.O_RDONLY);
+    try {
+      setnsOrThrow(back, THREAD_NETNS);
+    } catch (err) {
+      fatal(err);
+    }
+    return new NetnsHandle(fd, `/proc/${process.pid}/fd/${fd}`);
+  } finally {
+    closeSync(back);
+  }
+}
+
 let poolWarm = false;
 
 /**

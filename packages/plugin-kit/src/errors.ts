@@ -1,7 +1,7 @@
 // Go prints wrapped netlink and syscall errors as the bare errno text ("file exists"); our
 // netlink errors carry more context (operation, object, extended ACK) in their message. Plugins that reproduce upstream texts
 // ("failed to create macvlan: file exists") use errText() for the inner part.
-import { LinkNotFoundError, NetnsNotExistError, SyscallError } from '@cni-ts/netlink';
+import { errnoMessage, LinkNotFoundError, NetnsNotExistError, SyscallError } from '@cni-ts/netlink';
 
 /** The text Go would print for `err` inside a wrapping message. */
 export function errText(err: unknown): string {
@@ -22,4 +22,16 @@ export function wrapErr(context: string, cause: unknown): Error {
 /** Go's %q of a string (the subset our messages need: printable text, escapes for " and \\). */
 export function goQ(s: string): string {
   return JSON.stringify(s);
+}
+
+/** Go's *PathError text of a failed file operation: `open /etc/x.conf: no such file or directory`. */
+export function pathErrorText(op: string, path: string, err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { strerror?: string };
+  const text = e.strerror ?? (typeof e.errno === 'number' ? errnoMessage(Math.abs(e.errno)) : (e.message ?? String(err)));
+  return `${op} ${path}: ${text}`;
+}
+
+/** An Error with Go's *PathError text (see pathErrorText), keeping the cause. */
+export function pathError(op: string, path: string, err: unknown): Error {
+  return new Error(pathErrorText(op, path, err), { cause: err });
 }

@@ -1,9 +1,10 @@
 // Running the firewall tools (iptables, nft) the way upstream's libraries do: found in PATH
-// (exec.LookPath), run synchronously with the plugin's environment, stdout and stderr kept.
-// Synchronous on purpose: a plugin must not start async work that could outlive a namespace switch.
-import { spawn, spawnSync } from 'node:child_process';
+// (exec.LookPath), run with the plugin's environment (@cni-ts/cni's spawnSync, or spawnAsync
+// for daemons), stdout and stderr kept. A plugin runs them synchronously: it must not start
+// async work that could outlive a namespace switch.
 import { accessSync, constants, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import { exitText, spawnAsync, spawnFailure, spawnSync, type SpawnResult } from '@cni-ts/cni';
 
 export type ToolEnv = Readonly<Record<string, string | undefined>>;
 
@@ -42,17 +43,7 @@ export function lookPath(file: string, env: ToolEnv = process.env): string {
 
 /** Runs `path args...` with `input` on stdin; never throws for a non-zero exit. */
 export function runTool(path: string, args: readonly string[], opts: { env?: ToolEnv; input?: string; timeoutMs?: number } = {}): ToolResult {
-  const r = spawnSync(path, args, {
-    env: (opts.env ?? process.env) as NodeJS.ProcessEnv,
-    input: opts.input ?? '',
-    encoding: 'utf8',
-    timeout: opts.timeoutMs ?? 55_000,
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  if (r.error && !r.signal) throw new Error(`fork/exec ${path}: ${(r.error as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : r.error.message}`, { cause: r.error });
-  const status = r.status ?? -1;
-  const reason = r.signal ? `signal: ${r.signal === 'SIGKILL' ? 'killed' : r.signal}` : `exit status ${status}`;
-  return { status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', reason };
+  return toolResult(path, spawnSync(path, args, { env: opts.env ?? process.env, input: opts.input ?? '', timeoutMs: opts.timeoutMs ?? 55_000 }));
 }
 
 /**
@@ -60,20 +51,12 @@ export function runTool(path: string, args: readonly string[], opts: { env?: Too
  * runTool: nothing async may run while its thread is switched into a namespace; a daemon puts
  * the tool into the namespace itself, e.g. with `nsenter --net=<path>`.)
  */
-export function runToolAsync(path: string, args: readonly string[], opts: { env?: ToolEnv; input?: string; timeoutMs?: number } = {}): Promise<ToolResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(path, args, { env: (opts.env ?? process.env) as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs ?? 55_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', (err) => reject(new Error(`fork/exec ${path}: ${(err as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : err.message}`, { cause: err })));
-    child.on('close', (code, signal) => {
-      const status = code ?? -1;
-      const reason = signal ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal}` : `exit status ${status}`;
-      resolve({ status, stdout, stderr, reason });
-    });
-    child.stdin.on('error', () => {}); // a tool that exits without reading its input
-    child.stdin.end(opts.input ?? '');
-  });
+export async function runToolAsync(path: string, args: readonly string[], opts: { env?: ToolEnv; input?: string; timeoutMs?: number } = {}): Promise<ToolResult> {
+  return toolResult(path, await spawnAsync(path, args, { env: opts.env ?? process.env, input: opts.input ?? '', timeoutMs: opts.timeoutMs ?? 55_000 }));
+}
+
+function toolResult(path: string, r: SpawnResult): ToolResult {
+  const failure = spawnFailure(path, r);
+  if (failure) throw new Error(failure);
+  return { status: r.status ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString(), reason: exitText(r) };
 }

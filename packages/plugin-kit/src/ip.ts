@@ -1,5 +1,5 @@
 // Small address helpers over @cni-ts/cni's Go-compatible parser.
-import { formatIP, isIPv4, parseCIDR, parseIP } from '@cni-ts/cni';
+import { addrPrefixLen, formatAddr, formatIP, isIPv4, networkAddr, parseAddrNet, parseCIDR, parseIP } from '@cni-ts/cni';
 
 /** 4 or 6 for an address or CIDR text (IPv4-mapped counts as 4, as Go's To4()). */
 export function familyOf(s: string): 4 | 6 {
@@ -20,16 +20,10 @@ export function splitCIDR(cidr: string): { ip: string; prefix: number; family: 4
 
 /** The network of a CIDR with host bits cleared: `10.1.2.0/24`. */
 export function networkOf(cidr: string): string {
-  const { ip, prefix, family } = splitCIDR(cidr);
-  const bytes = parseIP(ip)!;
-  const start = family === 4 ? 12 : 0;
-  const out = Uint8Array.from(bytes);
-  for (let bit = 0; bit < (family === 4 ? 32 : 128); bit++) {
-    if (bit < prefix) continue;
-    const i = start + (bit >> 3);
-    out[i] = out[i]! & ~(0x80 >> (bit & 7));
-  }
-  return `${formatIP(out)}/${prefix}`;
+  const n = parseAddrNet(cidr);
+  if (!n) throw new Error(`invalid CIDR address: ${cidr}`);
+  const prefix = addrPrefixLen(n);
+  return `${formatAddr(networkAddr(n.ip, prefix))}/${prefix}`;
 }
 
 /** True for 0.0.0.0/0 and ::/0 (Go's ip.IsIPNetZero; undefined counts as zero too). */

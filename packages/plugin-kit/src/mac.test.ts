@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalMac, parseMac } from './mac';
+import { canonicalMac } from './mac';
 
-describe('parseMac (net.ParseMAC)', () => {
+describe('canonicalMac (net.ParseMAC)', () => {
   it.each([
     ['00:00:5E:00:53:01', '00:00:5e:00:53:01'],
     ['00-00-5e-00-53-01', '00:00:5e:00:53:01'],
@@ -13,6 +13,6 @@ describe('parseMac (net.ParseMAC)', () => {
   });
 
   it.each(['', '00:00:5e:00:53', '00:00:5e:00:53:1', '00:00-5e:00:53:01', 'zz:00:5e:00:53:01', '0000.5e00.530', '00005e005301'])('rejects %j', (s) => {
-    expect(() => parseMac(s)).toThrow(`address ${s}: invalid MAC address`);
+    expect(() => canonicalMac(s)).toThrow(`address ${s}: invalid MAC address`);
   });
 });

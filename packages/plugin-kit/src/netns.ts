@@ -2,6 +2,7 @@
 // "the namespace is already gone".
 import { NetnsNotExistError, openNetns, withNetns, type Netns } from '@cni-ts/netlink';
 import { errText } from './errors';
+import { withRollback, type Rollback } from './rollback';
 
 /** ns.GetNS with the plugins' wrapping: `failed to open netns "<path>": <err>`. */
 export function openContainerNetns(path: string): Netns {
@@ -31,5 +32,19 @@ export function inMasterNetns<T>(n: { linkInContainer?: boolean | undefined }, n
     return withNetns(ns, fn);
   } finally {
     ns.close();
+  }
+}
+
+/**
+ * The frame of a main plugin's ADD: the container namespace opened (Go's wrapping of a failure),
+ * `fn` run with a rollback stack that is unwound when it throws (every failure logged), the
+ * namespace closed whatever happens.
+ */
+export async function withContainer<T>(req: { netns: string; log: (m: string) => void }, fn: (netns: Netns, rb: Rollback) => Promise<T>): Promise<T> {
+  const netns = openContainerNetns(req.netns);
+  try {
+    return await withRollback((rb) => fn(netns, rb), req.log);
+  } finally {
+    netns.close();
   }
 }

@@ -2,7 +2,7 @@
 // routes ConfigureIface adds next can use the addresses (a tentative source is unusable).
 import { addrList, linkByName } from '@cni-ts/netlink';
 import { errText } from './errors';
-import { sleepSync } from './sleep';
+import { sleepSync } from '@cni-ts/cni';
 
 const INTERVAL_MS = 50;
 

@@ -29,7 +29,7 @@ export function validateExpectedInterfaceIPs(ifname: string, ips: readonly IPCon
     try {
       found = routeList({ family, dst: networkOf(ipc.address) });
     } catch (err) {
-      throw new Error(`Error ${(err as Error).message} trying to find Gateway ${ipc.gateway ?? '<nil>'} for interface ${ifname}`);
+      throw new Error(`Error ${(err as Error).message} trying to find Gateway ${ipc.gateway ?? '<nil>'} for interface ${ifname}`, { cause: err });
     }
     if (found.length === 0) throw new Error(`Failed to find Gateway ${ipc.gateway ?? '<nil>'} for interface ${ifname}`);
   }
@@ -52,7 +52,7 @@ export function validateExpectedRoute(routes: readonly Route[] = []): void {
     try {
       found = routeList({ family, dst: isDefault ? 'default' : r.dst });
     } catch (err) {
-      throw new Error(`Expected Route ${routeText(r)} not route table lookup error ${(err as Error).message}`);
+      throw new Error(`Expected Route ${routeText(r)} not route table lookup error ${(err as Error).message}`, { cause: err });
     }
     if (!isDefault && r.gw !== undefined) {
       const gw = splitCIDR(`${r.gw}/0`).ip;

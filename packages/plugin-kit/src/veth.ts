@@ -1,11 +1,10 @@
 // ip.SetupVeth / SetupVethWithName and ip.GetVethPeerIfindex: a veth pair created inside the
 // container namespace with its peer placed directly in the host namespace (IFLA_NET_NS_FD on
 // the peer), so the host end never appears in the container and no move is needed.
-import { currentNetns, isExist, linkAdd, linkByName, linkDel, linkSetUp, withNetns, type Link, type Netns } from '@cni-ts/netlink';
+import { currentNetns, formatMAC, isExist, linkAdd, linkByName, linkDel, linkSetUp, parseMAC, withNetns, type Link, type Netns } from '@cni-ts/netlink';
 import { disableAcceptRa } from './sysctls';
 import { errText } from './errors';
 import { randomVethName } from './link';
-import { formatMac, parseMac } from './mac';
 
 /** One end of the pair, as Go's net.Interface reports it. */
 export interface VethEnd {
@@ -45,15 +44,15 @@ export function setupVeth(opts: SetupVethOptions): { host: VethEnd; container: V
   const mtu = opts.mtu !== undefined && opts.mtu > 0 ? opts.mtu % 2 ** 32 : undefined;
   let mac: string | undefined;
   if (opts.mac) {
-    let bytes: Uint8Array;
+    let bytes: Buffer;
     try {
-      bytes = parseMac(opts.mac);
+      bytes = parseMAC(opts.mac);
     } catch (err) {
       throw new Error(`failed to make veth pair: ${errText(err)}`, { cause: err });
     }
     // Go accepts 8- and 20-byte addresses too; the kernel then refuses them for a veth.
     if (bytes.length !== 6) throw new Error('failed to make veth pair: invalid argument');
-    mac = formatMac(bytes);
+    mac = formatMAC(bytes);
   }
   const hostNs = currentNetns();
   try {

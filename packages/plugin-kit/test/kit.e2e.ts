@@ -1,6 +1,6 @@
 // The kernel-facing helpers against real namespaces (testkit), each inside withNetns.
 import { addrs, checkLeaks, link, must, routes, sysctl, testEnv } from '@cni-ts/testkit';
-import { linkByName, linkSetNsFd, openNetns, withNetns } from '@cni-ts/netlink';
+import { addrAdd, addrList, linkAdd, linkByName, linkSetNsFd, openNetns, sysctlSet, tempNetns, withNetns } from '@cni-ts/netlink';
 import { describe, expect, it } from 'vitest';
 import {
   configureIface,
@@ -8,10 +8,13 @@ import {
   delLinkByName,
   delLinkByNameAddr,
   enableAddressNotify,
+  enableForwarding,
   NoSuchLinkError,
-  tempNetns,
+  randomVethName,
+  settleAddresses,
   validateExpectedInterfaceIPs,
   validateExpectedRoute,
+  vethPeerIndex,
 } from '../src/index';
 
 checkLeaks();
@@ -118,5 +121,57 @@ describe('links and namespaces', () => {
     withNetns(env.container.path, () => enableAddressNotify('eth0'));
     expect(sysctl(env.container.name, 'net/ipv4/conf/eth0/arp_notify')).toBe('1');
     expect(sysctl(env.container.name, 'net/ipv6/conf/eth0/ndisc_notify')).toBe('1');
+  });
+
+  it('waits for IPv6 DAD to finish, fails on DADFAILED, and gives up quietly on a link that is down', () => {
+    const env = testEnv();
+    vethIn(env.host.name, 'ex0', 'ex1');
+    must('ip', ['-n', env.host.name, 'link', 'set', 'ex1', 'netns', env.container.name]);
+    must('ip', ['-n', env.host.name, 'link', 'set', 'ex0', 'up']);
+    must('ip', ['-n', env.container.name, 'link', 'set', 'ex1', 'up']);
+    withNetns(env.container.path, () => {
+      addrAdd('ex1', 'fd00:50::2/64');
+      expect(addrList('ex1', 6).find((a) => a.ip === 'fd00:50::2')?.tentative).toBe(true);
+      settleAddresses('ex1', 10_000);
+      expect(addrList('ex1', 6).some((a) => a.tentative)).toBe(false);
+    });
+    // the same address on the other end fails DAD there
+    withNetns(env.host.path, () => {
+      addrAdd('ex0', 'fd00:50::2/64');
+      expect(() => settleAddresses('ex0', 10_000)).toThrow('link ex0 has address fd00:50::2 in DADFAILED state');
+    });
+    withNetns(env.container.path, () => {
+      // an up link whose DAD outlasts the timeout is an error (Go prints the Duration with %d)
+      sysctlSet('net/ipv6/conf/ex1/dad_transmits', 20);
+      addrAdd('ex1', 'fd00:53::2/64');
+      expect(() => settleAddresses('ex1', 300)).toThrow('link ex1 still has tentative addresses after 300000000 seconds');
+    });
+    withNetns(env.host.path, () => {
+      // a link that is down never finishes DAD: not an error (Go v1.9 behaviour)
+      linkAdd({ kind: 'veth', name: 'exd0', peer: { name: 'exd1' } });
+      addrAdd('exd0', 'fd00:51::1/64');
+      const t0 = Date.now();
+      settleAddresses('exd0', 200);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
+    });
+  });
+
+  it("has pkg/ip's helpers: veth names, peer index, delete by name (with addresses), forwarding", () => {
+    const env = testEnv();
+    vethIn(env.host.name, 'ex0', 'ex1');
+    expect(randomVethName()).toMatch(/^veth[0-9a-f]{8}$/);
+    expect(new Set(Array.from({ length: 20 }, () => randomVethName())).size).toBe(20);
+    withNetns(env.host.path, () => {
+      expect(vethPeerIndex('ex1').peerIndex).toBe(linkByName('ex0').index);
+      addrAdd('ex1', '10.50.0.2/24');
+      addrAdd('ex1', { address: 'fd00:54::2/64', noDad: true });
+      expect(delLinkByNameAddr('ex1').toSorted()).toEqual(['10.50.0.2/24', 'fd00:54::2/64']); // no fe80::
+      expect(() => delLinkByNameAddr('ex1')).toThrow(NoSuchLinkError);
+      enableForwarding(4);
+      enableForwarding(4);
+      enableForwarding(6);
+    });
+    expect(sysctl(env.host.name, 'net/ipv4/ip_forward')).toBe('1');
+    expect(sysctl(env.host.name, 'net/ipv6/conf/all/forwarding')).toBe('1');
   });
 });

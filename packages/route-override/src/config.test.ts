@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DATA_DIR, loadConf, requirePrevResult, routeOverrideJsonSchema } from './config';
-import { gatewayFor, gatewaysOf } from './gateway';
-import { targetNames } from './targets';
+import { DEFAULT_DATA_DIR, jsonSchema as routeOverrideJsonSchema, loadConf, requirePrevResult } from './config';
+import { gatewayFor, gatewaysOf, targetNames } from './plugin';
 
 const req = (config: Record<string, unknown>, env: Record<string, string> = {}) => ({
   config: { cniVersion: '0.3.1', name: 'n', type: 'route-override', ...config },
@@ -55,7 +54,7 @@ describe('loadConf', () => {
     });
     expect(err({ addroutes: [{ dst: 5 }] })).toEqual({
       code: 999,
-      msg: 'failed to load netconf: json: cannot unmarshal number into Go struct field route.dst of type types.IPNet',
+      msg: 'failed to load netconf: json: cannot unmarshal number into Go struct field route.addroutes.dst of type types.IPNet',
       details: 'addroutes[0].dst',
     });
     expect(err({ delroutes: [{ dst: 'nope' }] })!.msg).toBe('failed to load netconf: delroutes[0].dst: invalid CIDR address: nope');

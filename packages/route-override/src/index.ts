@@ -1,8 +1,8 @@
-export { routeOverride } from './plugin';
+export { default as routeOverride, gatewayFor, gatewaysOf, resolveTargets, targetNames } from './plugin';
 export {
-  routeOverrideConfSchema,
+  configSchema,
   routeOverrideArgsSchema,
-  routeOverrideJsonSchema,
+  jsonSchema,
   routeSchema,
   loadConf,
   DEFAULT_DATA_DIR,

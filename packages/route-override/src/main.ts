@@ -1,4 +1,4 @@
+// The route-override binary: the skeleton answers VERSION before the plugin (zod, koffi) is loaded.
 import { run } from '@cni-ts/cni/skel';
-import { routeOverride } from './plugin';
 
-await run(routeOverride);
+await run(() => import('./plugin'));

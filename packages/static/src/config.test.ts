@@ -1,13 +1,15 @@
-import { cniArgs } from '@cni-ts/cni';
+import { cniRequest } from '@cni-ts/cni';
 import { describe, expect, it } from 'vitest';
-import { jsonSchema, loadStaticConfig } from './config';
-import { buildResult, checkAgainst } from './result';
+import { jsonSchema, loadStaticConfig as load } from './config';
+import { buildResult, checkAgainst } from './plugin';
+
+const loadStaticConfig = (config: unknown, args = '') => load(cniRequest({ config: config as Record<string, unknown>, args }));
 
 const conf = (ipam: unknown, extra: Record<string, unknown> = {}) => ({ cniVersion: '1.0.0', name: 's', ipam, ...extra });
-const ips = (stdin: unknown, args = '') => buildResult(loadStaticConfig(stdin, cniArgs(args).load)).ips;
+const ips = (stdin: unknown, args = '') => buildResult(loadStaticConfig(stdin, args)).ips;
 
 function fails(stdin: unknown, args: string, message: string, field?: string) {
-  expect(() => loadStaticConfig(stdin, cniArgs(args).load)).toThrow(expect.objectContaining(field === undefined ? { message } : { message, field }));
+  expect(() => loadStaticConfig(stdin, args)).toThrow(expect.objectContaining(field === undefined ? { msg: message } : { msg: message, details: field }));
 }
 
 describe('static addresses', () => {

@@ -1,4 +1,2 @@
-export { staticIpam } from './plugin';
-export { jsonSchema, ipamSchema, netConfSchema, loadStaticConfig, ConfigError, type StaticConfig, type StaticAddress } from './config';
-export { cmdAdd, cmdCheck, loadRequest, type StaticRequest } from './commands';
-export { buildResult, checkAgainst, type StaticResult } from './result';
+export { default as staticIpam, buildResult, checkAgainst, type StaticResult } from './plugin';
+export { configSchema, ipamSchema, jsonSchema, loadStaticConfig, type StaticConfig, type StaticAddress } from './config';

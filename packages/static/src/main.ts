@@ -1,4 +1,4 @@
+// The static binary: the skeleton answers VERSION before the plugin (zod) is loaded.
 import { run } from '@cni-ts/cni/skel';
-import { staticIpam } from './plugin';
 
-await run(staticIpam);
+await run(() => import('./plugin'));

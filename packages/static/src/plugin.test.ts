@@ -1,13 +1,9 @@
-import { dispatch } from '@cni-ts/cni/skel';
+import { cniEnv, dispatch } from '@cni-ts/cni/skel';
 import { describe, expect, it } from 'vitest';
-import { staticIpam } from './plugin';
+import staticIpam from './plugin';
 
 const env = (command: string, extra: Record<string, string> = {}) => ({
-  CNI_COMMAND: command,
-  CNI_CONTAINERID: 'c1',
-  CNI_NETNS: '/nonexistent/netns',
-  CNI_IFNAME: 'eth0',
-  CNI_PATH: '/opt/cni/bin',
+  ...cniEnv({ command, containerId: 'c1', netns: '/nonexistent/netns', ifname: 'eth0', path: '/opt/cni/bin' }),
   ...extra,
 });
 const conf = (ipam: Record<string, unknown>, extra: Record<string, unknown> = {}, cniVersion = '1.1.0') =>

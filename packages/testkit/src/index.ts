@@ -38,3 +38,16 @@ export { callInNetns, sourceImpl, type NetnsCall, type NetnsImpl, type NetnsOut 
 export { until } from './wait';
 export { loadManifests, validateManifest, type Manifest } from './manifests';
 export { servedDir, servedPlugin, servedSocket, pluginName, SERVED_ENV } from './served';
+export { ROOT as WORKSPACE, SOURCE_NODE, sourceCommand, writeLauncher, runPlugin, TS_HOOKS, type ProcResult } from './source';
+export {
+  cni,
+  dataDir,
+  goPlugin,
+  ipamFiles,
+  nsState,
+  oursIpamDir,
+  tsPlugin,
+  type LinkState,
+  type PluginImpl,
+} from './plugin-harness';
+export { callEnv, runProc, spawnProc, type CniCall, type ProcOut, type ProcOut as CniOut, type ProcOptions } from './proc';

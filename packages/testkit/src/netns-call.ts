@@ -1,14 +1,11 @@
 // Runs a plugin the way a runtime does (exec, CNI_* environment, config on stdin) with its own
 // netns switched to a test's throwaway "host" namespace (`ip netns exec`). Ours run from their
-// TypeScript sources with the workspace's Node 24 through cni's shared source loader.
+// TypeScript sources with the workspace's Node 24 through the shared source loader (ts-hooks.mjs).
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import type { TestNetns } from './env';
-import { NODE, ROOT } from './plugin-exec';
+import { NODE } from './plugin-exec';
 import { servedPlugin } from './served';
-
-/** The source loader every package's tests share. */
-const HOOKS = join(ROOT, 'packages/cni/test/ts-hooks.mjs');
+import { TS_HOOKS as HOOKS } from './source';
 
 export interface NetnsImpl<N extends string = string> {
   name: N;

@@ -2,9 +2,10 @@
 // match one of its lines, each a Go RE2 regular expression matched anywhere in the raw key.
 import { readFileSync } from 'node:fs';
 import { CniError, ErrCode } from '@cni-ts/cni';
-import { errnoMessage } from '@cni-ts/netlink';
+import { pathErrorText } from '@cni-ts/plugin-kit';
 
-export { DEFAULT_ALLOWLIST } from './allowlist-path';
+/** Where upstream reads the sysctl allow-list from. */
+export const DEFAULT_ALLOWLIST = '/etc/cni/tuning/allowlist.conf';
 
 /** The patterns of the file, or undefined when it does not exist (no restriction). */
 export function readAllowlist(file: string): string[] | undefined {
@@ -13,7 +14,7 @@ export function readAllowlist(file: string): string[] | undefined {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`open ${file}: ${errnoMessage(-((err as NodeJS.ErrnoException).errno ?? -5))}`, { cause: err });
+    throw new Error(pathErrorText('open', file, err), { cause: err });
   }
   return text
     .split('\n')

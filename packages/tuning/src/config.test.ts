@@ -1,6 +1,6 @@
 import { cniArgs } from '@cni-ts/cni';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DATA_DIR, loadConf, requirePrevResult, tuningJsonSchema } from './config';
+import { DEFAULT_DATA_DIR, jsonSchema as tuningJsonSchema, loadConf, requirePrevResult } from './config';
 
 const req = (config: Record<string, unknown>, args = '', env: Record<string, string> = {}) => ({
   config: { cniVersion: '1.0.0', name: 'n', type: 'tuning', ...config },

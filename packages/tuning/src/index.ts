@@ -1,15 +1,5 @@
-export { tuning, createTuning } from './plugin';
-export type { TuningOptions } from './validate';
-export {
-  tuningConfSchema,
-  tuningArgsSchema,
-  tuningJsonSchema,
-  loadConf,
-  DEFAULT_DATA_DIR,
-  DATA_DIR_ENV,
-  type TuningConf,
-} from './config';
-export { DEFAULT_ALLOWLIST } from './allowlist-path';
+export { default as tuning, createTuning, type TuningOptions } from './plugin';
+export { configSchema, tuningArgsSchema, jsonSchema, loadConf, DEFAULT_DATA_DIR, DATA_DIR_ENV, type TuningConf } from './config';
+export { DEFAULT_ALLOWLIST, goRegExp } from './allowlist';
 export { sysctlFile } from './sysctl';
-export { goRegExp } from './allowlist';
 export { encodeBackup, type Backup } from './backup';

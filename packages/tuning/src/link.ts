@@ -1,6 +1,7 @@
 // Link attribute changes with the reference's order and wording. Each setter names what it did
 // in its error, where upstream returned the bare netlink error.
-import { formatMAC, type Link, linkSet, type LinkChanges, parseMAC, SyscallError } from '@cni-ts/netlink';
+import { type Link, linkSet, type LinkChanges, SyscallError } from '@cni-ts/netlink';
+import { canonicalMac } from '@cni-ts/plugin-kit';
 import type { Backup } from './backup';
 
 function describe(err: unknown): string {
@@ -16,9 +17,7 @@ function set(ifname: string, what: string, value: unknown, changes: LinkChanges)
 }
 
 /** The kernel's text form of a MAC (lower case, colons), as Go's HardwareAddr.String(). */
-export function normalMac(mac: string): string {
-  return formatMAC(parseMAC(mac));
-}
+export const normalMac = (mac: string): string => canonicalMac(mac);
 
 const onOff = (on: boolean) => (on ? 'on' : 'off');
 

@@ -1,4 +1,4 @@
+// The tuning binary: the skeleton answers VERSION before the plugin (zod, koffi) is loaded.
 import { run } from '@cni-ts/cni/skel';
-import { tuning } from './plugin';
 
-await run(tuning);
+await run(() => import('./plugin'));

@@ -1,6 +1,6 @@
 // Allocations per second of whereabouts' stores at 1, 8 and 64 concurrent ADDs (`pnpm bench`
 // runs it; or directly:
-//   node --conditions=source --import packages/cni/test/ts-hooks.mjs packages/whereabouts/bench/alloc.ts [--n 64] [--json]
+//   node --conditions=source --import packages/testkit/src/ts-hooks.mjs packages/whereabouts/bench/alloc.ts [--n 64] [--json]
 // Each ADD is a whole command as a plugin exec runs it (config load, its own API client or etcd
 // client, the allocation), all in this process, so what is measured is the store protocol and
 // the server, not process start-up. The Kubernetes store runs against the stand-in API server in

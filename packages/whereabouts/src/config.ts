@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { ArgSpec, CniArgs, Route } from '@cni-ts/cni';
 import { type Addr, addrNetContains, canonicalCIDR, formatAddr, parseAddrNet } from '@cni-ts/cni/ip';
-import { SchemaDecodeError, decodeWithSchema, goField, goInt, goIPAddr, goRoute, toJsonSchema } from '@cni-ts/cni/schema';
+import { decode, DecodeError, go, goIPAddr, goRoute, toJsonSchema } from '@cni-ts/cni/schema';
 import { z } from 'zod';
 import { type IpRange, parseCIDRSloppy, parseIPSloppy, parseRange, RangeError } from './range';
 
@@ -20,82 +20,93 @@ export class ConfigError extends Error {
   }
 }
 
-const str = (struct: string) => goField(z.string(), struct, 'string');
-const strings = (struct: string) => goField(z.array(goField(z.string(), struct, 'string', { nullAs: '' })), struct, '[]string');
-const int = (struct: string) => goField(goInt(), struct, 'int');
+// Go types are inferred from the zod types (z.string() is `string`...), see @cni-ts/cni's decoder.
+const str = () => z.string();
+const strings = () => z.array(z.string());
+const int = () => z.number().int();
 
-const dnsSchema = z.object({
-  nameservers: strings('DNS').optional(),
-  domain: str('DNS').optional(),
-  search: strings('DNS').optional(),
-  options: strings('DNS').optional(),
-});
+const dnsSchema = go(
+  z.object({
+    nameservers: strings().optional(),
+    domain: str().optional(),
+    search: strings().optional(),
+    options: strings().optional(),
+  }),
+  'types.DNS',
+  { struct: 'DNS' },
+);
 
-const rangeEntrySchema = z.object({
-  exclude: strings('RangeConfiguration').optional().describe('subnets (CIDR) or addresses never handed out'),
-  range: str('RangeConfiguration').optional().describe('CIDR, or first-last/prefix'),
-  range_start: goField(goIPAddr(), 'RangeConfiguration', 'net.IP').optional().describe('first address handed out (only inside the usable addresses)'),
-  range_end: goField(goIPAddr(), 'RangeConfiguration', 'net.IP').optional().describe('last address handed out (only inside the usable addresses)'),
-});
+const rangeEntrySchema = go(
+  z.object({
+    exclude: strings().optional().describe('subnets (CIDR) or addresses never handed out'),
+    range: str().optional().describe('CIDR, or first-last/prefix'),
+    range_start: goIPAddr().optional().describe('first address handed out (only inside the usable addresses)'),
+    range_end: goIPAddr().optional().describe('last address handed out (only inside the usable addresses)'),
+  }),
+  'types.RangeConfiguration',
+  { struct: 'RangeConfiguration', nullAs: {} },
+);
 
 /** The `ipam` object (IPAMConfigAlias: every key whereabouts reads, and its etcd keys). */
-export const ipamSchema = z
-  .object({
-    Name: str('IPAMConfigAlias').optional(),
-    type: str('IPAMConfigAlias').optional().describe('whereabouts'),
-    routes: goField(z.array(goField(goRoute(), 'IPAMConfigAlias', 'types.Route', { nullAs: {} })), 'IPAMConfigAlias', '[]*types.Route').optional(),
-    datastore: str('IPAMConfigAlias').optional().describe('kubernetes (default) or etcd'),
-    addresses: goField(
-      z.array(goField(z.object({ address: str('Address').optional(), gateway: goField(goIPAddr(), 'Address', 'net.IP').optional() }), 'IPAMConfigAlias', 'types.Address', { nullAs: {} })),
-      'IPAMConfigAlias',
-      '[]types.Address',
-    )
+export const ipamSchema = go(
+  z.object({
+    Name: str().optional(),
+    type: str().optional().describe('whereabouts'),
+    routes: go(z.array(go(goRoute(), 'types.Route', { nullAs: {} })), '[]*types.Route').optional(),
+    datastore: str().optional().describe('kubernetes (default) or etcd'),
+    addresses: z
+      .array(go(z.object({ address: str().optional(), gateway: goIPAddr().optional() }), 'types.Address', { struct: 'Address', nullAs: {} }))
       .optional()
       .describe('static addresses appended to the result (no reservation)'),
-    ipRanges: goField(z.array(goField(rangeEntrySchema, 'IPAMConfigAlias', 'types.RangeConfiguration', { nullAs: {} })), 'IPAMConfigAlias', '[]types.RangeConfiguration')
+    ipRanges: z
+      .array(rangeEntrySchema)
       .optional()
       .describe('one address is allocated from each entry'),
-    node_slice_size: str('IPAMConfigAlias').optional(),
-    exclude: strings('IPAMConfigAlias').optional(),
-    dns: goField(dnsSchema, 'IPAMConfigAlias', 'types.DNS').optional(),
-    range: str('IPAMConfigAlias').optional().describe('legacy single range, placed before ipRanges'),
-    range_start: str('IPAMConfigAlias').optional(),
-    range_end: str('IPAMConfigAlias').optional(),
-    gateway: str('IPAMConfigAlias').optional().describe('gateway copied into every allocated address'),
-    etcd_host: str('IPAMConfigAlias').optional().describe('etcd endpoints, comma-separated host:port (or URLs)'),
-    etcd_username: str('IPAMConfigAlias').optional(),
-    etcd_password: str('IPAMConfigAlias').optional(),
-    etcd_key_file: str('IPAMConfigAlias').optional(),
-    etcd_cert_file: str('IPAMConfigAlias').optional(),
-    etcd_ca_cert_file: str('IPAMConfigAlias').optional(),
-    leader_lease_duration: int('IPAMConfigAlias').optional(),
-    leader_renew_deadline: int('IPAMConfigAlias').optional(),
-    leader_retry_period: int('IPAMConfigAlias').optional(),
-    log_file: str('IPAMConfigAlias').optional(),
-    log_level: str('IPAMConfigAlias').optional(),
-    reconciler_cron_expression: str('IPAMConfigAlias').optional(),
-    enable_overlapping_ranges: goField(z.boolean(), 'IPAMConfigAlias', 'bool').optional(),
-    sleep_for_race: int('IPAMConfigAlias').optional(),
-    Gateway: str('IPAMConfigAlias').optional(),
-    kubernetes: goField(
-      z.object({ kubeconfig: str('KubernetesConfig').optional(), k8s_api_root: str('KubernetesConfig').optional() }),
-      'IPAMConfigAlias',
-      'types.KubernetesConfig',
-    ).optional(),
-    configuration_path: str('IPAMConfigAlias').optional(),
-    PodName: str('IPAMConfigAlias').optional(),
-    PodNamespace: str('IPAMConfigAlias').optional(),
-    network_name: str('IPAMConfigAlias').optional().describe('names pools and reservations apart, so one range can serve several networks'),
-  })
-  .describe('whereabouts IPAM: cluster-wide allocation on the Kubernetes API or etcd');
+    node_slice_size: str().optional(),
+    exclude: strings().optional(),
+    dns: dnsSchema.optional(),
+    range: str().optional().describe('legacy single range, placed before ipRanges'),
+    range_start: str().optional(),
+    range_end: str().optional(),
+    gateway: str().optional().describe('gateway copied into every allocated address'),
+    etcd_host: str().optional().describe('etcd endpoints, comma-separated host:port (or URLs)'),
+    etcd_username: str().optional(),
+    etcd_password: str().optional(),
+    etcd_key_file: str().optional(),
+    etcd_cert_file: str().optional(),
+    etcd_ca_cert_file: str().optional(),
+    leader_lease_duration: int().optional(),
+    leader_renew_deadline: int().optional(),
+    leader_retry_period: int().optional(),
+    log_file: str().optional(),
+    log_level: str().optional(),
+    reconciler_cron_expression: str().optional(),
+    enable_overlapping_ranges: z.boolean().optional(),
+    sleep_for_race: int().optional(),
+    Gateway: str().optional(),
+    kubernetes: go(z.object({ kubeconfig: str().optional(), k8s_api_root: str().optional() }), 'types.KubernetesConfig', {
+      struct: 'KubernetesConfig',
+    }).optional(),
+    configuration_path: str().optional(),
+    PodName: str().optional(),
+    PodNamespace: str().optional(),
+    network_name: str().optional().describe('names pools and reservations apart, so one range can serve several networks'),
+  }),
+  '*types.IPAMConfig',
+  { struct: 'IPAMConfigAlias' },
+).describe('whereabouts IPAM: cluster-wide allocation on the Kubernetes API or etcd');
 
 export type IpamInput = z.output<typeof ipamSchema>;
 
-export const netConfSchema = z.object({
-  name: str('Net').optional(),
-  cniVersion: str('Net').optional(),
-  ipam: goField(ipamSchema, 'Net', '*types.IPAMConfig').optional(),
-});
+export const netConfSchema = go(
+  z.object({
+    name: str().optional(),
+    cniVersion: str().optional(),
+    ipam: ipamSchema.optional(),
+  }),
+  'types.Net',
+  { struct: 'Net' },
+);
 
 /** JSON Schema of the fields whereabouts reads. */
 export function jsonSchema(): unknown {
@@ -180,9 +191,9 @@ export interface LoadOptions {
 
 function decodeIpam(value: unknown, what: string): IpamInput {
   try {
-    return decodeWithSchema(ipamSchema, value ?? {}, { pathInMessage: false });
+    return decode(ipamSchema, value ?? {}, { details: false });
   } catch (err) {
-    if (err instanceof SchemaDecodeError) throw new ConfigError(`${what} - JSON Parsing Error: ${err.message}`, err.field, { cause: err });
+    if (err instanceof DecodeError) throw new ConfigError(`${what} - JSON Parsing Error: ${err.msg}`, err.field, { cause: err });
     throw err;
   }
 }
@@ -264,10 +275,10 @@ function formatSloppy(text: string): string {
 export function loadConfig(stdin: unknown, opts: LoadOptions = {}): WhereaboutsConfig {
   let net: z.output<typeof netConfSchema>;
   try {
-    net = decodeWithSchema(netConfSchema, stdin, { pathInMessage: false });
+    net = decode(netConfSchema, stdin, { details: false });
   } catch (err) {
     // Upstream appends the whole config (`/ bytes: ...`): it would put etcd_password into logs.
-    if (err instanceof SchemaDecodeError) throw new ConfigError(`LoadIPAMConfig - JSON Parsing Error: ${err.message}`, err.field, { cause: err });
+    if (err instanceof DecodeError) throw new ConfigError(`LoadIPAMConfig - JSON Parsing Error: ${err.msg}`, err.field, { cause: err });
     throw err;
   }
   if (!net.ipam) throw new ConfigError("IPAM config missing 'ipam' key", 'ipam');

@@ -1,4 +1,4 @@
+// The whereabouts binary: the skeleton answers VERSION before the plugin (zod, the stores) is loaded.
 import { run } from '@cni-ts/cni/skel';
-import { whereabouts } from './plugin';
 
-await run(whereabouts);
+await run(() => import('./plugin'));

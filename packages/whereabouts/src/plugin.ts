@@ -30,3 +30,5 @@ export const whereabouts: Plugin = {
   check: (req) => typed(async () => (await import('./ipam')).cmdCheck(ipamRequest(req))),
   gc: (req) => typed(async () => void (await (await import('./ipam')).cmdGc(ipamRequest(req)))),
 };
+
+export default whereabouts;

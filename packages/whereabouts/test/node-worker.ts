@@ -1,6 +1,6 @@
 // One simulated node: a process that runs `count` whereabouts ADDs (or DELs) at once through the
 // library, as that many plugin execs on one node would, and prints one JSON line per call as it ends.
-//   node --conditions=source --import packages/cni/test/ts-hooks.mjs node-worker.ts <json>
+//   node --conditions=source --import packages/testkit/src/ts-hooks.mjs node-worker.ts <json>
 // <json>: {command, config, node, count, podNamespace, flatFiles, storeOptions?}
 import { cmdAdd, cmdDel } from '../src/ipam';
 import type { NodeJob } from './nodes';

@@ -3,18 +3,19 @@
 // its code cache rules out import(); CommonJS because the SEA main must be a script. Dynamic
 // imports are inlined as lazily initialised modules, so a plugin's code (and zod, koffi,
 // netlink) is evaluated only when the process actually runs that plugin. The exception is a
-// plugin's on-demand modules (lib/plugins.mjs ON_DEMAND): each is bundled apart (bundlePart) and
+// plugin's on-demand modules (package.json `cni-ts.onDemand`, lib/plugins.mjs): each is bundled apart (bundlePart) and
 // its `import()` reaches a stub that loads that bundle from its own asset (runtime/on-demand.ts).
 import { builtinModules, createRequire } from 'node:module';
-import { existsSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { catalogPlugin } from './plugins.mjs';
 
 const here = import.meta.dirname;
 export const runtimeDir = join(here, '../runtime');
 
 /** rolldown as pinned by the workspace's tsdown (the tools package does not depend on it twice). */
-async function loadRolldown(root) {
+export async function loadRolldown(root) {
   const fromRoot = createRequire(join(root, 'package.json'));
   const tsdownDir = dirname(realpathSync(fromRoot.resolve('tsdown/package.json')));
   const fromTsdown = createRequire(join(tsdownDir, 'package.json'));
@@ -24,20 +25,16 @@ async function loadRolldown(root) {
 const BUILTIN = '\0builtin:';
 const isBuiltin = (id) => id.startsWith('node:') || builtinModules.includes(id.split('/')[0]);
 
-/**
- * Source of the generated registry: plugin name -> lazy import of its main module, preceded by
- * the in-process registrations when there are any.
- */
-export function registrySource(plugins, inProcess, parts = []) {
-  const first = inProcess.length ? `import(${JSON.stringify(INPROCESS)}).then(() => import(%))` : 'import(%)';
-  const rows = plugins.map((p) => `  ${JSON.stringify(p.name)}: () => ${first.replace('%', JSON.stringify(p.main))},`);
+/** Source of the generated registry: plugin name -> lazy import of its main module. */
+export function registrySource(plugins, parts = []) {
+  const rows = plugins.map((p) => `  ${JSON.stringify(p.name)}: () => import(${JSON.stringify(p.main)}),`);
   // The on-demand parts, so that the build's check can load them (runtime/entry.ts).
   const partRows = parts.map((p) => `  ${JSON.stringify(p.name)}: () => import(${JSON.stringify(`${PART}${p.name}`)}),`);
   return `export const plugins = {\n${rows.join('\n')}\n};\nexport const parts = {\n${partRows.join('\n')}\n};\n`;
 }
 
 /**
- * The on-demand parts of `plugins` (lib/plugins.mjs ON_DEMAND): `{name, plugin, spec}`, named
+ * The on-demand parts of `plugins` (package.json `cni-ts.onDemand`, lib/plugins.mjs): `{name, plugin, spec}`, named
  * `<plugin>.<part>` (also their asset names).
  */
 export function partsOf(plugins) {
@@ -54,25 +51,6 @@ export function partStubSource(name, devPath) {
   return `module.exports = require(${loader}).loadPart(${JSON.stringify(name)}, ${JSON.stringify(devPath)});\n`;
 }
 
-/**
- * Registers `inProcess` plugins ({name, index}) with @cni-ts/cni, each loaded on first
- * delegation: its package is imported and the export that is a Plugin of that type is used.
- */
-export function inProcessSource(cniIndex, inProcess) {
-  const rows = inProcess.map(
-    (p) => `registerPlugin(${JSON.stringify(p.name)}, () => import(${JSON.stringify(p.index)}).then((m) => pick(m, ${JSON.stringify(p.name)})));`,
-  );
-  return `import { registerPlugin } from ${JSON.stringify(cniIndex)};
-function pick(mod, type) {
-  const p = Object.values(mod).find((v) => v && typeof v === 'object' && v.type === type && typeof v.add === 'function' && typeof v.del === 'function');
-  if (!p) throw new Error('no plugin of type ' + type + ' in its package');
-  return p;
-}
-${rows.join('\n')}
-`;
-}
-
-const INPROCESS = 'virtual:cni-ts-inprocess';
 const PART = 'virtual:cni-ts-part:';
 
 /** Routes Node built-ins through one tiny CommonJS module each (see bundle()). */
@@ -81,16 +59,11 @@ function builtinRoute(id, importer) {
 }
 const builtinModule = (id) => ({ code: `module.exports = require(${JSON.stringify(`node:${id.slice(BUILTIN.length)}`)});\n`, moduleType: 'js' });
 
-function cniRegistry(root) {
-  const registry = join(root, 'packages/cni/src/invoke/registry.ts');
-  return existsSync(registry) ? registry : join(root, 'packages/cni/src/index.ts');
-}
-
 /**
  * @param {object} o
  * @param {string} o.root workspace root
  * @param {{name: string, main: string}[]} o.plugins
- * @param {{name: string, index: string}[]} [o.inProcess] plugins to register for in-process delegation
+ * @param {{name: string, plugin?: string}[]} [o.catalog] the plugins this bundle may run in-process (lib/plugins.mjs catalogFor)
  * @param {{asset: string, stem: string, sha256: string, devPath: string, entry: string}} o.koffi
  * @param {string} [o.nativePkg] the koffi native package koffi's loader asks for on the target
  * @param {boolean} [o.minify]
@@ -98,7 +71,7 @@ function cniRegistry(root) {
  *   binary (build-time runs under plain node)
  * @returns {Promise<string>} the bundle's code
  */
-export async function bundle({ root, plugins, koffi, nativePkg = `@koromix/koffi-linux-${process.arch}`, minify = false, inProcess = [], partFile = (n) => n }) {
+export async function bundle({ root, plugins, koffi, nativePkg = `@koromix/koffi-linux-${process.arch}`, minify = false, catalog = [], partFile = (n) => n }) {
   const { rolldown } = await loadRolldown(root);
   const VIRTUAL = 'virtual:cni-ts-plugins';
   const mains = new Set(plugins.map((p) => p.main));
@@ -108,7 +81,6 @@ export async function bundle({ root, plugins, koffi, nativePkg = `@koromix/koffi
     name: 'cni-ts-binary',
     resolveId(id, importer) {
       if (id === VIRTUAL) return `\0${VIRTUAL}`;
-      if (id === INPROCESS) return `\0${INPROCESS}`;
       if (id.startsWith(PART)) return `\0${id}`;
       // An on-demand module is not bundled: a stub loads its own asset (partStubSource).
       if (partBySpec.has(id)) return `\0${PART}${partBySpec.get(id)}`;
@@ -124,14 +96,11 @@ export async function bundle({ root, plugins, koffi, nativePkg = `@koromix/koffi
       return null;
     },
     load(id) {
-      if (id === `\0${VIRTUAL}`) return registrySource(plugins, inProcess, parts);
+      if (id === `\0${VIRTUAL}`) return registrySource(plugins, parts);
       if (id.startsWith(`\0${PART}`)) {
         const name = id.slice(PART.length + 1);
         return { code: partStubSource(name, partFile(name)), moduleType: 'js' };
       }
-      // The registry module itself, not @cni-ts/cni's index: registering must not evaluate all of
-      // cni (zod schemas and more) for a plugin that may never delegate.
-      if (id === `\0${INPROCESS}`) return inProcessSource(cniRegistry(root), inProcess);
       if (id.startsWith(BUILTIN)) return builtinModule(id);
       return null;
     },
@@ -148,7 +117,7 @@ export async function bundle({ root, plugins, koffi, nativePkg = `@koromix/koffi
     input: join(runtimeDir, 'entry.ts'),
     platform: 'node',
     cwd: root,
-    plugins: [cniTsResolve],
+    plugins: [catalogPlugin(catalog), cniTsResolve],
     resolve: { conditionNames: ['source', 'node', 'require', 'import', 'default'] },
     transform: {
       target: 'node24',

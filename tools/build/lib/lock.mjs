@@ -3,6 +3,7 @@
 // kept inside so a lock left by a killed build is taken over.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sleepSync as sleep } from '../../../packages/cni/src/proc.ts';
 
 const alive = (pid) => {
   try {
@@ -12,8 +13,6 @@ const alive = (pid) => {
     return err.code === 'EPERM';
   }
 };
-
-const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /**
  * Takes `<dir>/.build-lock`, waiting up to `timeoutMs`; returns the release function.

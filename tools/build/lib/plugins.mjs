@@ -1,23 +1,21 @@
-/**
- * Our IPAM plugins, which the other plugins' bundles register with @cni-ts/cni for in-process
- * delegation (issue 4; the exact rule is in packages/cni/README.md, "In-process delegation").
- */
-export const IN_PROCESS_IPAM = ['host-local', 'static'];
-
-/**
- * Modules kept out of a plugin's bundle, per plugin: part name -> the specifier its code
- * `import()`s. Each becomes an asset of its own (`bundle/<plugin>.<part>.js`, with a code cache),
- * compiled and evaluated only when that `import()` first runs (runtime/on-demand.ts). For code a
- * command rarely needs and whose mere presence in the bundle costs every exec: V8 holds and
- * pre-parses all of a bundle's source, so Multus's 17 MB Kubernetes client doubled the RSS of an
- * ADD that never talks to an API server.
- * @type {Record<string, Record<string, string>>}
- */
-export const ON_DEMAND = {
-  multus: { k8s: '@kubernetes/client-node' },
-  // @cni-ts/kube falls back to it for kubeconfigs our reader leaves alone (exec plugins, proxies).
-  whereabouts: { k8s: '@kubernetes/client-node' },
-};
+// THE plugin list: every workspace package with a `src/main.ts` (its whole binary entry, see
+// packages/cni/README.md "Writing a plugin") is a plugin. The build, the chain's in-process
+// catalog, the installer, the bench, the code-cache training and the README table all read this;
+// nothing lists plugins by hand, so adding a plugin touches only its own package.
+//
+// Per plugin, from its package.json: the binary name (its first `bin` key, else the directory
+// name), `description`, and the optional `cni-ts` key:
+//   kind        "main" (default) | "ipam" | "meta"
+//   inProcess   false: never run in-process (not in any catalog), for a plugin too heavy to ride
+//               along (whereabouts); default true. The bundle of every plugin carries the IPAM
+//               plugins that may, so that delegating to them costs no second process
+//   training    {ifname, config, commands?}: the request the build trains the code cache on
+//               (lib/training.mjs); `"ipam": {"type": "train-ipam"}` is the build's IPAM stub
+//   onDemand    {part: specifier}: modules kept out of the plugin's bundle (see tools/build/README.md)
+// A package that depends on @cni-ts/chain (Multus) runs delegates through it: its bundle carries
+// every plugin of the catalog; the others carry the IPAM plugins only.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /**
  * Programs the binary runs as `cni-ts-plugins <name> [args]` besides its plugins: bundled like a
@@ -33,29 +31,90 @@ export function programs(root) {
   return all.filter((p) => existsSync(p.main)).map((p) => ({ ...p, onDemand: {} }));
 }
 
-// Which plugins go into the binary: every workspace package with a `src/main.ts` (the whole
-// binary entry of one plugin, see shared DESIGN.md). The binary name is the package's `bin` key
-// when it declares one, else its directory name (host-local, static, loopback, ...).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+/**
+ * @typedef {object} PluginInfo
+ * @property {string} name binary name (what a config's `type` says)
+ * @property {string} dir the package directory (absolute)
+ * @property {string} package the package name
+ * @property {string} description
+ * @property {'main' | 'ipam' | 'meta'} kind
+ * @property {string} main src/main.ts (absolute)
+ * @property {string | undefined} plugin src/plugin.ts (absolute), whose default export is the Plugin
+ * @property {string | undefined} index src/index.ts (absolute)
+ * @property {Record<string, string>} onDemand
+ * @property {{ifname: string, config: object, commands?: string[]} | undefined} training
+ * @property {boolean} inProcess may run in-process (be in a catalog)
+ * @property {boolean} usesChain the package depends on @cni-ts/chain
+ */
 
+/** @returns {PluginInfo[]} sorted by name */
 export function discoverPlugins(root) {
   const dir = join(root, 'packages');
   const found = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (!entry.isDirectory()) continue;
-    const main = join(dir, entry.name, 'src/main.ts');
+    const pkgDir = join(dir, entry.name);
+    const main = join(pkgDir, 'src/main.ts');
     if (!existsSync(main)) continue;
-    const pkg = JSON.parse(readFileSync(join(dir, entry.name, 'package.json'), 'utf8'));
+    const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
+    const meta = pkg['cni-ts'] ?? {};
     const bins = typeof pkg.bin === 'object' && pkg.bin ? Object.keys(pkg.bin) : [];
-    const index = join(dir, entry.name, 'src/index.ts');
-    const name = bins[0] ?? entry.name;
-    found.push({ name, package: pkg.name, main, index: existsSync(index) ? index : undefined, onDemand: ON_DEMAND[name] ?? {} });
+    const file = (f) => (existsSync(join(pkgDir, f)) ? join(pkgDir, f) : undefined);
+    found.push({
+      name: bins[0] ?? entry.name,
+      dir: pkgDir,
+      package: pkg.name,
+      description: pkg.description ?? '',
+      kind: meta.kind ?? 'main',
+      main,
+      plugin: file('src/plugin.ts'),
+      index: file('src/index.ts'),
+      onDemand: meta.onDemand ?? {},
+      training: meta.training,
+      inProcess: meta.inProcess !== false,
+      usesChain: Boolean(pkg.dependencies?.['@cni-ts/chain']),
+    });
   }
   return found.toSorted((a, b) => a.name.localeCompare(b.name));
 }
 
-/** The on-demand parts of the builder's test plugins (see ON_DEMAND). */
+/**
+ * The plugins a process of `self` may run in-process (its catalog, see catalogSource): every
+ * plugin with a plugin module when `self` runs delegates through the chain, else the IPAM ones;
+ * never itself. Without `self` (the CLI, tests): every plugin with a plugin module.
+ * @param {PluginInfo[]} plugins
+ * @param {PluginInfo} [self]
+ */
+export function catalogFor(plugins, self) {
+  return plugins.filter((p) => p.plugin && p.inProcess && p !== self && (!self || self.usesChain || p.kind === 'ipam'));
+}
+
+/**
+ * Source of a module that installs the catalog: type -> a loader of the plugin module, as
+ * @cni-ts/cni's registry reads it (`setPluginCatalog`). Each loader is a dynamic import, which a
+ * bundler turns into a lazily evaluated module (or a chunk of its own).
+ * @param {{name: string, plugin?: string}[]} plugins
+ */
+export function catalogSource(plugins) {
+  const rows = plugins.filter((p) => p.plugin).map((p) => `  ${JSON.stringify(p.name)}: () => import(${JSON.stringify(p.plugin)}),`);
+  return `globalThis[Symbol.for('cni-ts.plugins')] = {\n${rows.join('\n')}\n};\n`;
+}
+
+export const CATALOG_MODULE = 'virtual:cni-ts-catalog';
+
+/**
+ * A rolldown plugin resolving `virtual:cni-ts-catalog` to catalogSource(plugins): a bundle that
+ * imports it (first) runs our plugins in-process, each from its own lazily loaded module.
+ */
+export function catalogPlugin(plugins) {
+  return {
+    name: 'cni-ts-catalog',
+    resolveId: (id) => (id === CATALOG_MODULE ? `\0${CATALOG_MODULE}` : null),
+    load: (id) => (id === `\0${CATALOG_MODULE}` ? { code: catalogSource(plugins), moduleType: 'js' } : null),
+  };
+}
+
+/** The on-demand parts of the builder's test plugins (see `onDemand`). */
 const FIXTURE_ON_DEMAND = { 'stand-in': { extra: './part' } };
 
 /** The builder's own test plugins (tools/build/test/fixtures/<name>/main.ts). */
@@ -63,6 +122,19 @@ export function fixturePlugins(root) {
   const dir = join(root, 'tools/build/test/fixtures');
   return readdirSync(dir, { withFileTypes: true })
     .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, 'main.ts')))
-    .map((e) => ({ name: e.name, package: `fixture:${e.name}`, main: join(dir, e.name, 'main.ts'), onDemand: FIXTURE_ON_DEMAND[e.name] ?? {} }));
+    .map((e) => ({
+      name: e.name,
+      dir: join(dir, e.name),
+      package: `fixture:${e.name}`,
+      description: '',
+      kind: 'main',
+      main: join(dir, e.name, 'main.ts'),
+      plugin: undefined,
+      index: undefined,
+      onDemand: FIXTURE_ON_DEMAND[e.name] ?? {},
+      training: undefined,
+      inProcess: false,
+      usesChain: false,
+    }));
 }
 

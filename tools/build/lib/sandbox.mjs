@@ -22,12 +22,12 @@ export const canSandbox = () => process.geteuid?.() === 0 && spawnSync('unshare'
 
 /**
  * Extends each plugin's cache (`cacheIn` -> `cacheOut`; plugins without requests are left alone).
- * @param {{node: string, workDir: string, plugins: {name: string, bundleFile: string, cacheIn: string, cacheOut: string}[]}} o
+ * @param {{node: string, workDir: string, plugins: {name: string, training?: object, bundleFile: string, cacheIn: string, cacheOut: string}[]}} o
  * @returns {{ok: boolean, why?: string, ran?: number, failed?: number}}
  */
 export function trainInSandbox(o) {
   if (!canSandbox()) return { ok: false, why: 'needs root and unshare(1)' };
-  if (!o.plugins.some((p) => requestsFor(p.name).length)) return { ok: false, why: 'no plugin has training requests' };
+  if (!o.plugins.some((p) => requestsFor(p).length)) return { ok: false, why: 'no plugin has training requests' };
   const spec = join(o.workDir, 'train-spec.json');
   const report = join(o.workDir, 'train-report.json');
   writeFileSync(spec, JSON.stringify({ ...o, report }));
@@ -59,7 +59,7 @@ function inside(spec) {
   let ran = 0;
   let failed = 0;
   for (const p of o.plugins) {
-    const requests = requestsFor(p.name);
+    const requests = requestsFor(p);
     if (!requests.length) continue;
     let cache = p.cacheIn;
     let prevResult;

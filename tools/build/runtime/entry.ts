@@ -1,7 +1,9 @@
 // The entry of one plugin's bundle. The binary's main script (lib/preamble.mjs) has already picked
 // the plugin from basename(argv0), basename(execPath) or argv[2], answered VERSION if it could,
 // and loaded this plugin's bundle only. The plugin's main module is an inlined dynamic import, so
-// it is evaluated after koffi's loader is in place.
+// it is evaluated after koffi's loader is in place. First of all, the catalog of the plugins this
+// one may run in-process (lib/plugins.mjs catalogFor) is installed, each a lazily evaluated module.
+import 'virtual:cni-ts-catalog';
 import { parts, plugins } from 'virtual:cni-ts-plugins';
 import { installKoffi } from './koffi-global.ts';
 

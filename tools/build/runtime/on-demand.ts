@@ -1,4 +1,4 @@
-// Loads an on-demand part of a plugin's bundle (lib/plugins.mjs ON_DEMAND): code the build kept out
+// Loads an on-demand part of a plugin's bundle (package.json `cni-ts.onDemand`, lib/plugins.mjs): code the build kept out
 // of the bundle because V8 holds and pre-parses all of a bundle's source on every exec, even the
 // code a command never runs. The part is an asset of its own in the binary, compiled with its own
 // code cache the first time the plugin `import()`s it; its exports are the module's namespace.

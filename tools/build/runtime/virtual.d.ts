@@ -5,3 +5,7 @@ declare module 'virtual:cni-ts-plugins' {
   /** on-demand part (`<plugin>.<part>`) -> loads it (runtime/on-demand.ts). */
   export const parts: Record<string, () => Promise<unknown>>;
 }
+
+declare module 'virtual:cni-ts-catalog' {
+  // Sets globalThis[Symbol.for('cni-ts.plugins')]: plugin type -> loader of its plugin module.
+}

@@ -3,7 +3,7 @@
 // so the chain still runs them in-process.
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundlePluginMain } from './cli-bundle.mjs';
+import { bundlePluginMain } from '../../build/lib/dev-bundle.mjs';
 
 /** Returns the plugins that failed to bundle ({name, error}); they get no launcher. */
 export async function bundledLaunchers(root, node, dir, types) {

@@ -2,7 +2,7 @@
 // CRI-O, cnitool) writes, and the legacy format (the bare result).
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { convertResult, createResultFromBytes, goJsonParse, goMarshal, goNormalize, lazySchema, type Result } from '@cni-ts/cni';
+import { convertResult, createResultFromBytes, decode, goJsonParse, goMarshal, lazySchema, type Result } from '@cni-ts/cni';
 import * as z from 'zod';
 import { byteOrder } from '../conf/files';
 import type { NetworkAttachment, RuntimeConf } from '../types';
@@ -43,8 +43,11 @@ export function decodeCachedInfo(bytes: Uint8Array): CachedInfo | undefined {
   }
   if (v === null) return {};
   if (typeof v !== 'object' || Array.isArray(v)) return undefined;
-  const r = cachedInfoSchema.safeParse(goNormalize(cachedInfoSchema, v));
-  return r.success ? r.data : undefined;
+  try {
+    return decode(cachedInfoSchema, v);
+  } catch {
+    return undefined;
+  }
 }
 
 function readOrUndefined(file: string): Uint8Array | undefined {

@@ -2,12 +2,12 @@
 // every plugin config (as the plugin would receive it) against that plugin's zod schema, and its
 // IPAM section against the IPAM plugin's. Nothing touches the kernel or runs a plugin.
 import { readFileSync } from 'node:fs';
-import { ALL_VERSIONS, formatPath, formatZodError, goJsonParse, goNormalize, validateNetworkName, type Plugin } from '@cni-ts/cni';
+import { ALL_VERSIONS, goJsonParse, schemaIssues, validateNetworkName, type Plugin } from '@cni-ts/cni';
 import * as z from 'zod';
 import { ConfigFileError } from '../conf/errors';
 import { buildOneConfig } from '../conf/inject';
 import { confFromFile, confListFromConf, confListFromFile } from '../conf/load';
-import { loadOurPlugin, OUR_PLUGINS, ourPluginLoadError } from '../exec/registry';
+import { loadOurPlugin, ourPluginLoadError, ourPluginTypes } from '../exec/registry';
 import type { NetworkConfigList, PluginConfig } from '../types';
 
 export interface Finding {
@@ -44,15 +44,12 @@ export function versionProblem(version: string): string | undefined {
 }
 
 function schemaFindings(schema: z.ZodType, value: unknown, file: string, prefix: string, what: string): Finding[] {
-  const input = goNormalize(schema, value);
-  const r = schema.safeParse(input);
-  if (r.success) return [];
-  return r.error.issues.map((issue) => {
-    const here = issue.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), input);
-    const text = formatZodError(new z.ZodError([{ ...issue, path: [] }]), here);
-    const path = formatPath(issue.path);
-    return { severity: 'error' as const, file, field: [prefix, path].filter(Boolean).join('.') || undefined, message: `${text} (${what})` };
-  });
+  return schemaIssues(schema, value).map(({ path, text }) => ({
+    severity: 'error' as const,
+    file,
+    field: [prefix, path].filter(Boolean).join('.') || undefined,
+    message: `${text} (${what})`,
+  }));
 }
 
 async function schemaOf(plugin: Plugin): Promise<z.ZodType | undefined> {
@@ -77,7 +74,7 @@ async function checkPlugin(list: NetworkConfigList, net: PluginConfig, index: nu
   for (const [role, t] of [['plugin', type], ['ipam', ipamType === type ? '' : ipamType]] as const) {
     if (!t) continue;
     const field = role === 'plugin' ? at('type') : at('ipam.type');
-    if (!Object.hasOwn(OUR_PLUGINS, t)) {
+    if (!ourPluginTypes().includes(t)) {
       out.push({ severity: 'note', file, field, message: `${t}: not a cni-ts plugin; only the common fields were checked` });
       continue;
     }

@@ -1,21 +1,8 @@
 // libcni NetworkPluginConfFromBytes: one plugin configuration object, decoded into the fields
 // of Go's types.PluginConf (keys matched case-insensitively, as encoding/json does).
-import { dnsSchema, formatPath, formatZodError, goJsonParse, GoJsonSyntaxError, goMarshal, goNormalize, sortKeysDeep, type PluginConf } from '@cni-ts/cni';
-import * as z from 'zod';
+import { decode, DecodeError, goJsonParse, GoJsonSyntaxError, goMarshal, netConfSchema, sortKeysDeep, type PluginConf } from '@cni-ts/cni';
 import type { PluginConfig } from '../types';
 import { ConfError } from './errors';
-
-/** Exactly the fields libcni decodes; wrong JSON types in them are load errors, others pass through. */
-const goPluginConf = z.looseObject({
-  cniVersion: z.string().optional(),
-  name: z.string().optional(),
-  type: z.string().optional(),
-  capabilities: z.record(z.string(), z.boolean()).optional(),
-  ipam: z.looseObject({ type: z.string().optional() }).optional(),
-  dns: dnsSchema.optional(),
-  prevResult: z.record(z.string(), z.unknown()).optional(),
-  'cni.dev/valid-attachments': z.array(z.looseObject({ containerID: z.string().optional(), ifname: z.string().optional() })).optional(),
-});
 
 const PREFIX = 'error parsing configuration';
 
@@ -26,14 +13,16 @@ export function decodePluginConf(value: unknown, field = ''): PluginConf {
     const kind = Array.isArray(value) ? 'array' : typeof value === 'boolean' ? 'bool' : typeof value;
     throw new ConfError(`${PREFIX}: json: cannot unmarshal ${kind} into Go value of type types.PluginConf`, { field: at('') });
   }
-  const input = goNormalize(goPluginConf, value ?? {});
-  const r = goPluginConf.safeParse(input);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new ConfError(`${PREFIX}: ${formatZodError(r.error, input)}`, { field: at(formatPath(issue?.path ?? [])), cause: r.error });
+  let conf: PluginConf;
+  try {
+    // Exactly the fields libcni decodes (types.NetConf); wrong JSON types in them are load errors.
+    conf = decode(netConfSchema, value ?? {}, { prefix: PREFIX, pathInMessage: true, details: false });
+  } catch (err) {
+    if (!(err instanceof DecodeError)) throw err;
+    throw new ConfError(err.msg, { field: at(err.field), cause: err });
   }
-  if (!r.data.type) throw new ConfError(`${PREFIX}: missing 'type'`, { field: at('type') });
-  return r.data as PluginConf;
+  if (!conf.type) throw new ConfError(`${PREFIX}: missing 'type'`, { field: at('type') });
+  return conf;
 }
 
 /** NetworkPluginConfFromBytes: the bytes are kept as given (they are what the plugin receives). */

@@ -1,21 +1,11 @@
 // Which plugin binaries are ours, so that running their code in-process is running the same
 // code: the rule behind in-process runs (see README "In-process runs").
-import { realpathSync, statSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
-import { hasLauncherMarker, isOwnBinary } from '@cni-ts/cni';
+import { hasLauncherMarker, isOwnBinary, sameFile } from '@cni-ts/cni';
 
 /** The multi-call binary's name (tools/build). */
 export const MULTI_CALL_BINARY = 'cni-ts-plugins';
-
-function sameFile(a: string, b: string): boolean {
-  try {
-    const x = statSync(a);
-    const y = statSync(b);
-    return x.dev === y.dev && x.ino === y.ino;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * True when `found` (a plugin found in CNI_PATH) is a cni-ts binary:

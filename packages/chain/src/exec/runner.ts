@@ -3,6 +3,7 @@
 // CniError, so everything after (result parsing, error wrapping, the cache) is shared.
 import path from 'node:path';
 import { dispatch, findInPath, inProcessPlugin, pluginError, rawExecPlugin, type ExecEnv, type PluginExec } from '@cni-ts/cni';
+import { loadOurPlugin } from './registry';
 
 export type RunMode = 'in-process' | 'exec';
 
@@ -73,11 +74,12 @@ export class PluginRunner {
     const started = performance.now();
     const { onStderr, signal } = this.#opts;
     if (signal?.aborted) throw pluginError(`signal: killed (cancelled: ${String(signal.reason ?? 'aborted')})`, new Uint8Array(), new Uint8Array());
-    const load = this.inProcessEnabled ? inProcessPlugin(type, pluginPath) : undefined;
+    // Ours and loadable (a module that fails to load falls back to exec).
+    const plugin = this.inProcessEnabled && inProcessPlugin(type, pluginPath) ? await loadOurPlugin(type) : undefined;
     const report = (mode: RunMode) =>
       this.#opts.onRun?.({ type, command: env.CNI_COMMAND ?? '', path: pluginPath, mode, ms: Math.round(performance.now() - started) });
-    if (load) {
-      const out = await dispatch(await load(), { env, stdin, ...(signal ? { signal } : {}) });
+    if (plugin) {
+      const out = await dispatch(plugin, { env, stdin, ...(signal ? { signal } : {}) });
       report('in-process');
       const stdout = utf8.encode(out.stdout);
       if (out.exitCode !== 0) throw pluginError(`exit status ${out.exitCode}`, stdout, utf8.encode(out.stderr));

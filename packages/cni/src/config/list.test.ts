@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseWithSchema } from '../schema/errors';
+import { decode } from '../schema/decode';
 import { selectListVersion } from './list';
 import { netConfListSchema } from './schema';
 
@@ -23,15 +23,15 @@ describe('selectListVersion', () => {
 
 describe('netConfListSchema', () => {
   it('accepts string booleans and requires plugin types', () => {
-    const l = parseWithSchema(netConfListSchema, {
+    const l = decode(netConfListSchema, {
       name: 'n',
       disableCheck: 'TRUE',
       disableGC: false,
       plugins: [{ type: 'bridge', extra: 1 }],
     });
     expect(l).toMatchObject({ disableCheck: true, disableGC: false, plugins: [{ type: 'bridge', extra: 1 }] });
-    expect(() => parseWithSchema(netConfListSchema, { name: 'n', disableCheck: 'maybe' })).toThrow('disableCheck');
-    expect(() => parseWithSchema(netConfListSchema, { name: 'n', plugins: [] })).toThrow('plugins: no plugins in list');
-    expect(() => parseWithSchema(netConfListSchema, { name: 'n', plugins: [{ type: '' }] })).toThrow("plugins[0].type: missing 'type'");
+    expect(() => decode(netConfListSchema, { name: 'n', disableCheck: 'maybe' }, { pathInMessage: true })).toThrow('disableCheck');
+    expect(() => decode(netConfListSchema, { name: 'n', plugins: [] }, { pathInMessage: true })).toThrow('plugins: no plugins in list');
+    expect(() => decode(netConfListSchema, { name: 'n', plugins: [{ type: '' }] }, { pathInMessage: true })).toThrow("plugins[0].type: missing 'type'");
   });
 });

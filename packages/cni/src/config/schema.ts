@@ -4,21 +4,16 @@
 import * as z from 'zod';
 import { lazySchema } from '../schema/lazy';
 import { dnsSchema } from '../result/schema';
-import { goField } from '../schema/go-types';
+import { go, goMap } from '../schema/go';
 import { runtimeConfigSchema } from './runtime';
 
-const goString = (struct: string) => goField(z.string(), struct, 'string');
+/** The `ipam` section (Go's types.IPAM): `type` names the IPAM plugin; everything else belongs to it. */
+export const ipamSchema = lazySchema(() => go(z.looseObject({ type: z.string().optional() }), 'types.IPAM', { struct: 'IPAM' }));
 
-/** The `ipam` section: `type` names the IPAM plugin; everything else belongs to it. */
-export const ipamSchema = lazySchema(() => z.looseObject({
-  type: goString('IPAM').optional(),
-}));
-
-/** One `cni.dev/valid-attachments` entry of a GC request. */
-export const gcAttachmentSchema = lazySchema(() => z.object({
-  containerID: goString('GCAttachment'),
-  ifname: goString('GCAttachment'),
-}));
+/** One `cni.dev/valid-attachments` entry of a GC request (types.GCAttachment; null = zero value). */
+export const gcAttachmentSchema = lazySchema(() =>
+  go(z.object({ containerID: z.string().default(''), ifname: z.string().default('') }), 'types.GCAttachment', { struct: 'GCAttachment', nullAs: {} }),
+);
 
 /** The `args` convention: `{"cni": {"ips": [...], "labels": [{"key", "value"}]}}`. */
 export const configArgsSchema = lazySchema(() => z.looseObject({
@@ -32,24 +27,36 @@ export const configArgsSchema = lazySchema(() => z.looseObject({
 }));
 
 /**
- * Exactly Go's types.NetConf (PluginConf): what the reference plugins that use it decode, and
- * type-check, from stdin; a wrong JSON type fails with Go's text (goField annotations).
- * Unknown keys are kept (z.looseObject).
+ * THE declaration of Go's types.NetConf (PluginConf in the newest library): the fields every
+ * plugin config embeds. A fresh set per call, for a plugin's schema to extend (see netConf()).
  */
-export const netConfSchema = lazySchema(() => z.looseObject({
-  cniVersion: goString('PluginConf').optional(),
-  name: goString('PluginConf').optional(),
-  type: goString('PluginConf').optional(),
-  capabilities: goField(z.record(z.string(), goField(z.boolean(), 'PluginConf', 'bool')).optional(), 'PluginConf', 'map[string]bool'),
-  ipam: goField(ipamSchema.optional(), 'PluginConf', 'types.IPAM'),
-  dns: goField(dnsSchema.optional(), 'PluginConf', 'types.DNS'),
-  prevResult: goField(z.record(z.string(), z.unknown()).optional(), 'PluginConf', 'map[string]interface {}'),
-  'cni.dev/valid-attachments': goField(
-    z.array(goField(gcAttachmentSchema.clone(), 'PluginConf', 'types.GCAttachment')).optional(),
-    'PluginConf',
-    '[]types.GCAttachment',
-  ),
-}));
+export function netConfFields() {
+  return {
+    cniVersion: z.string().optional().describe('CNI spec version of this configuration'),
+    name: z.string().optional().describe('network name'),
+    type: z.string().optional().describe('plugin type (the binary name)'),
+    capabilities: z.record(z.string(), z.boolean()).optional().describe('capabilities the runtime may fill in runtimeConfig'),
+    ipam: ipamSchema.optional().describe('IPAM configuration, passed to the IPAM plugin unchanged; empty or absent type = no addresses'),
+    dns: dnsSchema.optional().describe('DNS settings for the result'),
+    prevResult: goMap().optional().describe('result of the previous plugin in a chain (set by the runtime)'),
+    'cni.dev/valid-attachments': z.array(gcAttachmentSchema).optional().describe('GC only: the attachments to keep'),
+  };
+}
+
+/**
+ * A plugin's config schema: types.NetConf's fields plus `fields`, decoded as the Go struct
+ * `struct` (its name in errors: `json: cannot unmarshal string into Go struct field
+ * NetConf.mtu of type int`). Unknown keys are ignored.
+ */
+export function netConf<T extends z.core.$ZodLooseShape>(struct: string, fields: T) {
+  return go(z.object({ ...netConfFields(), ...fields }), `main.${struct}`, { struct });
+}
+
+/**
+ * Exactly Go's types.NetConf (PluginConf): what the reference plugins that use it decode, and
+ * type-check, from stdin; a wrong JSON type fails with Go's text. Unknown keys are kept.
+ */
+export const netConfSchema = lazySchema(() => go(z.looseObject(netConfFields()), 'types.PluginConf', { struct: 'PluginConf' }));
 
 /**
  * NetConf plus the other protocol keys a plugin may be handed (args, runtimeConfig with typed

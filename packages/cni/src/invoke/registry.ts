@@ -1,15 +1,32 @@
-// Our own plugins that may run in-process when delegated to (see README "In-process
-// delegation"). The multi-call binary and the chain fill the registry; a plugin binary
-// built alone leaves it empty and always execs.
+// Our own plugins that may run in-process when delegated to or run by the chain (see README
+// "In-process delegation"): the catalog (type -> loader of the plugin module), installed by
+// whoever knows which plugins this process carries (the binary's entry, a bundler, a dev or test
+// setup discovering the workspace; tools/build/lib/plugins.mjs), plus plugins registered one by
+// one. Without either, everything is exec'd.
 import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Plugin } from '../plugin';
+import type { Plugin, PluginModule } from '../plugin';
 
 export type PluginLoader = () => Plugin | Promise<Plugin>;
+/** A catalog entry: loads the plugin's module (`src/plugin.ts`, the Plugin its default export). */
+export type PluginModuleLoader = () => Promise<PluginModule | Plugin>;
 
 const registry = new Map<string, PluginLoader>();
+// Global, so that every copy of this module (bundles, test workers) sees the one catalog.
+const CATALOG = Symbol.for('cni-ts.plugins');
+const global = globalThis as { [CATALOG]?: Readonly<Record<string, PluginModuleLoader>> };
 
-/** Registers one of our plugins under its type, loaded only when first delegated to. */
+/** Installs the catalog of the plugins this process may run in-process. */
+export function setPluginCatalog(catalog: Readonly<Record<string, PluginModuleLoader>> | undefined): void {
+  global[CATALOG] = catalog;
+}
+
+/** The installed catalog ({} when there is none). */
+export function pluginCatalog(): Readonly<Record<string, PluginModuleLoader>> {
+  return global[CATALOG] ?? {};
+}
+
+/** Registers one plugin under its type, loaded only when first used; it comes before the catalog. */
 export function registerPlugin(type: string, load: PluginLoader): void {
   registry.set(type, load);
 }
@@ -18,15 +35,26 @@ export function unregisterPlugin(type: string): void {
   registry.delete(type);
 }
 
+/** The loader of our plugin `type`: a registered one, else the catalog's. */
 export function registeredPlugin(type: string): PluginLoader | undefined {
-  return registry.get(type);
+  const own = registry.get(type);
+  if (own) return own;
+  const catalog = pluginCatalog();
+  if (!Object.hasOwn(catalog, type)) return undefined;
+  const load = catalog[type]!;
+  return async () => {
+    const m = await load();
+    return 'default' in m ? m.default : m;
+  };
 }
 
+/** Every type registeredPlugin knows. */
 export function registeredTypes(): string[] {
-  return [...registry.keys()];
+  return [...new Set([...registry.keys(), ...Object.keys(pluginCatalog())])];
 }
 
-function sameFile(a: string, b: string): boolean {
+/** The two paths are one file (same device and inode, symlinks followed); false when either is missing. */
+export function sameFile(a: string, b: string): boolean {
   try {
     const x = statSync(a);
     const y = statSync(b);
@@ -94,6 +122,6 @@ export function setOwnBinaryCheck(check: ((foundPath: string) => boolean) | unde
 
 /** The registered plugin to run in-process for `type` found at `foundPath`, if any. */
 export function inProcessPlugin(type: string, foundPath: string): PluginLoader | undefined {
-  const load = registry.get(type);
+  const load = registeredPlugin(type);
   return load && ownBinary(foundPath) ? load : undefined;
 }

@@ -2,7 +2,7 @@
 import { goJsonParse } from '../gojson/parse';
 import { foldEq, goStringField } from '../gojson/fields';
 import { goList, goQuote } from '../gojson/quote';
-import { decodeWithSchema } from '../schema/errors';
+import { decode } from '../schema/decode';
 import { FAMILY_VERSIONS, resultFamily } from './family';
 import { result020Schema, result040Schema, result100Schema } from './schema';
 import type { Result } from './types';
@@ -28,7 +28,7 @@ function clean<T>(v: T): T {
 export function createResult(version: string, json: unknown): Result {
   const family = resultFamily(version);
   if (!family) throw new Error(`unsupported CNI result version ${goQuote(version)}`);
-  const decoded = clean(decodeWithSchema(SCHEMAS[family], json ?? {})) as Record<string, unknown>;
+  const decoded = clean(decode(SCHEMAS[family], json ?? {}, { pathInMessage: true, details: false })) as Record<string, unknown>;
   const got = (decoded.cniVersion as string | undefined) ?? '';
   if (!FAMILY_VERSIONS[family].includes(got)) {
     throw new Error(`result type supports ${goList(FAMILY_VERSIONS[family])} but unmarshalled CNIVersion is ${goQuote(got)}`);

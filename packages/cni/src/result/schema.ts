@@ -1,21 +1,25 @@
-// zod schemas of the three result shapes, decoding as Go does (see schema/normalize.ts):
+// zod schemas of the three result shapes, decoding as Go does (see schema/decode.ts):
 // addresses are validated and re-rendered, "" gateways are absent, unknown keys dropped.
 import * as z from 'zod';
 import { lazySchema } from '../schema/lazy';
-import { goField } from '../schema/go-types';
+import { go } from '../schema/go';
 import { goCIDR, goInt, goIP } from '../schema/net';
 
 const opt = <T extends z.ZodType>(t: T) => t.optional();
 
-const dnsList = () => goField(z.array(goField(z.string(), 'DNS', 'string')), 'DNS', '[]string');
-
 /** types.DNS, in results and in configs. */
-export const dnsSchema = lazySchema(() => z.object({
-  nameservers: opt(dnsList()),
-  domain: opt(goField(z.string(), 'DNS', 'string')),
-  search: opt(dnsList()),
-  options: opt(dnsList()),
-}));
+export const dnsSchema = lazySchema(() =>
+  go(
+    z.object({
+      nameservers: opt(z.array(z.string())),
+      domain: opt(z.string()),
+      search: opt(z.array(z.string())),
+      options: opt(z.array(z.string())),
+    }),
+    'types.DNS',
+    { struct: 'DNS' },
+  ),
+);
 
 /** types.Route; dst missing stays missing (Go would print "<nil>"). */
 export const routeSchema = lazySchema(() => z.object({

@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import { describe, expect, it } from 'vitest';
-import { goField } from './go-types';
+import { decode } from './decode';
+import { go } from './go';
 import { lazySchema } from './lazy';
-import { parseWithSchema } from './errors';
 
 describe('lazySchema', () => {
   it('builds on first use, once', () => {
@@ -16,11 +16,11 @@ describe('lazySchema', () => {
   });
 
   it('gives the same Go type errors as the eager schema, also inside other schemas', () => {
-    const build = () => goField(z.object({ name: goField(z.string(), 'Inner', 'string') }), 'Outer', 'Inner');
+    const build = () => go(z.object({ name: z.string() }), 'main.Inner', { struct: 'Inner' });
     const errorOf = (inner: z.ZodType, value: unknown) => {
-      const outer = z.object({ inner: inner.optional(), list: z.array(inner).optional() });
+      const outer = go(z.object({ inner: inner.optional(), list: z.array(inner).optional() }), 'main.Outer', { struct: 'Outer' });
       try {
-        parseWithSchema(outer, value, { code: 999 });
+        decode(outer, value);
       } catch (err) {
         return (err as Error).message;
       }

@@ -1,16 +1,14 @@
 // Schemas built on first use. Building zod schemas is most of what evaluating @cni-ts/cni costs
 // (~10 ms of a loopback ADD: the result schemas of three versions, runtimeConfig, conflists),
 // and a command needs few of them. A lazy schema is a stand-in that builds the real one on the
-// first access to any of its properties and forwards everything to it from then on.
-import { goFields } from './go-types';
+// first access to any of its properties and forwards everything to it from then on (its Go
+// type too: annotations live on the definition, which the stand-in forwards).
 
-/**
- * `build` runs once, when the schema is first used (parsed, extended, wrapped, inspected). The
- * stand-in carries the built schema's goField annotation too, so Go-style errors read the same.
- */
+/** `build` runs once, when the schema is first used (parsed, extended, wrapped, inspected). */
 export function lazySchema<T extends object>(build: () => T): T {
   let real: T | undefined;
-  const proxy: T = new Proxy({} as T, {
+  const target = (): T => (real ??= build());
+  return new Proxy({} as T, {
     get: (_t, key) => Reflect.get(target(), key),
     set: (_t, key, value) => Reflect.set(target(), key, value),
     has: (_t, key) => Reflect.has(target(), key),
@@ -24,13 +22,4 @@ export function lazySchema<T extends object>(build: () => T): T {
     deleteProperty: (_t, key) => Reflect.deleteProperty(target(), key),
     getPrototypeOf: () => Reflect.getPrototypeOf(target()),
   });
-  function target(): T {
-    if (real === undefined) {
-      real = build();
-      const go = goFields.get(real as never);
-      if (go) goFields.add(proxy as never, go);
-    }
-    return real;
-  }
-  return proxy;
 }

@@ -2,30 +2,26 @@
 // decodes it, output as the result's Route that Go would print for it.
 import * as z from 'zod';
 import type { Route } from '../result/types';
-import { goField } from './go-types';
-import { goCIDR, goInt, goIP } from './net';
-
-function field<S extends z.ZodType>(schema: S, type: string, opts?: { nullAs?: unknown }) {
-  // types.Route decodes through its own UnmarshalJSON into the unexported struct `route`.
-  return goField(schema, 'route', type, opts).optional();
-}
+import { go } from './go';
+import { goCIDR, goIP } from './net';
 
 /**
  * A config's types.Route (CNI 1.1 fields), output as a result Route: dst keeps its host bits
  * ("<nil>" when absent, as Go prints a nil IPNet), gw is canonical, zero mtu/advmss/priority are
  * omitted, table and scope are kept when set. A null dst is an empty CIDR, an error as in Go.
- * A new schema each call, so that callers can annotate it with their own Go field.
+ * A new schema each call, so that callers can annotate it (`go(goRoute(), 'types.route', ...)`).
  */
 export function goRoute() {
-  return z
+  // types.Route decodes through its own UnmarshalJSON into the unexported struct `route`.
+  const route = z
     .object({
-      dst: field(goCIDR(), 'string', { nullAs: '' }),
-      gw: field(goIP(), 'net.IP'),
-      mtu: field(goInt(), 'int'),
-      advmss: field(goInt(), 'int'),
-      priority: field(goInt(), 'int'),
-      table: field(goInt(), '*int'),
-      scope: field(goInt(), '*int'),
+      dst: go(goCIDR(), 'string', { nullAs: '' }).optional(),
+      gw: goIP().optional(),
+      mtu: z.number().int().optional(),
+      advmss: z.number().int().optional(),
+      priority: z.number().int().optional(),
+      table: go(z.number().int(), '*int').optional(),
+      scope: go(z.number().int(), '*int').optional(),
     })
     .describe('a route: dst (CIDR), gw, and the CNI 1.1 mtu/advmss/priority/table/scope')
     .transform((r): Route => {
@@ -38,4 +34,5 @@ export function goRoute() {
       if (r.scope !== undefined) out.scope = r.scope;
       return out;
     });
+  return go(route, 'types.Route', { struct: 'route' });
 }

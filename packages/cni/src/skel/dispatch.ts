@@ -6,7 +6,7 @@ import { CniError, ErrCode, errorText, toCniError } from '../errors';
 import { goStringField } from '../gojson/fields';
 import { goMarshal, goMarshalIndent } from '../gojson/encode';
 import { goJsonParse } from '../gojson/parse';
-import type { Command, CniRequest, Plugin } from '../plugin';
+import type { Command, CniRequest, LazyPlugin, Plugin } from '../plugin';
 import { convertResult } from '../result/convert';
 import { formatResult } from '../result/print';
 import type { Result } from '../result/types';
@@ -47,11 +47,25 @@ export function aboutText(plugin: Plugin): string {
 }
 
 /** VERSION's output: compact JSON plus newline, always this library's version (as Go's skel). */
-export function versionText(plugin: Plugin): string {
+export function versionText(plugin: Pick<Plugin, 'supportedVersions'>): string {
   return `${goMarshal({ cniVersion: CURRENT_VERSION, supportedVersions: plugin.supportedVersions ?? ALL_VERSIONS })}\n`;
 }
 
 const utf8 = new TextEncoder();
+
+const isLazy = (p: Plugin | LazyPlugin): p is LazyPlugin => typeof (p as LazyPlugin).load === 'function' && !('type' in p);
+
+/** The plugin itself: a lazy one is loaded now (its module's default export). */
+export async function resolvePlugin(p: Plugin | LazyPlugin): Promise<Plugin> {
+  if (!isLazy(p)) return p;
+  const m = await p.load();
+  const plugin = 'default' in m ? m.default : m;
+  const said = (p.supportedVersions ?? ALL_VERSIONS).join();
+  if ((plugin.supportedVersions ?? ALL_VERSIONS).join() !== said) {
+    throw new Error(`${plugin.type}: supportedVersions differ between main.ts and the plugin`);
+  }
+  return plugin;
+}
 
 function readStdin(stdin: DispatchInput['stdin']): Uint8Array {
   if (stdin === undefined) return new Uint8Array();
@@ -124,11 +138,37 @@ function request(command: Command, e: EnvArgs, input: DispatchInput, stdin: Uint
 }
 
 /**
+ * A request as the skeleton would build it, from the given parts (tests, and callers that run a
+ * plugin function directly): `args` is the raw CNI_ARGS string, `config` the parsed stdin.
+ */
+export function cniRequest(o: Partial<Omit<CniRequest, 'args'>> & { args?: string } = {}): CniRequest {
+  const config = o.config ?? {};
+  const stdin = o.stdin ?? utf8.encode(JSON.stringify(config));
+  const cniVersion = o.cniVersion ?? (typeof config.cniVersion === 'string' && config.cniVersion !== '' ? config.cniVersion : '0.1.0');
+  const path = o.path ?? [];
+  return {
+    command: o.command ?? 'ADD',
+    containerId: o.containerId ?? '',
+    netns: o.netns ?? '',
+    ifname: o.ifname ?? '',
+    args: cniArgs(o.args ?? ''),
+    path,
+    pathEnv: o.pathEnv ?? path.join(':'),
+    netnsOverride: o.netnsOverride ?? '',
+    stdin,
+    config,
+    cniVersion,
+    env: o.env ?? {},
+    log: o.log ?? (() => {}),
+  };
+}
+
+/**
  * Runs one CNI invocation of `plugin` as Go's skel.PluginMainFuncs would, without touching
  * process state: the environment and stdin come from `input`, the output is returned.
  * Never throws.
  */
-export async function dispatch(plugin: Plugin, input: DispatchInput): Promise<DispatchOutput> {
+export async function dispatch(source: Plugin | LazyPlugin, input: DispatchInput): Promise<DispatchOutput> {
   let stdout = '';
   let stderr = '';
   const writeErr = input.onStderr ?? ((t: string) => void (stderr += t));
@@ -136,17 +176,21 @@ export async function dispatch(plugin: Plugin, input: DispatchInput): Promise<Di
   try {
     const env = readEnvArgs(input.env);
     if (env instanceof CniError) {
-      if (env.code === ErrCode.invalidEnvironmentVariables && !input.env.CNI_COMMAND && aboutText(plugin) !== '') {
-        const versions = (plugin.supportedVersions ?? ALL_VERSIONS).join(', ');
-        writeErr(`${aboutText(plugin)}\nCNI protocol versions supported: ${versions}\n`);
-        return { ...out, stderr };
+      if (env.code === ErrCode.invalidEnvironmentVariables && !input.env.CNI_COMMAND) {
+        const plugin = await resolvePlugin(source);
+        if (aboutText(plugin) !== '') {
+          const versions = (plugin.supportedVersions ?? ALL_VERSIONS).join(', ');
+          writeErr(`${aboutText(plugin)}\nCNI protocol versions supported: ${versions}\n`);
+          return { ...out, stderr };
+        }
       }
       throw env;
     }
     if (env.command === 'VERSION') {
-      stdout = versionText(plugin);
+      stdout = versionText(source);
       return { ...out, stdout, stderr };
     }
+    const plugin = await resolvePlugin(source);
     let stdin: Uint8Array;
     try {
       stdin = readStdin(input.stdin);

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CNI_TS_VERSION } from './version-string';
-import { runPlugin, sourceCommand } from '../../test/launcher';
+import { runPlugin, sourceCommand } from '@cni-ts/testkit';
 
 const fake = sourceCommand(fileURLToPath(new URL('../../test/fixtures/fake-plugin.ts', import.meta.url)));
 const ENV = { CNI_COMMAND: 'ADD', CNI_CONTAINERID: 'a', CNI_NETNS: '/x', CNI_IFNAME: 'eth0', CNI_PATH: '/x' };

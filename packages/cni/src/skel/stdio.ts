@@ -1,6 +1,7 @@
 // Synchronous stdin/stdout for the binary entry: the whole invocation is one read and one
 // write, and a non-blocking descriptor inherited from a parent must not lose data.
 import { readSync, writeSync } from 'node:fs';
+import { sleepSync as pause } from '../proc';
 
 const GO_ERRNO: Record<string, string> = {
   EBADF: 'bad file descriptor',
@@ -10,9 +11,6 @@ const GO_ERRNO: Record<string, string> = {
   EFAULT: 'bad address',
 };
 
-function pause(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
 
 /** io.ReadAll(os.Stdin); errors read like Go's: "read /dev/stdin: bad file descriptor". */
 export function readAllStdin(fd = 0): Uint8Array {

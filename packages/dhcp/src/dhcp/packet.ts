@@ -5,7 +5,8 @@
 // socket keeps the namespace it was made in). Reading is event driven: one poll(2) runs on a
 // libuv worker thread (koffi's async call) for all open sockets, woken through an eventfd.
 
-import { koffi, openHandle, openNetns, SyscallError, withNetns } from '@cni-ts/netlink';
+import { openHandle, openNetns, SyscallError, withNetns } from '@cni-ts/netlink';
+import { koffi } from '@cni-ts/netlink/ffi';
 
 const AF_PACKET = 17;
 const SOCK_DGRAM = 2;

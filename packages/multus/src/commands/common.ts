@@ -10,6 +10,7 @@ import { Logger } from '../logging';
 import { LIVE, type KubeSource } from '../k8s/source';
 import type { KubeClient } from '@cni-ts/kube';
 import type { K8sArgs, RuntimeInput } from '../runtime';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface MultusOptions {
   /** The kubelet device-plugin checkpoint (resourceName -> deviceID). */
@@ -123,7 +124,6 @@ export function k8sArgs(req: CniRequest): K8sArgs {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** GetReadinessIndicatorFile: stat() until it exists (1 s poll, 45 s limit). */
 export async function waitReadiness(file: string, opts: MultusOptions): Promise<void> {

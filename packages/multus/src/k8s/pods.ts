@@ -5,6 +5,7 @@ import { NETWORK_STATUS_ANNOTATION } from '../annotations';
 import type { K8sArgs } from '../runtime';
 import { isConflict, isNotFound, isRetriable, isUnauthorized, objectEvent, type KubeClient, type KubeObject } from '@cni-ts/kube';
 import type { ObjectCache } from './source';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export type Pod = KubeObject;
 
@@ -17,7 +18,6 @@ export const GET_POD_INTERVAL_MS = 250;
 /** Per-request deadline of a pod GET (upstream: 250 ms, which fails on any slow API server). */
 export const GET_POD_TIMEOUT_MS = 10_000;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** IsStaticPod: `kubernetes.io/config.source` present and not "api" (mirror pods have another UID). */
 export function isStaticPod(pod: Pod): boolean {
