@@ -1,84 +1,10 @@
 // Throughput through the shaping the bandwidth plugin sets up, built with this library: a TBF on
 // the host veth (traffic towards the container) and, the other way, the host veth's ingress
 // redirected to an IFB with a TBF. A bounded TCP transfer between two throwaway namespaces
-// (Node sender and receiver, addresses inside the test's namespaces only) measures the rate.
-import { spawn } from 'node:child_process';
+// (testkit's transfer: Node sender and receiver inside the test's namespaces) measures the rate.
 import { describe, expect, it } from 'vitest';
-import { NODE, checkLeaks, testEnv, type TestNetns } from '@cni-ts/testkit';
+import { checkLeaks, expectRate, testEnv, transfer, type TestNetns } from '@cni-ts/testkit';
 import { bandwidthTbf, openHandle, openNetns, pschedClock } from '../src/index';
-
-const PORT = 5201;
-
-const RECEIVER = `
-const net = require('node:net');
-const srv = net.createServer((s) => {
-  let bytes = 0, first = 0, last = 0;
-  s.on('data', (d) => { const t = performance.now(); if (!first) first = t; last = t; bytes += d.length; });
-  s.on('end', () => { process.stdout.write(JSON.stringify({ bytes, ms: last - first }) + '\\n'); srv.close(); });
-});
-srv.listen(${PORT}, process.argv[1], () => process.stdout.write('ready\\n'));
-`;
-
-const SENDER = `
-const net = require('node:net');
-const s = net.connect(${PORT}, process.argv[1], () => s.end(Buffer.alloc(Number(process.argv[2]), 0x5a)));
-s.on('error', (e) => { console.error(e.message); process.exit(1); });
-`;
-
-/** Runs `node -e script` inside a namespace; resolves with stdout when it exits 0. */
-function nodeIn(ns: TestNetns, script: string, args: string[], onLine?: (line: string) => void): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', ns.name, NODE, '-e', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      for (const line of d.split('\n')) if (line && onLine) onLine(line);
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`node in ${ns.name} exited ${code ?? signal}: ${err.trim()}`));
-    });
-  });
-}
-
-/**
- * Sends `bytes` from `from` to `toIp` (in `to`); returns the rate the receiver saw, bytes/s, from
- * its first byte to its last. A token bucket lets its `burst` through at once and then `rate`
- * per second, so that much is left out of the count.
- */
-async function transfer(from: TestNetns, to: TestNetns, toIp: string, bytes: number, burst = 0): Promise<number> {
-  let ready!: () => void;
-  const isReady = new Promise<void>((r) => (ready = r));
-  const receiving = nodeIn(to, RECEIVER, [toIp], (l) => l === 'ready' && ready());
-  await Promise.race([isReady, receiving]);
-  await nodeIn(from, SENDER, [toIp, String(bytes)]);
-  const result = JSON.parse((await receiving).trim().split('\n').at(-1)!) as { bytes: number; ms: number };
-  expect(result.bytes).toBe(bytes);
-  return ((result.bytes - burst) / Math.max(result.ms, 0.001)) * 1000;
-}
-
-/**
- * Measures a shaped transfer until it lands within ±20 % of `rate`: every attempt must stay under
- * +20 % (the shaping never lets more through), and one of three must reach -20 % (on a machine
- * loaded by other suites, softirq work is deferred to ksoftirqd and a run can fall short of the
- * rate for reasons that are not the qdisc's).
- */
-async function expectRate(rate: number, measure: () => Promise<number>): Promise<void> {
-  const seen: number[] = [];
-  const mbits = () => seen.map((r) => ((r * 8) / 1e6).toFixed(2)).join(', ');
-  for (let i = 0; i < 3; i++) {
-    const got = await measure();
-    seen.push(got);
-    expect(got, `${mbits()} Mbit/s for ${(rate * 8) / 1e6} Mbit/s`).toBeLessThan(rate * 1.2);
-    if (got > rate * 0.8) return;
-  }
-  expect.fail(`${mbits()} Mbit/s: below ${(rate * 8 * 0.8) / 1e6} Mbit/s in 3 attempts`);
-}
 
 /**
  * container `tp1` 10.66.9.2 <-> host `tp0` 10.66.9.1 (the shaped veth) and host `tc0` 10.66.10.1
