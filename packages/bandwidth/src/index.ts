@@ -1,0 +1,2 @@
+export { default as bandwidth } from './plugin';
+export { configSchema, jsonSchema, loadConf } from './config';
