@@ -11,4 +11,4 @@ import * as mainIpam from './main-ipam.mjs';
 import * as multus from './multus.mjs';
 import version from './version.mjs';
 
-export const cases = [version, loopback, hostLocal.sequential, hostLocal.parallel, mainIpam.macvlan, mainIpam.bridge, chain, multus.one, multus.two, multus.four];
+export const cases = [version, loopback, hostLocal.sequential, hostLocal.parallel, mainIpam.macvlan, mainIpam.bridge, mainIpam.ptp, chain, multus.one, multus.two, multus.four];

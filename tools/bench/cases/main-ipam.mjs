@@ -53,3 +53,4 @@ function mainWithHostLocal(type, config, subnet) {
 
 export const macvlan = mainWithHostLocal('macvlan', { master: 'up0', mode: 'bridge' }, '10.78.0.0/16');
 export const bridge = mainWithHostLocal('bridge', { bridge: 'benchbr0', isGateway: true }, '10.79.0.0/16');
+export const ptp = mainWithHostLocal('ptp', { ipMasq: false }, '10.77.0.0/16');
