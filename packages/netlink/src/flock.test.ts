@@ -25,6 +25,18 @@ describe('FileLock', () => {
     expect(othersCanLock(path)).toBe(true);
   });
 
+  it('with create: false, a missing file is ENOENT and stays missing; an existing one is locked', () => {
+    const path = join(dir, 'absent');
+    expect(() => new FileLock(path, { create: false })).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    expect(() => statSync(path)).toThrow();
+    const existing = join(dir, 'lock');
+    new FileLock(existing).close();
+    const lock = new FileLock(existing, { create: false });
+    lock.lock();
+    expect(othersCanLock(existing)).toBe(false);
+    lock.close();
+  });
+
   it('tryLock reports a lock held elsewhere', () => {
     const path = join(dir, 'try');
     const a = new FileLock(path);

@@ -12,16 +12,18 @@ const EWOULDBLOCK = 11;
 /**
  * A whole-file BSD lock (flock(2)) on `path`, interoperable with Go's go-filemutex that host-local
  * uses: the file is opened O_CREAT|O_RDONLY with mode 0750 and locked LOCK_EX. The kernel drops the
- * lock when the process dies, since the lock belongs to the open file description.
+ * lock when the process dies, since the lock belongs to the open file description. With
+ * `{create: false}` a missing file is an ENOENT error instead of an empty file made (sbr locks the
+ * netns path, which must not appear as a regular file when the namespace is gone).
  */
 export class FileLock {
   readonly path: string;
   #fd: number;
 
-  constructor(path: string) {
+  constructor(path: string, opts: { create?: boolean } = {}) {
     this.path = path;
     try {
-      this.#fd = openSync(path, fsc.O_CREAT | fsc.O_RDONLY, 0o750);
+      this.#fd = openSync(path, (opts.create === false ? 0 : fsc.O_CREAT) | fsc.O_RDONLY, 0o750);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       throw new SyscallError(-(e.errno ?? -5), 'opening lock file', JSON.stringify(path));
