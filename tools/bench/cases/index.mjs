@@ -8,7 +8,8 @@ import chain from './chain.mjs';
 import * as hostLocal from './host-local.mjs';
 import loopback from './loopback.mjs';
 import * as mainIpam from './main-ipam.mjs';
+import * as meta from './meta.mjs';
 import * as multus from './multus.mjs';
 import version from './version.mjs';
 
-export const cases = [version, loopback, hostLocal.sequential, hostLocal.parallel, mainIpam.macvlan, mainIpam.bridge, mainIpam.ptp, chain, multus.one, multus.two, multus.four];
+export const cases = [version, loopback, hostLocal.sequential, hostLocal.parallel, mainIpam.macvlan, mainIpam.bridge, mainIpam.ptp, meta.bandwidth, meta.sbr, chain, multus.one, multus.two, multus.four];
