@@ -51,4 +51,4 @@ export {
   type PluginImpl,
 } from './plugin-harness';
 export { callEnv, runProc, spawnProc, type CniCall, type ProcOut, type ProcOut as CniOut, type ProcOptions } from './proc';
-export { transfer, expectRate } from './traffic';
+export { transfer, expectRate, routedPeer } from './traffic';

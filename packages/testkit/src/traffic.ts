@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { expect } from 'vitest';
 import type { TestNetns } from './env';
 import { NODE } from './plugin-exec';
+import { must } from './_exec';
 
 const PORT = 5201;
 
@@ -78,4 +79,19 @@ export async function expectRate(rate: number, measure: () => Promise<number>): 
     if (got > rate * 0.8) return seen;
   }
   return expect.fail(`${mbits()} Mbit/s: below ${(rate * 8 * 0.8) / 1e6} Mbit/s in 3 attempts`);
+}
+
+/**
+ * Connects `peer` to `host` with a veth (`hostEnd` in host, `peerEnd` in peer), addresses on both
+ * ends (CIDRs), the peer's default route via the host end and forwarding on in the host: a sender
+ * or receiver "elsewhere", whose traffic to a pod goes through the host as real traffic does.
+ */
+export function routedPeer(host: TestNetns, peer: TestNetns, o: { hostEnd: string; peerEnd: string; hostCidr: string; peerCidr: string }): void {
+  must('ip', ['-n', host.name, 'link', 'add', o.hostEnd, 'type', 'veth', 'peer', 'name', o.peerEnd, 'netns', peer.name]);
+  must('ip', ['-n', host.name, 'addr', 'add', o.hostCidr, 'dev', o.hostEnd]);
+  must('ip', ['-n', host.name, 'link', 'set', o.hostEnd, 'up']);
+  must('ip', ['-n', peer.name, 'addr', 'add', o.peerCidr, 'dev', o.peerEnd]);
+  must('ip', ['-n', peer.name, 'link', 'set', o.peerEnd, 'up']);
+  must('ip', ['-n', peer.name, 'route', 'add', 'default', 'via', o.hostCidr.split('/')[0]!]);
+  must('ip', ['netns', 'exec', host.name, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
 }
