@@ -10,6 +10,7 @@ import {
   goPlugin,
   GO_DIR,
   must,
+  routedPeer,
   testEnv,
   transfer,
   tsPlugin,
@@ -190,24 +191,7 @@ describe('bandwidth throughput', () => {
     const client = env.extra('client');
     const prev = pod(env);
     // The sender sits in a third namespace routed through the host, as a pod's peers do.
-    const h = openHandle(env.host.path);
-    const ns = openNetns(client.path);
-    try {
-      h.linkAdd({ kind: 'veth', name: 'tc0', up: true, peer: { name: 'tc1', netns: ns } });
-      h.addrAdd('tc0', '10.66.10.1/24');
-      h.sysctlSet('net/ipv4/ip_forward', 1);
-    } finally {
-      ns.close();
-      h.close();
-    }
-    const c = openHandle(client.path);
-    try {
-      c.linkSetUp('tc1');
-      c.addrAdd('tc1', '10.66.10.2/24');
-      c.routeAdd({ dst: 'default', gateway: '10.66.10.1' });
-    } finally {
-      c.close();
-    }
+    routedPeer(env.host, client, { hostEnd: 'tc0', peerEnd: 'tc1', hostCidr: '10.66.10.1/24', peerCidr: '10.66.10.2/24' });
     const r = cni(ours, env.host.name, { command: 'ADD', netns: env.container.path, containerId: ID, ifname: 'eth0' }, conf(prev));
     expect(r.code, r.stdout).toBe(0);
     await expectRate(1_000_000, () => transfer(client, env.container, '10.66.9.2', 1_325_000, 125_000));

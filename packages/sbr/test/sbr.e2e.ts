@@ -6,7 +6,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkLeaks, cni, goPlugin, GO_DIR, ipJson, must, ping, testEnv, tsPlugin, type PluginImpl, type TestEnv } from '@cni-ts/testkit';
+import { checkLeaks, cni, goPlugin, GO_DIR, ipJson, must, ping, routedPeer, testEnv, tsPlugin, type PluginImpl, type TestEnv } from '@cni-ts/testkit';
 import { openHandle, openNetns } from '@cni-ts/netlink';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -126,19 +126,7 @@ describe('sbr', () => {
     const env = testEnv();
     const client = env.extra('client');
     const prev = pod(env, false);
-    const h = openHandle(env.host.path);
-    const cl = openNetns(client.path);
-    try {
-      h.linkAdd({ kind: 'veth', name: 'sbc0', up: true, peer: { name: 'c0', netns: cl } });
-      h.addrAdd('sbc0', '10.68.9.1/24');
-      h.sysctlSet('net/ipv4/ip_forward', 1);
-    } finally {
-      cl.close();
-      h.close();
-    }
-    must('ip', ['-n', client.name, 'link', 'set', 'c0', 'up']);
-    must('ip', ['-n', client.name, 'addr', 'add', '10.68.9.2/24', 'dev', 'c0']);
-    must('ip', ['-n', client.name, 'route', 'add', 'default', 'via', '10.68.9.1']);
+    routedPeer(env.host, client, { hostEnd: 'sbc0', peerEnd: 'c0', hostCidr: '10.68.9.1/24', peerCidr: '10.68.9.2/24' });
     const tx = () => Object.fromEntries(['eth0', 'eth1'].map((l) => [l, Number((ipJson(env.container.name, '-s', 'link', 'show', l)[0] as { stats64: { tx: { packets: number } } }).stats64.tx.packets)]));
     const pings = (n: number) => {
       const before = tx();
