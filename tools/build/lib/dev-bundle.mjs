@@ -7,7 +7,8 @@
 // first (the hook the single-executable binary uses), loaded from its absolute path on first use.
 import { mkdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { loadRolldown, resolveKoffi } from './bundle.mjs';
+import { loadRolldown } from './bundle.mjs';
+import { resolveTarget } from './target.mjs';
 import { CATALOG_MODULE, catalogFor, catalogPlugin, discoverPlugins } from './plugins.mjs';
 
 function koffiGlobal(koffiPath) {
@@ -47,7 +48,7 @@ function entryPlugin(catalog) {
 
 async function build(root, input, catalog, write) {
   const { rolldown } = await loadRolldown(root);
-  const koffi = resolveKoffi(root).entry;
+  const koffi = resolveTarget(root).koffi.entry;
   const b = await rolldown({
     input: Object.fromEntries(Object.entries(input).map(([name, file]) => [name, `${ENTRY}${file}`])),
     platform: 'node',
