@@ -6,4 +6,4 @@ export { Iptables, IptablesError, supportsIptables, splitRuleLine } from './ipta
 export { Nft, NftError, supportsNftables, rulesOf, type NftRule, type NftObject } from './nft';
 export { formatChainName, formatComment, formatHashWithPrefix } from './chain-name';
 export { lookPath, runTool, runToolAsync, type ToolEnv, type ToolResult } from './exec-tool';
-export { IptablesBatch, IptablesBatchError, RestoreScript, SavedTable, quoteArg, targetOf } from './iptables-batch';
+export { IptablesBatch, IptablesBatchError, RestoreScript, SavedTable, quoteArg, ruleKey, targetOf } from './iptables-batch';

@@ -52,6 +52,15 @@ export class SavedTable {
     return this.rules.filter((r) => r.chain === chain).map((r) => r.args);
   }
 
+  /**
+   * Whether `chain` holds a rule equal to `args` (command-line syntax, any option order): both
+   * sides compared by ruleKey, so iptables-save's reordering and spellings do not matter.
+   */
+  has(chain: string, args: readonly string[]): boolean {
+    const want = ruleKey(args);
+    return this.rules.some((r) => r.chain === chain && ruleKey(r.args) === want);
+  }
+
   /** Rules anywhere in the table whose target is `-j <target>` (or `-g`). */
   jumpsTo(target: string): { chain: string; args: string[] }[] {
     return this.rules.filter((r) => targetOf(r.args) === target);
@@ -62,6 +71,50 @@ export class SavedTable {
 export function targetOf(args: readonly string[]): string | undefined {
   for (let i = args.length - 2; i >= 0; i--) if (args[i] === '-j' || args[i] === '-g') return args[i + 1];
   return undefined;
+}
+
+const ALIASES: Record<string, string> = {
+  '--source': '-s',
+  '--destination': '-d',
+  '--protocol': '-p',
+  '--in-interface': '-i',
+  '--out-interface': '-o',
+  '--jump': '-j',
+  '--goto': '-g',
+  '--destination-ports': '--dports',
+  '--destination-port': '--dport',
+  '--source-ports': '--sports',
+  '--source-port': '--sport',
+};
+
+/**
+ * A rule's options as an order-free key: `[!]option=value` items sorted, `-m <module>` dropped
+ * (a module is implied by its options), long spellings folded, `-s`/`-d` given a prefix length
+ * (`/32`, `/128`) when they have none. Good for the fixed rules plugins write, not a full parser.
+ */
+export function ruleKey(args: readonly string[]): string {
+  const items: string[] = [];
+  let neg = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '!') {
+      neg = true;
+      continue;
+    }
+    if (!a.startsWith('-')) continue;
+    const opt = ALIASES[a] ?? a;
+    const values: string[] = [];
+    while (i + 1 < args.length && !args[i + 1]!.startsWith('-') && args[i + 1] !== '!') values.push(args[++i]!);
+    if (opt === '-m') {
+      neg = false;
+      continue;
+    }
+    let v = values.join(' ');
+    if ((opt === '-s' || opt === '-d') && !v.includes('/')) v += v.includes(':') ? '/128' : '/32';
+    items.push(`${neg ? '!' : ''}${opt}=${v}`);
+    neg = false;
+  }
+  return items.toSorted().join('\n');
 }
 
 /** Quotes one argument for iptables-restore's tokenizer (double quotes, backslash escapes). */
