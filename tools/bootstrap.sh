@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PNPM_VERSION=$(node -p "require('./package.json').packageManager.split('@')[1]")
-APT_PACKAGES=(iproute2 iptables nftables iputils-ping user-mode-linux busybox-static kmod dnsmasq-base
+APT_PACKAGES=(iproute2 iptables nftables iputils-ping user-mode-linux busybox-static kmod dnsmasq-base firewalld dbus-daemon
   containernetworking-plugins jq podman runc containerd binutils gcc gcc-aarch64-linux-gnu openssl systemd etcd-server curl
   qemu-user-static debootstrap buildah umoci skopeo)
 
@@ -21,6 +21,9 @@ if [ "$need_apt" = 1 ]; then
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
+  # firewalld is for the firewall plugin's tests, which start it on a private bus in a namespace
+  # of their own: the packaged service must never start on the host (it would take its firewall).
+  if [ -d /run/systemd/system ]; then systemctl mask firewalld.service >/dev/null 2>&1 || true; fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${APT_PACKAGES[@]}" >/dev/null
   # etcd-server is for the whereabouts tests, which start their own clusters on free ports: the
