@@ -59,6 +59,7 @@ const portmap: Plugin = {
     const conf = loadConf(req, 'failed to parse config');
     if (conf.portMappings.length === 0) return;
     mapperOf(conf, req).unforwardPorts(conf);
+    flushContainerConntrack(conf, req);
   },
 
   // Spec 1.1 GC (upstream has none): the iptables container chains of this network whose
@@ -89,12 +90,39 @@ function flushUdpConntrack(conf: PortMapConf, family: 4 | 6, req: CniRequest): v
 }
 
 /**
+ * cni-ts (upstream PR #1277 is still open): on DEL, the connections to a mapped host port that
+ * were DNATed to this container (reply source = its address) are forgotten, so none of them
+ * outlives the container. Needs the prevResult (runtimes pass it on DEL); failures are logged.
+ */
+function flushContainerConntrack(conf: PortMapConf, req: CniRequest): void {
+  for (const cidr of [conf.contIPv4, conf.contIPv6]) {
+    if (!cidr) continue;
+    const { ip, family } = splitCIDR(cidr);
+    for (const pm of conf.portMappings) {
+      const proto = pm.protocol.toLowerCase();
+      if (proto !== 'tcp' && proto !== 'udp' && proto !== 'sctp') continue;
+      try {
+        conntrackDelete({ family, proto, origDstPort: pm.hostPort, replySrc: ip });
+      } catch (err) {
+        req.log(`failed to delete conntrack entries of ${proto} port ${pm.hostPort} to ${ip}: ${(err as Error).message}`);
+      }
+    }
+  }
+}
+
+/**
  * getRoutableHostIF: the link the host routes the container address through (the most specific
  * main-table route containing it; upstream asks the kernel with RTM_GETROUTE), or '' for none.
  */
 function routableHostIf(ip: string): string {
   let best: { len: number; oif: number } | undefined;
-  for (const r of routeList({ family: 4 })) {
+  let routes: ReturnType<typeof routeList>;
+  try {
+    routes = routeList({ family: 4 });
+  } catch {
+    return ''; // no main table yet (a namespace without routes): nothing routes to the container
+  }
+  for (const r of routes) {
     if (r.oif === undefined) continue;
     const len = r.dst === undefined ? 0 : splitCIDR(r.dst).prefix;
     if (r.dst !== undefined && networkOf(`${ip}/${len}`) !== networkOf(r.dst)) continue;

@@ -100,6 +100,11 @@ describe('portmap iptables: the Go oracle rule for rule', () => {
     // no prevResult
     const noPrev = cni(ours, env.host.name, { command: 'ADD', containerId: 'c1', netns: env.container.path }, conf(undefined));
     expect((noPrev.json as { msg: string }).msg).toBe('must be called as chained plugin');
+    // a host namespace without any route yet (no main table): ADD works, route_localnet is skipped
+    const bare = env.extra('bare').name;
+    const bareAdd = cni(ours, bare, { command: 'ADD', containerId: 'c1', netns: env.container.path }, conf(prevResult));
+    expect(bareAdd.code, bareAdd.stdout).toBe(0);
+    expect(cni(ours, bare, { command: 'DEL', containerId: 'c1' }, conf(prevResult)).code).toBe(0);
     // DEL with an empty CNI_NETNS, of a container whose rules a reboot already removed
     expect(cni(ours, env.host.name, { command: 'DEL', containerId: 'gone' }, conf(prevResult)).code).toBe(0);
     expect(cni(ours, env.host.name, { command: 'DEL', containerId: 'gone' }, conf(undefined)).code).toBe(0);
