@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PNPM_VERSION=$(node -p "require('./package.json').packageManager.split('@')[1]")
-APT_PACKAGES=(iproute2 iptables nftables iputils-ping user-mode-linux busybox-static kmod dnsmasq-base firewalld dbus-daemon
+APT_PACKAGES=(iproute2 iptables nftables iputils-ping user-mode-linux busybox-static kmod dnsmasq-base firewalld dbus-daemon conntrack
   containernetworking-plugins jq podman runc containerd binutils gcc gcc-aarch64-linux-gnu openssl systemd etcd-server curl
   qemu-user-static debootstrap buildah umoci skopeo)
 

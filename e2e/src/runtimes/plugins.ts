@@ -14,7 +14,7 @@ export const GO_DIR = '/usr/lib/cni';
 export const ROOT = resolve(import.meta.dirname, '../../..');
 
 /** Every plugin the runtime scenarios can exec (podman VERSION-probes all of a conflist's). */
-export const USED = ['loopback', 'bridge', 'host-local', 'static', 'macvlan', 'tuning'] as const;
+export const USED = ['loopback', 'bridge', 'host-local', 'static', 'macvlan', 'tuning', 'portmap', 'firewall'] as const;
 
 export interface PluginSet {
   impl: Impl;

@@ -1,7 +1,7 @@
 // podman 4.3 with its CNI backend, confined to a world: containers.conf and storage.conf under
 // the world's directory (CONTAINERS_CONF / CONTAINERS_STORAGE_CONF), runc with cgroupfs, no
 // rlimits in the spec (no CAP_SYS_RESOURCE here), see shared/reference/real-clients.md §4.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Ran, RunOptions } from './_exec.ts';
 import type { PluginSet } from './plugins.ts';
@@ -75,16 +75,4 @@ runroot = "${dir}/runroot"
     ip: (container, network) => inspect(container, `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`),
     sandboxKey: (container) => inspect(container, '{{.NetworkSettings.SandboxKey}}'),
   };
-}
-
-/**
- * Removes plugins from a conflist podman wrote (podman's bridge networks list portmap and
- * firewall, which are not ours yet). Returns the types removed.
- */
-export function dropPlugins(conflist: string, types: readonly string[]): string[] {
-  const conf = JSON.parse(readFileSync(conflist, 'utf8')) as { plugins: Array<{ type: string }> };
-  const removed = conf.plugins.filter((p) => types.includes(p.type)).map((p) => p.type);
-  conf.plugins = conf.plugins.filter((p) => !types.includes(p.type));
-  writeFileSync(conflist, JSON.stringify(conf, null, 3));
-  return removed;
 }

@@ -11,7 +11,7 @@ import { must } from './_exec.ts';
 import { busyboxRootfs } from './image.ts';
 import { cachedResults, filesIn, labLinks, labRules, leases, openLab, type Lab } from './lab.ts';
 import { installOurs, IMPLS, requireTools, type Impl } from './plugins.ts';
-import { BRIDGE, configureCriNetwork, createBridgeNetwork, createMacvlanNetwork, CRI, MACVLAN } from './scenarios.ts';
+import { BRIDGE, configureCriNetwork, createBridgeNetwork, createMacvlanNetwork, CRI, HOST_PORT, MACVLAN } from './scenarios.ts';
 import { clearLog, readExecs, type PluginExec } from './shim.ts';
 import { breakdown, comparisonTable, pluginTime, type PluginTime } from './timing.ts';
 import type { Containerd } from './containerd.ts';
@@ -34,6 +34,29 @@ let install = 0;
 const failedExecs = (execs: PluginExec[]) => execs.filter((e) => e.rc !== 0).map((e) => `${e.plugin} ${e.command} rc=${e.rc}: ${JSON.stringify(e.stdout)}`);
 /** The DELs of the network's own chain (loopback runs beside it on CRI). */
 const chain = (execs: PluginExec[]) => execs.filter((e) => e.command === 'DEL' && !e.nested && e.plugin !== 'loopback');
+
+// The top-level chains and jumps portmap and firewall create once and share between containers
+// (upstream never removes them): everything else they add must be gone after the last DEL.
+// (labRules lists them twice: iptables -S, and nft's view of iptables-nft's tables.)
+const SHARED = [
+  /: -N (CNI-HOSTPORT-(DNAT|SETMARK|MASQ)|CNI-FORWARD|CNI-ADMIN)$|-j (CNI-HOSTPORT-(DNAT|MASQ)|CNI-FORWARD|CNI-ADMIN)$|: -A CNI-HOSTPORT-(MASQ|SETMARK) /,
+  /jump (CNI-HOSTPORT-(DNAT|MASQ)|CNI-FORWARD|CNI-ADMIN)\b|"CNI portfwd masquerade mark"|^counter meta mark set mark or 0x0*2000$|^meta mark & 0x0*2000 == 0x0*2000 counter masquerade$/,
+];
+const unshared = (r: ReturnType<typeof labRules>) => ({ iptables: r.iptables.filter((l) => !SHARED[0]!.test(l)), nft: r.nft.filter((l) => !SHARED[1]!.test(l)) });
+/** How c1 and c2 fared through c1's host port, per implementation (go runs first): ts must match. */
+const viaHostPort: Partial<Record<Impl, Record<string, string>>> = {};
+
+/** GET from the lab namespace (the runtime's host); the body, or '' on failure. */
+const get = (world: Lab['world'], url: string) => {
+  const r = world.exec('curl', ['-sS', '--max-time', '3', url]);
+  return r.status === 0 ? r.stdout : '';
+};
+/** Conntrack entries of the lab namespace for a destination port (the published host port). */
+const tracked = (world: Lab['world'], port: number) =>
+  world
+    .exec('conntrack', ['-L'])
+    .stdout.split('\n')
+    .filter((l) => l.includes(`dport=${port} `));
 
 checkLeaks();
 
@@ -160,25 +183,19 @@ describe.each(IMPLS)('%s plugins', (impl) => {
     let c1ip = '';
     const keys: string[] = [];
 
-    it('creates a bridge network; the conflist drops portmap and firewall (not ours yet)', () => {
+    it("creates a bridge network; podman's own conflist, unmodified: bridge, portmap, firewall, tuning", () => {
       const { world, podman } = lab;
-      const removed = createBridgeNetwork(lab);
-      const file = podman.conflistPath(BR_NET);
-      console.log(
-        `[${impl}] NOTE: podman's bridge conflist lists portmap and firewall, which cni-ts does not have yet; ` +
-          `this suite removed ${removed.join(' and ')} from ${BR_NET}.conflist, podman accepts it without them`,
-      );
-      expect(removed).toEqual(['portmap', 'firewall']);
-      const conf = JSON.parse(readFileSync(file, 'utf8'));
+      createBridgeNetwork(lab);
+      const conf = JSON.parse(readFileSync(podman.conflistPath(BR_NET), 'utf8'));
       expect(conf.cniVersion).toBe('0.4.0');
-      expect(conf.plugins.map((p: { type: string }) => p.type)).toEqual(['bridge', 'tuning']);
+      expect(conf.plugins.map((p: { type: string }) => p.type)).toEqual(['bridge', 'portmap', 'firewall', 'tuning']);
       baseline = labRules(world);
       phase('podman bridge: network create');
     });
 
-    it('runs two containers, one with a static --ip, and they ping each other and the gateway', () => {
+    it('runs two containers, one with a static --ip, one with -p; they ping each other and the gateway; the host port reaches c1', () => {
       const { world, podman } = lab;
-      podman.start('c1', BR_NET);
+      podman.start('c1', BR_NET, ['-p', `${HOST_PORT.podman}:80`]);
       podman.start('c2', BR_NET, ['--ip', `${BR_SUBNET}.77`]);
       const execs = phase('podman bridge: 2x run -d');
       expect(failedExecs(execs)).toEqual([]);
@@ -187,7 +204,7 @@ describe.each(IMPLS)('%s plugins', (impl) => {
       expect(probes.length).toBeGreaterThan(0);
       expect(probes.every((e) => e.env.CNI_NETNS === 'dummy')).toBe(true);
       const adds = execs.filter((e) => e.command === 'ADD' && !e.nested).map((e) => e.plugin);
-      expect(adds).toEqual(['bridge', 'tuning', 'bridge', 'tuning']);
+      expect(adds).toEqual(['bridge', 'portmap', 'firewall', 'tuning', 'bridge', 'portmap', 'firewall', 'tuning']);
 
       c1ip = podman.ip('c1', BR_NET);
       expect(c1ip).toMatch(new RegExp(`^${BR_SUBNET.replaceAll('.', '\\.')}\\.\\d+$`));
@@ -207,20 +224,47 @@ describe.each(IMPLS)('%s plugins', (impl) => {
       expect(leases(world, BR_NET).toSorted()).toEqual([c1ip, `${BR_SUBNET}.77`].toSorted());
       // ipMasq: the lab's rules changed while the containers run
       expect(labRules(world)).not.toEqual(baseline);
+      // -p 18080:80: the lab (the host) reaches c1 through 127.0.0.1 and the gateway address, c2
+      // through the gateway, and c1 itself through its own host port (hairpin)
+      podman.must(['exec', 'c1', 'sh', '-c', 'mkdir -p /www && echo hello-from-c1 > /www/index.html']);
+      podman.must(['exec', '-d', 'c1', 'httpd', '-f', '-p', '80', '-h', '/www']);
+      const hello = 'hello-from-c1\n';
+      let first = '';
+      for (let i = 0; i < 20 && first !== hello; i++) first = get(world, `http://127.0.0.1:${HOST_PORT.podman}/`);
+      expect(first, 'lab -> 127.0.0.1:18080').toBe(hello);
+      expect(get(world, `http://${BR_SUBNET}.1:${HOST_PORT.podman}/`), 'lab -> gateway:18080').toBe(hello);
+      // From the containers (c2 through the host, c1 to itself): recorded, and ours must do what Go's do.
+      const fared: Record<string, string> = {};
+      // (the image's static busybox wget crashes on a connect; the host's curl runs in their netns)
+      for (const from of ['c2', 'c1']) {
+        const r = world.exec('nsenter', [`--net=${podman.sandboxKey(from)}`, 'curl', '-sS', '--max-time', '3', `http://${BR_SUBNET}.1:${HOST_PORT.podman}/`]);
+        fared[from] = r.status === 0 ? r.stdout : `failed (${r.status}): ${r.stderr.trim()}`;
+      }
+      viaHostPort[impl] = fared;
+      console.log(`[${impl}] through c1's host port from the containers: ${JSON.stringify(fared)}`);
+      if (impl === 'ts' && viaHostPort.go) expect(fared).toEqual(viaHostPort.go);
+      const rules = labRules(world);
+      expect([...rules.iptables, ...rules.nft].some((l) => l.includes(`${c1ip}:80`)), 'the DNAT rule').toBe(true);
+      expect([...rules.iptables, ...rules.nft].some((l) => l.includes(`${c1ip}`) && l.includes('accept')) || rules.iptables.some((l) => l.includes(`-s ${c1ip}/32 -j ACCEPT`)), 'the firewall rule').toBe(true);
+      expect(tracked(world, HOST_PORT.podman).length).toBeGreaterThan(0);
       keys.push(podman.sandboxKey('c1'), podman.sandboxKey('c2'));
       phase('podman bridge: inspect, exec');
     });
 
-    it('podman rm leaves no veth, lease, cached result, rule or netns behind; network rm drops the bridge', () => {
+    it('podman rm leaves no veth, lease, cached result, rule, conntrack entry or netns behind; network rm drops the bridge', () => {
       const { world, podman } = lab;
       podman.must(['rm', '-f', '-t', '0', 'c1', 'c2']);
       const execs = phase('podman bridge: rm -f (2 containers)');
       expect(failedExecs(execs)).toEqual([]);
-      expect(execs.filter((e) => e.command === 'DEL' && !e.nested).map((e) => e.plugin)).toEqual(['tuning', 'bridge', 'tuning', 'bridge']);
+      expect(execs.filter((e) => e.command === 'DEL' && !e.nested).map((e) => e.plugin)).toEqual(['tuning', 'firewall', 'portmap', 'bridge', 'tuning', 'firewall', 'portmap', 'bridge']);
       expect(labLinks(world).filter((l) => l.endsWith(' veth') && !l.startsWith('mv'))).toEqual([]);
       expect(leases(world, BR_NET)).toEqual([]);
       expect(cachedResults(world, BR_NET)).toEqual([]);
-      expect(labRules(world)).toEqual(baseline);
+      expect(unshared(labRules(world))).toEqual(unshared(baseline));
+      const after = labRules(world);
+      expect([...after.iptables, ...after.nft].filter((l) => l.includes('CNI-DN-') || l.includes(`${c1ip} `) || l.includes(`${c1ip}/`) || l.includes(`${c1ip}:`))).toEqual([]);
+      // upstream's portmap leaves the connections to the host port tracked (DEL flush: cni-ts only)
+      if (impl === 'ts') expect(tracked(world, HOST_PORT.podman)).toEqual([]);
       for (const k of keys) expect(existsSync(world.inside(k)), k).toBe(false);
       podman.must(['network', 'rm', BR_NET]);
       expect(labLinks(world)).not.toContain('cni-podman1 bridge');
@@ -233,6 +277,7 @@ describe.each(IMPLS)('%s plugins', (impl) => {
     let ctd: Containerd;
     let baseline: ReturnType<typeof labRules>;
     const pods: Array<{ id: string; ip: string; pid: number }> = [];
+    let httpd = '';
 
     it('starts containerd with a bridge conflist; NetworkReady', async () => {
       const { world } = lab;
@@ -248,7 +293,8 @@ describe.each(IMPLS)('%s plugins', (impl) => {
     it('RunPodSandbox runs loopback and the conflist; pods get addresses and reach each other', async () => {
       const { world } = lab;
       for (const name of ['p1', 'p2']) {
-        const id = await ctd.cri.runPodSandbox({ name, uid: `uid-${name}`, namespace: 'default', cgroupParent: world.cgroupParent });
+        const portMappings = name === 'p1' ? [{ containerPort: 80, hostPort: HOST_PORT.cri }] : [];
+        const id = await ctd.cri.runPodSandbox({ name, uid: `uid-${name}`, namespace: 'default', cgroupParent: world.cgroupParent, portMappings });
         const st = await ctd.cri.podSandboxStatus(id, true);
         const info = JSON.parse(st.info.info ?? '{}') as { pid?: number };
         pods.push({ id, ip: st.ip, pid: info.pid ?? 0 });
@@ -259,7 +305,10 @@ describe.each(IMPLS)('%s plugins', (impl) => {
       const lo = execs.filter((e) => e.plugin === 'loopback' && e.command === 'ADD');
       expect(lo).toHaveLength(2);
       expect(lo.every((e) => e.env.CNI_IFNAME === 'lo' && (e.stdin as { cniVersion?: string }).cniVersion === '0.3.1')).toBe(true);
-      expect(execs.filter((e) => e.command === 'ADD' && !e.nested && e.plugin !== 'loopback').map((e) => e.plugin)).toEqual(['bridge', 'tuning', 'bridge', 'tuning']);
+      expect(execs.filter((e) => e.command === 'ADD' && !e.nested && e.plugin !== 'loopback').map((e) => e.plugin)).toEqual(['bridge', 'portmap', 'tuning', 'bridge', 'portmap', 'tuning']);
+      const pm = execs.find((e) => e.plugin === 'portmap' && e.command === 'ADD' && (e.stdin as { runtimeConfig?: unknown }).runtimeConfig !== undefined);
+      // containerd 1.6 spells the keys as Go field names (Go's decoding, and ours, ignore the case)
+      expect((pm?.stdin as { runtimeConfig?: unknown } | undefined)?.runtimeConfig).toEqual({ portMappings: [{ HostPort: HOST_PORT.cri, ContainerPort: 80, Protocol: 'tcp', HostIP: '' }] });
 
       const [p1, p2] = pods as [(typeof pods)[0], (typeof pods)[0]];
       for (const p of pods) {
@@ -279,6 +328,15 @@ describe.each(IMPLS)('%s plugins', (impl) => {
       }
       expect(leases(world, CRI_NET).toSorted()).toEqual(pods.map((p) => p.ip).toSorted());
       expect(filesIn(world, '/run/cni/tuning')).toHaveLength(2);
+      // the hostPort: a server in p1's network namespace answers on the lab's port 18081
+      const www = join(world.dir, 'www');
+      world.must('mkdir', ['-p', www]);
+      world.must('sh', ['-c', `echo hello-from-p1 > ${www}/index.html`]);
+      httpd = world.must('nsenter', [`--net=/proc/${p1.pid}/ns/net`, 'sh', '-c', `busybox httpd -f -p 80 -h ${www} >/dev/null 2>&1 & echo $!`]).trim();
+      let body = '';
+      for (let i = 0; i < 20 && body === ''; i++) body = get(world, `http://127.0.0.1:${HOST_PORT.cri}/`);
+      expect(body, 'lab -> 127.0.0.1:18081').toBe('hello-from-p1\n');
+      expect(get(world, `http://${CRI_SUBNET}.1:${HOST_PORT.cri}/`), 'lab -> gateway:18081').toBe('hello-from-p1\n');
       phase('containerd: status, exec');
     });
 
@@ -286,6 +344,7 @@ describe.each(IMPLS)('%s plugins', (impl) => {
       const { world } = lab;
       const stops: PluginExec[] = [];
       const removes: PluginExec[] = [];
+      if (httpd) world.must('kill', [httpd]); // it holds p1's netns open
       for (const p of pods) {
         await ctd.cri.stopPodSandbox(p.id);
         stops.push(...readExecs(lab.plugins.logDir));
@@ -306,16 +365,18 @@ describe.each(IMPLS)('%s plugins', (impl) => {
         console.log(`[${impl}] ${label}: ${t.ms.toFixed(0)} ms in plugins over ${t.execs} execs\n${breakdown(t)}`);
         expect(failedExecs(execs)).toEqual([]);
       }
-      expect(chain(stops).map((e) => e.plugin)).toEqual(['tuning', 'bridge', 'tuning', 'bridge']);
+      expect(chain(stops).map((e) => e.plugin)).toEqual(['tuning', 'portmap', 'bridge', 'tuning', 'portmap', 'bridge']);
       expect(chain(stops).every((e) => (e.env.CNI_NETNS ?? '') !== '')).toBe(true);
-      expect(chain(removes).map((e) => e.plugin)).toEqual(['tuning', 'bridge', 'tuning', 'bridge']);
+      expect(chain(removes).map((e) => e.plugin)).toEqual(['tuning', 'portmap', 'bridge', 'tuning', 'portmap', 'bridge']);
       expect(chain(removes).every((e) => (e.env.CNI_NETNS ?? 'unset') === '')).toBe(true);
 
       expect(await ctd.cri.listPodSandbox()).toEqual([]);
       expect(labLinks(world).filter((l) => l.endsWith(' veth') && !l.startsWith('mv'))).toEqual([]);
       expect(leases(world, CRI_NET)).toEqual([]);
       expect(cachedResults(world, CRI_NET)).toEqual([]);
-      expect(labRules(world)).toEqual(baseline);
+      expect(unshared(labRules(world))).toEqual(unshared(baseline));
+      expect([...labRules(world).iptables, ...labRules(world).nft].filter((l) => l.includes('CNI-DN-'))).toEqual([]);
+      if (impl === 'ts') expect(tracked(world, HOST_PORT.cri)).toEqual([]);
       expect(filesIn(world, '/run/netns')).toEqual([world.netns]);
       // tuning (mtu) kept a backup per pod while it ran; DEL restored and removed it
       expect(filesIn(world, '/run/cni/tuning')).toEqual([]);

@@ -4,14 +4,10 @@ import { join } from 'node:path';
 import { must } from './_exec.ts';
 import type { Containerd } from './containerd.ts';
 import type { Lab } from './lab.ts';
-import { dropPlugins } from './podman.ts';
 
 export const MACVLAN = { name: 'cnits-mv', prefix: '10.98.0', master: 'mvmaster', peer: 'mvpeer' } as const;
 export const BRIDGE = { name: 'cnits-br', prefix: '10.99.0', bridge: 'cni-podman1' } as const;
 export const CRI = { name: 'cnits-cri', prefix: '10.88.50', bridge: 'cribr0' } as const;
-
-/** Plugins podman lists in its bridge conflists that cni-ts does not have yet. */
-export const NOT_OURS_YET = ['portmap', 'firewall'] as const;
 
 /**
  * A macvlan network (podman writes macvlan + host-local) whose master is a veth in the lab
@@ -26,15 +22,17 @@ export function createMacvlanNetwork(lab: Lab): void {
 }
 
 /**
- * A bridge network as `podman network create --driver bridge` writes it (bridge + host-local,
- * portmap, firewall, tuning), minus the plugins that are not ours yet. Returns those removed.
+ * A bridge network as `podman network create --driver bridge` writes it, unmodified: bridge
+ * (+ host-local), portmap, firewall, tuning.
  */
-export function createBridgeNetwork(lab: Lab): string[] {
+export function createBridgeNetwork(lab: Lab): void {
   lab.podman.must(['network', 'create', '--driver', 'bridge', '--subnet', `${BRIDGE.prefix}.0/24`, '--gateway', `${BRIDGE.prefix}.1`, BRIDGE.name]);
-  return dropPlugins(lab.podman.conflistPath(BRIDGE.name), NOT_OURS_YET);
 }
 
-/** The CRI network: bridge (+ host-local) then tuning, as a kubelet node's conflist would be. */
+/** The host port the suite publishes (`podman run -p`, a CRI hostPort). */
+export const HOST_PORT = { podman: 18080, cri: 18081 } as const;
+
+/** The CRI network: bridge (+ host-local), portmap (hostPort), tuning, as a kubelet node's conflist would be. */
 export const criConflist = () => ({
   cniVersion: '1.0.0',
   name: CRI.name,
@@ -47,6 +45,7 @@ export const criConflist = () => ({
       hairpinMode: true,
       ipam: { type: 'host-local', ranges: [[{ subnet: `${CRI.prefix}.0/24` }]], routes: [{ dst: '0.0.0.0/0' }] },
     },
+    { type: 'portmap', capabilities: { portMappings: true }, snat: true },
     { type: 'tuning', mtu: 1400 },
   ],
 });
