@@ -23,7 +23,9 @@ import { bundledLaunchers } from './lib/launchers.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const NODE = process.execPath;
-const TYPES = ['bridge', 'host-local', 'macvlan', 'tuning', 'route-override'];
+const TYPES = ['bridge', 'host-local', 'portmap', 'firewall', 'macvlan', 'tuning', 'route-override'];
+/** pod1 publishes its port 80 on the host's 18080, as `podman run -p 18080:80`. */
+const HOST_PORT = 18080;
 
 const { values: opts } = parseArgs({ options: { exec: { type: 'boolean' }, 'ours-only': { type: 'boolean' }, keep: { type: 'boolean' } } });
 
@@ -42,13 +44,15 @@ const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
 const id = randomBytes(2).toString('hex');
 const tmp = mkdtempSync(join(tmpdir(), `cnits-demo-${id}-`));
-const ns = { host: `cnits-demo-${id}-host`, pods: [`cnits-demo-${id}-pod1`, `cnits-demo-${id}-pod2`] };
+const ns = { host: `cnits-demo-${id}-host`, pods: [`cnits-demo-${id}-pod1`, `cnits-demo-${id}-pod2`], client: `cnits-demo-${id}-client` };
 const created = [];
 const attached = [];
 /** argv of the `cni-ts` CLI (bundled, or from source). */
 let cli;
 let cliEnv;
 let tornDown = false;
+/** pid of the web server in pod1 (it would keep pod1's namespace alive). */
+let httpd;
 
 /** `cni-ts <args>` inside the demo's host namespace. */
 function cniTs(args, extraEnv = {}) {
@@ -60,6 +64,7 @@ function teardown() {
   tornDown = true;
   section('Teardown');
   const errors = [];
+  if (httpd) run(['kill', httpd]);
   for (const a of attached.toReversed()) {
     const r = cniTs(['del', a.net.name, `/run/netns/${a.pod}`], { CNI_IFNAME: a.net.ifname });
     if (r.status === 0) say(`  del ${a.net.name} ${a.pod}: ok`);
@@ -146,7 +151,7 @@ async function main() {
   };
 
   section('Namespaces');
-  for (const name of [ns.host, ...ns.pods]) {
+  for (const name of [ns.host, ...ns.pods, ns.client]) {
     await checkpoint();
     must(['ip', 'netns', 'add', name]);
     created.push(name);
@@ -156,7 +161,16 @@ async function main() {
   must(['ip', '-n', ns.host, 'link', 'add', master, 'type', 'veth', 'peer', 'name', 'mvpeer0']);
   must(['ip', '-n', ns.host, 'link', 'set', master, 'up']);
   must(['ip', '-n', ns.host, 'link', 'set', 'mvpeer0', 'up']);
-  say(`  host ${ns.host} (macvlan master ${master}), pods ${ns.pods.join(', ')}`);
+  // The client: another machine on the host's uplink (10.204.0.0/24), for the published port.
+  must(['ip', '-n', ns.host, 'link', 'add', 'uplink0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns.client]);
+  must(['ip', '-n', ns.host, 'addr', 'add', '10.204.0.1/24', 'dev', 'uplink0']);
+  must(['ip', '-n', ns.host, 'link', 'set', 'uplink0', 'up']);
+  must(['ip', '-n', ns.client, 'addr', 'add', '10.204.0.2/24', 'dev', 'eth0']);
+  must(['ip', '-n', ns.client, 'link', 'set', 'eth0', 'up']);
+  must(['ip', '-n', ns.client, 'link', 'set', 'lo', 'up']);
+  must(['ip', '-n', ns.host, 'link', 'set', 'lo', 'up']);
+  must(['ip', 'netns', 'exec', ns.host, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+  say(`  host ${ns.host} (macvlan master ${master}, uplink 10.204.0.1), pods ${ns.pods.join(', ')}, client ${ns.client} (10.204.0.2)`);
 
   // The Go plugins here (1.1.1) speak up to spec 1.0.0; ours 1.1.0.
   const cniVersion = usesGo ? '1.0.0' : '1.1.0';
@@ -173,7 +187,12 @@ async function main() {
   for (const [i, pod] of ns.pods.entries()) {
     for (const net of active) {
       await checkpoint();
-      const capArgs = net.ifname === 'net1' ? { CAP_ARGS: JSON.stringify({ mac: `0e:de:${id.slice(0, 2)}:${id.slice(2)}:00:0${i + 1}` }) } : {};
+      const capArgs =
+        net.ifname === 'net1'
+          ? { CAP_ARGS: JSON.stringify({ mac: `0e:de:${id.slice(0, 2)}:${id.slice(2)}:00:0${i + 1}` }) }
+          : i === 0
+            ? { CAP_ARGS: JSON.stringify({ portMappings: [{ hostPort: HOST_PORT, containerPort: 80, protocol: 'tcp' }] }) }
+            : {};
       const r = cniTs(['add', net.name, `/run/netns/${pod}`], { CNI_IFNAME: net.ifname, ...capArgs });
       if (r.status !== 0) throw new Error(`add ${net.name} ${pod}: ${r.stderr.trim()}`);
       attached.push({ pod, net });
@@ -214,6 +233,29 @@ async function main() {
     const line = r.stdout.split('\n').find((l) => l.includes('bytes from')) ?? r.stdout.trim().split('\n').at(-1);
     if (r.status !== 0) throw new Error(`ping ${pod1} -> ${dst} (${net.name}) failed: ${line}`);
     say(`  ${pod1} -> ${dst} over ${net.ifname} (${net.name}): ${green(line.trim())}`);
+  }
+
+  if (plugins.portmap?.from !== 'missing') {
+    section(`Port mapping (pod1's port 80 published on the host's ${HOST_PORT}, like podman run -p ${HOST_PORT}:80)`);
+    const www = join(tmp, 'www');
+    mkdirSync(www);
+    writeFileSync(join(www, 'index.html'), `hello from ${pod1}\n`);
+    httpd = must(['ip', 'netns', 'exec', pod1, 'sh', '-c', `busybox httpd -f -p 80 -h ${www} >/dev/null 2>&1 & echo $!`]).trim();
+    const bridgeNet = active.find((n) => n.ifname === 'eth0');
+    const pod1Ip = firstIp(results[`${pod1}/${bridgeNet.name}`], '10.201.');
+    for (const [from, url, what] of [
+      [ns.client, `http://10.204.0.1:${HOST_PORT}/`, 'client namespace -> host address'],
+      [ns.host, `http://127.0.0.1:${HOST_PORT}/`, 'host -> 127.0.0.1'],
+      [pod2, `http://10.201.0.1:${HOST_PORT}/`, 'pod2 -> host port'],
+      [pod1, `http://10.201.0.1:${HOST_PORT}/`, 'pod1 -> its own host port (hairpin)'],
+    ]) {
+      await checkpoint();
+      let r;
+      for (let i = 0; i < 10 && r?.status !== 0; i++) r = run(['ip', 'netns', 'exec', from, 'curl', '-sS', '--max-time', '3', url]);
+      if (r.status !== 0) throw new Error(`${what}: ${url}: ${r.stderr.trim()}`);
+      say(`  ${what.padEnd(36)} ${url.padEnd(28)} ${green(r.stdout.trim())}`);
+    }
+    say(dim(indent(must(['ip', 'netns', 'exec', ns.host, 'iptables', '-t', 'nat', '-S']).split('\n').filter((l) => l.includes(pod1Ip) || l.includes('HOSTPORT-DNAT -p')).join('\n'), '    ')));
   }
 
   await checkpoint();

@@ -23,9 +23,15 @@ export function networks({ id, tmp, master, has, cniVersion }) {
       conflist: {
         cniVersion,
         name: bridgeName,
-        plugins: [{ type: 'bridge', bridge: `cnitsbr${id}`, isGateway: true, ipam: { ...hostLocal('10.201.0.0/24', '10.201.0.1'), routes: [{ dst: '0.0.0.0/0' }] } }],
+        plugins: [
+          { type: 'bridge', bridge: `cnitsbr${id}`, isGateway: true, hairpinMode: true, ipam: { ...hostLocal('10.201.0.0/24', '10.201.0.1'), routes: [{ dst: '0.0.0.0/0' }] } },
+          // as podman's bridge networks: published ports (`-p`), and the FORWARD chain opened for the pods
+          ...(has('portmap') ? [{ type: 'portmap', capabilities: { portMappings: true } }] : []),
+          ...(has('firewall') ? [{ type: 'firewall', backend: 'iptables' }] : []),
+        ],
       },
     });
+    for (const t of ['portmap', 'firewall']) if (!has(t)) out.at(-1).skipped.push(t);
   } else {
     out.push({ name: bridgeName, skipped: ['the whole bridge network (needs bridge and host-local)'], conflist: null });
   }
