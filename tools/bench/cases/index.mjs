@@ -4,7 +4,7 @@
 // (or a step); implementations without the plugin are left out of that row automatically. A job's
 // stdin may be a function of the outputs of the iteration's earlier steps (row -> stdouts), e.g.
 // to pass ADD's result to CHECK as prevResult.
-import chain from './chain.mjs';
+import chain, { podman } from './chain.mjs';
 import * as hostLocal from './host-local.mjs';
 import loopback from './loopback.mjs';
 import * as mainIpam from './main-ipam.mjs';
@@ -12,4 +12,4 @@ import * as meta from './meta.mjs';
 import * as multus from './multus.mjs';
 import version from './version.mjs';
 
-export const cases = [version, loopback, hostLocal.sequential, hostLocal.parallel, mainIpam.macvlan, mainIpam.bridge, mainIpam.ptp, meta.bandwidth, meta.sbr, chain, multus.one, multus.two, multus.four];
+export const cases = [version, loopback, hostLocal.sequential, hostLocal.parallel, mainIpam.macvlan, mainIpam.bridge, mainIpam.ptp, meta.bandwidth, meta.sbr, chain, podman, multus.one, multus.two, multus.four];
