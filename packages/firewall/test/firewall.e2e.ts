@@ -1,7 +1,7 @@
 // firewall as a runtime runs it after bridge, in throwaway namespaces: the same filter rules as
 // the Go oracle after ADD, CHECK and DEL, the same errors, what the ingress policies drop, and the
 // firewalld backend against a real firewalld on a private system bus in its own namespace.
-import { checkLeaks, cni, goPlugin, must, ping, run, testEnv, tsPlugin, type PluginImpl, type TestEnv } from '@cni-ts/testkit';
+import { checkLeaks, cni, goPlugin, iptablesSave, must, ping, run, testEnv, tsPlugin, type PluginImpl, type TestEnv } from '@cni-ts/testkit';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,15 +26,8 @@ const prev = (ctrPath: string, bridge = 'cni0', v4 = '10.96.1.5/24', v6: string 
 });
 const conf = (prevResult: unknown, extra: Record<string, unknown> = {}) => ({ cniVersion: '1.0.0', name: 'fwnet', type: 'firewall', prevResult, ...extra });
 
-function filterRules(ns: string): string {
-  const out: string[] = [];
-  for (const bin of ['iptables-save', 'ip6tables-save']) {
-    for (const table of ['filter', 'nat']) {
-      out.push(`${bin} ${table}`, ...run('ip', ['netns', 'exec', ns, bin, '-t', table]).stdout.split('\n').filter((l) => l !== '' && !l.startsWith('#')));
-    }
-  }
-  return out.join('\n');
-}
+/** iptables-save of both families (testkit's, without the timestamp comments). */
+const filterRules = (ns: string) => `${iptablesSave(ns, 4)}\n${iptablesSave(ns, 6)}`;
 
 describe('firewall iptables: the Go oracle rule for rule', () => {
   const cases: [string, Record<string, unknown>][] = [

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { backendOfConditions, jsonSchema, loadConf } from './config';
 import { dnatChain, dnatChainName, trimComment } from './iptables';
 import { hostIPApplies } from './mapper';
-import { conditionsScript } from './nftables';
+import { conditionsScript, forwardTransaction } from './nftables';
 
 const prevResult = {
   cniVersion: '1.0.0',
@@ -117,6 +117,15 @@ describe('portmap iptables rules', () => {
 });
 
 describe('portmap nftables', () => {
+  it('builds the transaction of both families, masqAll included (encoded as nft would)', () => {
+    const c = loadConf(req({ backend: 'nftables', ...maps({ hostPort: 8080, containerPort: 80, protocol: 'tcp', hostIP: '192.168.1.1' }, { hostPort: 53, containerPort: 53, protocol: 'udp' }) }));
+    for (const masqAll of [false, true]) {
+      expect(() => forwardTransaction({ ...c, masqAll }, c.contIPv4!)).not.toThrow();
+      expect(() => forwardTransaction({ ...c, masqAll }, c.contIPv6!)).not.toThrow();
+    }
+    expect(() => forwardTransaction({ ...c, portMappings: [{ hostPort: 1, containerPort: 1, protocol: 'icmp', hostIP: '' }] }, c.contIPv4!)).toThrow('unsupported protocol "icmp"');
+  });
+
   it('writes nft-syntax conditions as knftables does', () => {
     expect(conditionsScript('ip', ['ip', 'saddr', '!=', '10.0.0.0/8'])).toBe(
       'flush chain ip cni_hostport prerouting\nadd rule ip cni_hostport prerouting ip saddr != 10.0.0.0/8 fib daddr type local jump hostports_all\n' +
