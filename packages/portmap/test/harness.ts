@@ -2,7 +2,7 @@
 // a "host" with bridge cni0 (10.98.0.1/24, fd98::1/64), a container on it (eth0 10.98.0.5,
 // fd98::5) serving HTTP on port 80, and a client namespace routed through the host
 // (10.97.0.2 -> host 10.97.0.1). Only addresses inside these namespaces are used.
-import { execIn, must, run, testEnv, type TestEnv } from '@cni-ts/testkit';
+import { execIn, iptablesSave, must, run, testEnv, type TestEnv } from '@cni-ts/testkit';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,14 +83,5 @@ export function get(ns: string, url: string, extra: string[] = []): string {
   return r.status === 0 ? r.stdout : '';
 }
 
-/** iptables-save of the nat and filter tables of both families. */
-export function rulesOf(ns: string): string {
-  const out: string[] = [];
-  for (const bin of ['iptables-save', 'ip6tables-save']) {
-    for (const table of ['nat', 'filter']) {
-      const r = run('ip', ['netns', 'exec', ns, bin, '-t', table]);
-      out.push(`${bin} ${table}`, ...r.stdout.split('\n').filter((l) => l !== '' && !l.startsWith('#')));
-    }
-  }
-  return out.join('\n');
-}
+/** iptables-save of both families (testkit's, without the timestamp comments). */
+export const rulesOf = (ns: string) => `${iptablesSave(ns, 4)}\n${iptablesSave(ns, 6)}`;
