@@ -1,0 +1,2 @@
+export { default as vlan } from './plugin';
+export { configSchema, jsonSchema, loadConf } from './config';
