@@ -1,0 +1,2 @@
+export { default as vrf } from './plugin';
+export { configSchema, jsonSchema, loadConf } from './config';
