@@ -125,6 +125,11 @@ function runCase(c, ctx, opts, rows) {
       return byImpl.get(impl);
     };
     for (const p of plans) for (const s of p.steps) cell(s.row, p.impl);
+    // A case the machine cannot run (a kernel without the plugin's link kind) says why in its rows.
+    if (state?.unavailable) {
+      for (const p of plans) for (const s of p.steps) cell(s.row, p.impl).note = state.unavailable;
+      return;
+    }
 
     const iterate = (i, mode) => {
       // Rotate the order each iteration so no implementation always runs right after another.

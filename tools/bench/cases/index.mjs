@@ -11,5 +11,6 @@ import * as mainIpam from './main-ipam.mjs';
 import * as meta from './meta.mjs';
 import * as multus from './multus.mjs';
 import version from './version.mjs';
+import vrf from './vrf.mjs';
 
-export const cases = [version, loopback, hostLocal.sequential, hostLocal.parallel, mainIpam.macvlan, mainIpam.bridge, mainIpam.ptp, meta.bandwidth, meta.sbr, chain, podman, multus.one, multus.two, multus.four];
+export const cases = [version, loopback, hostLocal.sequential, hostLocal.parallel, mainIpam.macvlan, mainIpam.bridge, mainIpam.ptp, mainIpam.tap, mainIpam.vlan, mainIpam.dummy, meta.bandwidth, meta.sbr, vrf, chain, podman, multus.one, multus.two, multus.four];

@@ -21,8 +21,8 @@ function table(head, body) {
 }
 
 /**
- * @param {Map<string, Map<string, {ms: number[], cpu?: number[], rss: number[], error?: string}>>} rows
- *   row -> implementation -> samples
+ * @param {Map<string, Map<string, {ms: number[], cpu?: number[], rss: number[], error?: string, note?: string}>>} rows
+ *   row -> implementation -> samples (`note`: why the case could not run here)
  * @param {string[]} impls column order; those starting with `cni-ts` are ours, `Go` is the reference
  * @returns {string} three tables: wall time (median, p10–p90), CPU time and peak RSS (medians),
  *   each with ratios of ours to Go
@@ -35,6 +35,7 @@ export function renderTable(rows, impls) {
     return [
       row,
       ...impls.map((i) => {
+        if (get(byImpl, i)?.note) return get(byImpl, i).note;
         if (get(byImpl, i)?.error) return `error: ${get(byImpl, i).error}`;
         const s = wall(byImpl, i);
         return s ? `${ms(s.median)} (${ms(s.p10)}–${ms(s.p90)})` : '–';
