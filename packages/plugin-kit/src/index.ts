@@ -13,7 +13,7 @@ export { defaultRouteInterface } from './default-route';
 export { NoSuchLinkError, randomVethName, renameLink, delLinkByName, delLinkByNameAddr, delLinkIfExists } from './link';
 export { enableAddressNotify, setAcceptDad, disableAcceptRa, enableForwarding } from './sysctls';
 export { openContainerNetns, isNetnsGone, inMasterNetns, withContainer } from './netns';
-export { prevResultOf, containerInterface } from './prev-result';
+export { prevResultOf, containerInterface, prevAttachment } from './prev-result';
 export { canonicalMac } from './mac';
 export { errText, wrapErr, goQ, pathError, pathErrorText } from './errors';
 export { ipConfigText, routeText } from './goformat';

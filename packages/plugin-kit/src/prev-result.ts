@@ -23,3 +23,22 @@ export function containerInterface(result: Result100, ifname: string, netns: str
   }
   return found;
 }
+
+/**
+ * CHECK's first step in the main plugins: the config's prevResult (`missing` is the plugin's
+ * text when there is none) and its interface for this attachment, which must sit in CNI_NETNS
+ * (upstream's `Sandbox in prevResult … doesn't match configured netns: …`).
+ */
+export function prevAttachment(
+  raw: unknown,
+  req: { cniVersion: string; ifname: string; netns: string },
+  missing: string,
+): { result: Result100; intf: Interface100 } {
+  const result = prevResultOf(raw, req.cniVersion);
+  if (result === undefined) throw new Error(missing);
+  const intf = containerInterface(result, req.ifname, req.netns);
+  if (intf.sandbox !== req.netns) {
+    throw new Error(`Sandbox in prevResult ${intf.sandbox ?? ''} doesn't match configured netns: ${req.netns}`);
+  }
+  return { result, intf };
+}
