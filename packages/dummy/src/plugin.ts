@@ -8,13 +8,12 @@ import {
   allocateAddresses,
   checkContainerMac,
   configureIface,
-  containerInterface,
   containerLink,
   delChildLink,
   delLinkIfExists,
   errText,
   openContainerNetns,
-  prevResultOf,
+  prevAttachment,
   validateExpectedInterfaceIPs,
   withRollback,
 } from '@cni-ts/plugin-kit';
@@ -63,12 +62,7 @@ const dummy: Plugin = {
     const netns = openContainerNetns(req.netns);
     try {
       await ipamCheck(ipam, req);
-      if (conf.prevResult === undefined) throw new Error('dummy: Required prevResult missing');
-      const result = prevResultOf(conf.prevResult, req.cniVersion)!;
-      const intf = containerInterface(result, req.ifname, req.netns);
-      if (intf.sandbox !== req.netns) {
-        throw new Error(`Sandbox in prevResult ${intf.sandbox ?? ''} doesn't match configured netns: ${req.netns}`);
-      }
+      const { result, intf } = prevAttachment(conf.prevResult, req, 'dummy: Required prevResult missing');
       withNetns(netns, () => {
         const link = containerLink(intf);
         if (link.kind !== 'dummy') throw new Error(`Error: Container interface ${link.name} not of type dummy`);

@@ -5,6 +5,7 @@ import { tapSpec } from './create';
 import plugin from './plugin';
 
 const base = { cniVersion: '1.0.0', name: 'n', type: 'tap' };
+const spec = (c: Record<string, unknown>) => tapSpec('t', load(c));
 const load = (config: Record<string, unknown>, args?: string) => loadConf(cniRequest({ config: { ...base, ...config }, ...(args !== undefined && { args }) }));
 
 describe('tap config', () => {
@@ -26,7 +27,6 @@ describe('tap config', () => {
   });
 
   it("the device's flags follow the path upstream takes", () => {
-    const spec = (c: Record<string, unknown>) => tapSpec('t', load(c));
     expect(spec({})).toMatchObject({ pi: false, vnetHdr: false, multiQueue: false });
     expect(spec({ owner: 0 })).toMatchObject({ pi: false, vnetHdr: false, owner: 0 });
     expect(spec({ owner: 1, group: 2 })).toMatchObject({ pi: true, vnetHdr: true, owner: 1, group: 2 });

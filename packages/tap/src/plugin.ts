@@ -8,12 +8,11 @@ import { linkByName, linkSetMaster, linkSetUp, sysctlSet, withNetns, type Netns 
 import {
   allocateAddresses,
   configureIface,
-  containerInterface,
   delChildLink,
   delLinkIfExists,
   errText,
   openContainerNetns,
-  prevResultOf,
+  prevAttachment,
   randomVethName,
   renameLink,
   validateExpectedInterfaceIPs,
@@ -66,12 +65,7 @@ const tap: Plugin = {
     const netns = openContainerNetns(req.netns);
     try {
       if (ipam !== '') await ipamCheck(ipam, req);
-      if (conf.prevResult === undefined) throw new Error('Required prevResult missing');
-      const result = prevResultOf(conf.prevResult, req.cniVersion)!;
-      const intf = containerInterface(result, req.ifname, req.netns);
-      if (intf.sandbox !== req.netns) {
-        throw new Error(`Sandbox in prevResult ${intf.sandbox ?? ''} doesn't match configured netns: ${req.netns}`);
-      }
+      const { result } = prevAttachment(conf.prevResult, req, 'Required prevResult missing');
       withNetns(netns, () => {
         validateExpectedInterfaceIPs(req.ifname, result.ips);
         validateExpectedRoute(result.routes);

@@ -8,13 +8,12 @@ import { linkByName, withNetns } from '@cni-ts/netlink';
 import {
   allocateAddresses,
   configureIface,
-  containerInterface,
   createChildLink,
   delChildLink,
   errText,
   inMasterNetns,
   openContainerNetns,
-  prevResultOf,
+  prevAttachment,
   validateExpectedInterfaceIPs,
   validateExpectedRoute,
   withRollback,
@@ -60,12 +59,7 @@ const vlan: Plugin = {
     const netns = openContainerNetns(req.netns);
     try {
       await ipamCheck(conf.ipam?.type ?? '', req);
-      if (conf.prevResult === undefined) throw new Error('vlan: Required prevResult missing');
-      const result = prevResultOf(conf.prevResult, req.cniVersion)!;
-      const intf = containerInterface(result, req.ifname, req.netns);
-      if (intf.sandbox !== req.netns) {
-        throw new Error(`Sandbox in prevResult ${intf.sandbox ?? ''} doesn't match configured netns: ${req.netns}`);
-      }
+      const { result, intf } = prevAttachment(conf.prevResult, req, 'vlan: Required prevResult missing');
       const master = conf.master ?? '';
       try {
         inMasterNetns(conf, req.netns, () => linkByName(master));

@@ -51,8 +51,8 @@ function runAll(impl: PluginImpl) {
     const s = nsState(env.container.name);
     const links = s.links.map(({ txqlen: _q, ...l }) => l);
     const vrfTable = [...routes(env.container.name, 4, '1'), ...routes(env.container.name, 6, '1')]
-      .filter((r) => !r.gateway && !String(r.dst).startsWith('fe80') && r.type !== 'multicast')
-      .map((r) => `${String(r.type ?? 'unicast')} ${String(r.dst)} dev ${String(r.dev)}`)
+      .filter((rt) => !rt.gateway && !String(rt.dst).startsWith('fe80') && rt.type !== 'multicast')
+      .map((rt) => `${String(rt.type ?? 'unicast')} ${String(rt.dst)} dev ${String(rt.dev)}`)
       .toSorted();
     return { exit: r.code, out, links, routes4: s.routes4, routes6: s.routes6, vrfTable, moved: gatewayRoutes(env.container.name, '1') };
   });
