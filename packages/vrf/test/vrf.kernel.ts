@@ -58,7 +58,8 @@ function runAll(impl: PluginImpl) {
   });
 }
 
-describe('vrf (UML)', { timeout: 300_000 }, () => {
+// Sixteen plugin runs (eight each) under ptrace: up to 10 minutes on a loaded machine.
+describe('vrf (UML)', { timeout: 600_000 }, () => {
   it('vs Go oracle: create, CHECK, table mismatch, reuse, DEL keeps a VRF in use, removes an empty one', () => {
     const g = runAll(go);
     const t = runAll(ours);
