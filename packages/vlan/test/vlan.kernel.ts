@@ -70,7 +70,7 @@ function steps(impl: PluginImpl, make: () => Conf, commands: string[]) {
   return out;
 }
 
-describe('vlan (UML)', { timeout: 300_000 }, () => {
+describe('vlan (UML)', { timeout: 600_000 }, () => {
   it('vs Go oracle: ADD (MTU, routes, dns), CHECK, DEL, DEL again', () => {
     const commands = ['ADD', 'CHECK', 'DEL', 'DEL'];
     const g = steps(go, full, commands);
