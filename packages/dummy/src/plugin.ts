@@ -15,7 +15,7 @@ import {
   openContainerNetns,
   prevAttachment,
   validateExpectedInterfaceIPs,
-  withRollback,
+  withContainer,
 } from '@cni-ts/plugin-kit';
 import { configSchema, ipamType, loadConf } from './config';
 
@@ -26,33 +26,28 @@ const dummy: Plugin = {
   async add(req) {
     const conf = loadConf(req);
     const ipam = ipamType(conf);
-    const netns = openContainerNetns(req.netns);
-    try {
-      return await withRollback(async (rb) => {
-        const iface = withNetns(netns, (): Interface100 => {
-          try {
-            linkAdd({ kind: 'dummy', name: req.ifname });
-          } catch (err) {
-            throw new Error(`failed to create dummy: ${errText(err)}`, { cause: err });
-          }
-          rb.add(`deleting ${JSON.stringify(req.ifname)}`, () => withNetns(netns, () => delLinkIfExists(req.ifname)));
-          let link;
-          try {
-            link = linkByName(req.ifname);
-          } catch (err) {
-            throw new Error(`failed to fetch dummy${JSON.stringify(req.ifname)}: ${errText(err)}`, { cause: err });
-          }
-          return { name: req.ifname, mac: link.mac ?? '', sandbox: netns.path };
-        });
-        const r = await allocateAddresses(ipam, req, rb);
-        // The IPAM result's routes and DNS stay (unlike vlan and tap, dummy does not put the config's dns in).
-        const result: Result100 = { ...r, cniVersion: '1.1.0', interfaces: [iface] };
-        withNetns(netns, () => configureIface(req.ifname, result, { log: req.log }));
-        return result;
-      }, req.log);
-    } finally {
-      netns.close();
-    }
+    return withContainer(req, async (netns, rb) => {
+      const iface = withNetns(netns, (): Interface100 => {
+        try {
+          linkAdd({ kind: 'dummy', name: req.ifname });
+        } catch (err) {
+          throw new Error(`failed to create dummy: ${errText(err)}`, { cause: err });
+        }
+        rb.add(`deleting ${JSON.stringify(req.ifname)}`, () => withNetns(netns, () => delLinkIfExists(req.ifname)));
+        let link;
+        try {
+          link = linkByName(req.ifname);
+        } catch (err) {
+          throw new Error(`failed to fetch dummy${JSON.stringify(req.ifname)}: ${errText(err)}`, { cause: err });
+        }
+        return { name: req.ifname, mac: link.mac ?? '', sandbox: netns.path };
+      });
+      const r = await allocateAddresses(ipam, req, rb);
+      // The IPAM result's routes and DNS stay (unlike vlan and tap, dummy does not put the config's dns in).
+      const result: Result100 = { ...r, cniVersion: '1.1.0', interfaces: [iface] };
+      withNetns(netns, () => configureIface(req.ifname, result, { log: req.log }));
+      return result;
+    });
   },
 
   // IPAM agrees, and prevResult's interface is a dummy in the sandbox, up, with its MAC and addresses.

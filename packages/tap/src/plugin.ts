@@ -17,7 +17,7 @@ import {
   renameLink,
   validateExpectedInterfaceIPs,
   validateExpectedRoute,
-  withRollback,
+  withContainer,
   type Rollback,
 } from '@cni-ts/plugin-kit';
 import { configSchema, loadConf, type NetConf } from './config';
@@ -30,31 +30,26 @@ const tap: Plugin = {
   async add(req) {
     const conf = loadConf(req);
     const ipam = conf.ipam?.type ?? '';
-    const netns = openContainerNetns(req.netns);
-    try {
-      return await withRollback(async (rb) => {
-        const iface = createTap(conf, req.ifname, netns, rb);
-        const result: Result100 = { cniVersion: '1.1.0', interfaces: [iface] };
-        if (ipam !== '') {
-          const r = await allocateAddresses(ipam, req, rb);
-          result.ips = r.ips;
-          if (r.routes) result.routes = r.routes;
-          withNetns(netns, () => {
-            try {
-              sysctlSet(`net/ipv4/conf/${req.ifname}/arp_notify`, '1');
-            } catch {
-              // upstream ignores it too
-            }
-            configureIface(req.ifname, result, { log: req.log });
-          });
-        }
-        // The config's dns, never IPAM's (upstream's behaviour).
-        if (conf.dns) result.dns = conf.dns;
-        return result;
-      }, req.log);
-    } finally {
-      netns.close();
-    }
+    return withContainer(req, async (netns, rb) => {
+      const iface = createTap(conf, req.ifname, netns, rb);
+      const result: Result100 = { cniVersion: '1.1.0', interfaces: [iface] };
+      if (ipam !== '') {
+        const r = await allocateAddresses(ipam, req, rb);
+        result.ips = r.ips;
+        if (r.routes) result.routes = r.routes;
+        withNetns(netns, () => {
+          try {
+            sysctlSet(`net/ipv4/conf/${req.ifname}/arp_notify`, '1');
+          } catch {
+            // upstream ignores it too
+          }
+          configureIface(req.ifname, result, { log: req.log });
+        });
+      }
+      // The config's dns, never IPAM's (upstream's behaviour).
+      if (conf.dns) result.dns = conf.dns;
+      return result;
+    });
   },
 
   // IPAM agrees, and the addresses and routes of prevResult are in the sandbox (upstream checks

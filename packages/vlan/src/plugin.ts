@@ -16,7 +16,7 @@ import {
   prevAttachment,
   validateExpectedInterfaceIPs,
   validateExpectedRoute,
-  withRollback,
+  withContainer,
 } from '@cni-ts/plugin-kit';
 import { configSchema, decodeConf, loadConf, validateConf } from './config';
 
@@ -26,30 +26,25 @@ const vlan: Plugin = {
 
   async add(req) {
     const conf = loadConf(req);
-    const netns = openContainerNetns(req.netns);
-    try {
-      return await withRollback(async (rb) => {
-        const iface = createChildLink({
-          kind: 'vlan',
-          master: conf.master,
-          linkInContainer: conf.linkInContainer,
-          ifname: req.ifname,
-          netns,
-          rb,
-          spec: (name, parent) => ({ kind: 'vlan', name, parent, id: conf.vlanId, netns, ...(conf.mtu ? { mtu: conf.mtu } : {}) }),
-        });
-        // IPAM is not optional: an absent ipam.type fails as upstream's ExecAdd does.
-        const r = await allocateAddresses(conf.ipam?.type ?? '', req, rb);
-        const result: Result100 = { cniVersion: '1.1.0', interfaces: [iface], ips: r.ips };
-        if (r.routes) result.routes = r.routes;
-        withNetns(netns, () => configureIface(req.ifname, result, { log: req.log }));
-        // The config's dns replaces IPAM's, even when absent (upstream's behaviour).
-        if (conf.dns) result.dns = conf.dns;
-        return result;
-      }, req.log);
-    } finally {
-      netns.close();
-    }
+    return withContainer(req, async (netns, rb) => {
+      const iface = createChildLink({
+        kind: 'vlan',
+        master: conf.master,
+        linkInContainer: conf.linkInContainer,
+        ifname: req.ifname,
+        netns,
+        rb,
+        spec: (name, parent) => ({ kind: 'vlan', name, parent, id: conf.vlanId, netns, ...(conf.mtu ? { mtu: conf.mtu } : {}) }),
+      });
+      // IPAM is not optional: an absent ipam.type fails as upstream's ExecAdd does.
+      const r = await allocateAddresses(conf.ipam?.type ?? '', req, rb);
+      const result: Result100 = { cniVersion: '1.1.0', interfaces: [iface], ips: r.ips };
+      if (r.routes) result.routes = r.routes;
+      withNetns(netns, () => configureIface(req.ifname, result, { log: req.log }));
+      // The config's dns replaces IPAM's, even when absent (upstream's behaviour).
+      if (conf.dns) result.dns = conf.dns;
+      return result;
+    });
   },
 
   // IPAM agrees; prevResult's interface is a VLAN in the sandbox with the configured id and MTU,
