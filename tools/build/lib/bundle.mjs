@@ -109,7 +109,7 @@ export async function bundle({ root, plugins, koffi, nativePkg = `@koromix/koffi
       // A plugin's main.ts may be `await run(plugin);`. Top-level await cannot exist in a
       // CommonJS bundle, and run() never settles (it exits the process), so the await changes
       // nothing: drop it. Any other top-level await still fails the build, as it should.
-      const out = code.replace(/^await\s+(?=run\()/gm, '');
+      const out = code.replace(/^(\s*)await\s+(?=run\()/gm, '$1');
       return out === code ? null : { code: out };
     },
   };
