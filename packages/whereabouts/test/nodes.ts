@@ -44,6 +44,8 @@ export async function runNode(job: NodeJob, onResult?: (r: CallResult) => void):
     child.on('error', reject);
     child.on('exit', (code) => {
       if (code !== 0) return reject(new Error(`node ${job.node} exited with ${code}: ${err.trim().split('\n').slice(-5).join(' | ')}`));
+      // A worker that ran no call (say, a bundle that dropped the worker's body) is a failure, not an empty result.
+      if (results.length !== job.count) return reject(new Error(`node ${job.node} reported ${results.length} of ${job.count} calls: ${err.trim().split('\n').slice(-5).join(' | ')}`));
       resolve(results);
     });
   });

@@ -39,7 +39,13 @@ function entryPlugin(catalog) {
     catalogPlugin(catalog),
     {
       name: 'cni-ts-dev-entry',
-      resolveId: (id) => (id.startsWith(ENTRY) ? id : null),
+      // The entry keeps its side effects whatever its package's `sideEffects` says: a test's
+      // worker (packages/whereabouts/test/node-worker.ts) is all side effects and exports nothing.
+      resolveId: (id, importer) => {
+        if (id.startsWith(ENTRY)) return id;
+        if (importer?.startsWith(ENTRY) && importer.slice(ENTRY.length) === id) return { id, moduleSideEffects: true };
+        return null;
+      },
       load: (id) =>
         id.startsWith(ENTRY) ? { code: `import ${JSON.stringify(CATALOG_MODULE)};\nvoid import(${JSON.stringify(id.slice(ENTRY.length))});\n`, moduleType: 'js' } : null,
     },
