@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundle, bundlePart, partsOf } from './lib/bundle.mjs';
@@ -172,7 +172,10 @@ async function buildLocked(o) {
   const started = Date.now();
   const k = target.koffi;
   const koffiBytes = readFileSync(k.nativeFile);
-  const koffi = { asset: KOFFI_ASSET, stem: `koffi-${k.version}`, sha256: sha256(koffiBytes), devPath: k.nativeFile, entry: k.entry };
+  // devPath: where a bundle run by lib/train.cjs (plain node, at build time) finds the native
+  // module, relative to the build directory (a copy is put there): no path of this machine ends
+  // up in the binary, so two checkouts of one commit build the same bytes.
+  const koffi = { asset: KOFFI_ASSET, stem: `koffi-${k.version}`, sha256: sha256(koffiBytes), devPath: KOFFI_ASSET, entry: k.entry };
 
   log(`bundling ${names.join(', ')}`);
   // One bundle per plugin: a process compiles only the code of the plugin it runs (Multus alone
@@ -184,7 +187,8 @@ async function buildLocked(o) {
   // Modules a plugin loads only on demand (package.json `cni-ts.onDemand`) are bundled apart, as
   // assets of their own; the plugin's bundle holds a stub that loads one when it is imported.
   const parts = partsOf(plugins);
-  const partFile = (name) => join(work, ASSETS.bundle(name));
+  // Relative to the build directory too (runtime/dev-dir.ts).
+  const partFile = (name) => ASSETS.bundle(name);
   const [codes, partCodes, progCodes] = await Promise.all([
     Promise.all(
       plugins.map((p) => bundle({ root, plugins: [p], koffi, nativePkg: k.nativePkg, minify: !!o.minify, catalog: catalogFor(workspace, workspace.find((w) => w.name === p.name)), partFile })),
@@ -207,11 +211,12 @@ async function buildLocked(o) {
   mkdirSync(join(work, 'bundle'), { recursive: true });
   mkdirSync(join(work, 'cache'), { recursive: true });
   mkdirSync(binDir, { recursive: true });
+  copyFileSync(k.nativeFile, join(work, koffi.devPath));
 
   // Per on-demand part, a V8 code cache of its compiled top level. (One trained by evaluating
   // Multus's Kubernetes client as well was 2 % larger and no faster to load.)
   await mapLimit(parts, availableParallelism(), async (part, i) => {
-    const file = partFile(part.name);
+    const file = join(work, partFile(part.name));
     writeFileSync(file, wrapBundle(partCodes[i]));
     const c = await run(node, [TRAIN, file, '-', join(work, ASSETS.cache(part.name)), part.name, '--compile-only']);
     if (c.status !== 0) throw new Error(`${part.name}: compiling the on-demand part failed: ${c.stderr}`);

@@ -6,9 +6,13 @@
 // Doubles as the VERSION probe: with CNI_COMMAND=VERSION it prints what the skeleton prints.
 'use strict';
 const { readFileSync, writeFileSync } = require('node:fs');
+const { dirname, resolve } = require('node:path');
 const vm = require('node:vm');
 
 const [bundleFile, cacheIn, cacheOut, name, mode] = process.argv.slice(2);
+// The build directory (<dir>/bundle/<name>.js): where the bundle finds its parts and koffi's
+// native module (runtime/build-dir.ts).
+globalThis[Symbol.for('cni-ts.build-dir')] = dirname(dirname(resolve(bundleFile)));
 const script = new vm.Script(readFileSync(bundleFile, 'utf8'), {
   // Must match the loader's (lib/preamble.mjs).
   filename: `cni-ts-${name}.js`,

@@ -3,6 +3,7 @@
 // code a command never runs. The part is an asset of its own in the binary, compiled with its own
 // code cache the first time the plugin `import()`s it; its exports are the module's namespace.
 // Outside the binary (build-time runs under plain `node`) it is read from the build directory.
+import { buildDirFile } from './build-dir.ts';
 
 /** The part's code and cache: SEA assets in the binary, the built file under plain node. */
 function source(name: string, devPath: string): { code: string; cachedData?: Uint8Array; sea: boolean } {
@@ -12,7 +13,7 @@ function source(name: string, devPath: string): { code: string; cachedData?: Uin
   } catch {
     sea = undefined;
   }
-  if (!sea?.isSea()) return { code: require('node:fs').readFileSync(devPath, 'utf8'), sea: false };
+  if (!sea?.isSea()) return { code: require('node:fs').readFileSync(buildDirFile(devPath), 'utf8'), sea: false };
   // Asset names as in lib/preamble.mjs (ASSETS).
   return { code: sea.getAsset(`bundle/${name}.js`, 'utf8'), cachedData: new Uint8Array(sea.getRawAsset(`cache/${name}`)), sea: true };
 }
