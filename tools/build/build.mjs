@@ -194,8 +194,8 @@ async function buildLocked(o) {
       plugins.map((p) => bundle({ root, plugins: [p], koffi, nativePkg: k.nativePkg, minify: !!o.minify, catalog: catalogFor(workspace, workspace.find((w) => w.name === p.name)), partFile })),
     ),
     Promise.all(parts.map((part) => bundlePart({ root, part, minify: !!o.minify }))),
-    // The cni-ts CLI runs lists through the chain: it carries every plugin's module, as the dev CLI does.
-    Promise.all(progs.map((p) => bundle({ root, plugins: [p], koffi, nativePkg: k.nativePkg, minify: !!o.minify, catalog: p.package === '@cni-ts/chain' ? catalogFor(workspace) : [], partFile }))),
+    // The cni-ts CLI and the multus daemon run delegates through the chain: they carry every plugin's module, as the dev CLI does.
+    Promise.all(progs.map((p) => bundle({ root, plugins: [p], koffi, nativePkg: k.nativePkg, minify: !!o.minify, catalog: p.catalog ? catalogFor(workspace) : [], partFile }))),
   ]);
   // The bundles are exactly the code that ships, so they (with the builder's own code, the Node
   // version and the native module) decide whether the binary is up to date.

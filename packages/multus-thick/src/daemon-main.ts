@@ -23,10 +23,11 @@ if (flags.bool('version')) {
   process.stdout.write(`multus-daemon: version:${CNI_TS_VERSION}(cni-ts), commit:${CNI_TS_COMMIT}, date:unknown date\n`);
   process.exit(4);
 }
-if (flags.has('probe')) {
+// No top-level await here: the single-executable binary runs this file as a CommonJS bundle
+// (`cni-ts-plugins multus-daemon`, tools/build/lib/plugins.mjs programs).
+async function probe(socket: string, path: string): Promise<never> {
   const { callDaemon } = await import('./client');
-  const path = parsed.rest[0] ?? '/readyz';
-  const r = await callDaemon(flags.one('probe'), 'GET', path, undefined, 5000).catch(() => undefined);
+  const r = await callDaemon(socket, 'GET', path, undefined, 5000).catch(() => undefined);
   process.exit(r?.status === 200 ? 0 : 1);
 }
 const configFile = flags.one('config');
@@ -42,31 +43,35 @@ for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
   });
 }
 
-try {
-  const running = await runDaemon(
-    configFile,
-    (config, services) =>
-      createMultus({
-        execTimeoutMs: config.delegateTimeoutMs,
-        limits: { perCallBytes: config.maxConfigBytes, inFlightBytes: config.maxConfigBytesInFlight },
-        kube: services.kube,
-        ...(config.chrootDir ? { hostRoot: config.chrootDir } : {}),
-      }),
-    log,
-  );
-  let signalled = false;
-  const onSignal = (sig: string) => {
-    if (signalled) return;
-    signalled = true;
-    log(`${sig}: draining`);
-    void running.stop().then(() => {
-      log('stopped');
-      process.exit(0);
-    });
-  };
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
-  process.on('SIGINT', () => onSignal('SIGINT'));
-} catch (err) {
-  log((err as Error).message);
-  process.exit(err instanceof ExitError ? err.code : 1);
+async function main(): Promise<void> {
+  try {
+    const running = await runDaemon(
+      configFile,
+      (config, services) =>
+        createMultus({
+          execTimeoutMs: config.delegateTimeoutMs,
+          limits: { perCallBytes: config.maxConfigBytes, inFlightBytes: config.maxConfigBytesInFlight },
+          kube: services.kube,
+          ...(config.chrootDir ? { hostRoot: config.chrootDir } : {}),
+        }),
+      log,
+    );
+    let signalled = false;
+    const onSignal = (sig: string) => {
+      if (signalled) return;
+      signalled = true;
+      log(`${sig}: draining`);
+      void running.stop().then(() => {
+        log('stopped');
+        process.exit(0);
+      });
+    };
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+    process.on('SIGINT', () => onSignal('SIGINT'));
+  } catch (err) {
+    log((err as Error).message);
+    process.exit(err instanceof ExitError ? err.code : 1);
+  }
 }
+
+void (flags.has('probe') ? probe(flags.one('probe'), parsed.rest[0] ?? '/readyz') : main());

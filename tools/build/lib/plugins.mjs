@@ -22,11 +22,16 @@ import { join } from 'node:path';
  * plugin (koffi, lazy built-ins, code cache), with no VERSION answer, and their argv is their own
  * (the preamble drops the name). `install`: a command for people and scripts, installed beside
  * the plugins as a launcher named after it (pnpm cni install, release tarballs): the `cni-ts` CLI.
+ * `catalog`: runs plugins in-process through the chain (the CLI, the multus daemon), so its bundle
+ * carries every plugin of the catalog.
  */
 export function programs(root) {
   const all = [
     { name: 'serve', package: '@cni-ts/server', main: join(root, 'packages/server/src/serve.ts') },
-    { name: 'cni-ts', package: '@cni-ts/chain', main: join(root, 'packages/chain/src/cli.ts'), install: true },
+    { name: 'cni-ts', package: '@cni-ts/chain', main: join(root, 'packages/chain/src/cli.ts'), install: true, catalog: true },
+    // Multus thick mode's in-pod programs (the thick image runs them from the binary).
+    { name: 'multus-daemon', package: '@cni-ts/multus-thick', main: join(root, 'packages/multus-thick/src/daemon-main.ts'), catalog: true },
+    { name: 'multus-entrypoint', package: '@cni-ts/multus-thick', main: join(root, 'packages/multus-thick/src/entrypoint-main.ts') },
   ];
   return all.filter((p) => existsSync(p.main)).map((p) => ({ ...p, onDemand: {} }));
 }
