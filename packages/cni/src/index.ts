@@ -96,6 +96,7 @@ export {
 export {
   configArgsSchema,
   gcAttachmentSchema,
+  gcValidAttachments,
   ipamSchema,
   listPluginSchema,
   looseBoolSchema,

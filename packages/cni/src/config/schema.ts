@@ -4,6 +4,7 @@
 import * as z from 'zod';
 import { lazySchema } from '../schema/lazy';
 import { dnsSchema } from '../result/schema';
+import { decode } from '../schema/decode';
 import { go, goMap } from '../schema/go';
 import { runtimeConfigSchema } from './runtime';
 
@@ -14,6 +15,22 @@ export const ipamSchema = lazySchema(() => go(z.looseObject({ type: z.string().o
 export const gcAttachmentSchema = lazySchema(() =>
   go(z.object({ containerID: z.string().default(''), ifname: z.string().default('') }), 'types.GCAttachment', { struct: 'GCAttachment', nullAs: {} }),
 );
+
+/**
+ * The attachments a GC request keeps: `cni.dev/valid-attachments`, else the legacy
+ * `cni.dev/attachments` (keys matched case-insensitively, as Go's JSON does). undefined when the
+ * config has neither key: nothing is known to be stale, so a plugin removes nothing. A JSON null
+ * (libcni's nil slice, as cnitool's `gc` sends it) is an empty list: everything is stale.
+ */
+export function gcValidAttachments(config: unknown): GcAttachment[] | undefined {
+  const obj = (config !== null && typeof config === 'object' ? config : {}) as Record<string, unknown>;
+  for (const want of ['cni.dev/valid-attachments', 'cni.dev/attachments']) {
+    const key = Object.keys(obj).find((k) => k.toLowerCase() === want);
+    if (key === undefined) continue;
+    return obj[key] === null ? [] : decode(z.array(gcAttachmentSchema), obj[key], { prefix: want });
+  }
+  return undefined;
+}
 
 /** The `args` convention: `{"cni": {"ips": [...], "labels": [{"key", "value"}]}}`. */
 export const configArgsSchema = lazySchema(() => z.looseObject({
