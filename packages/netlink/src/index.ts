@@ -154,6 +154,7 @@ export type { ConntrackEntry, ConntrackTuple } from './codec/conntrack';
 export type { NftTable } from './codec/nft/table';
 export type { NftChain, NftChainRef, NftHook, NftChainType } from './codec/nft/chain';
 export type { NftRule } from './codec/nft/rule';
+export type { Tlv } from './codec/nft/udata';
 export type { NftSet, NftSetRef, NftSetFlag } from './codec/nft/set';
 export type { NftSetElem, NftElemsTarget } from './codec/nft/setelem';
 export type { NftExpr, NftMetaKey, NftCtKey } from './codec/nft/expr';

@@ -11,6 +11,9 @@ export function formatHashWithPrefix(length: number, prefix: string, toHash: str
   return (prefix + createHash('sha512').update(toHash).digest('hex')).slice(0, length);
 }
 
+/** 16 hex characters naming a network in nftables comments and tags (ipmasq's hashForNetwork). */
+export const hashForNetwork = (network: string): string => formatHashWithPrefix(16, '', network);
+
 /** utils.FormatChainName: `CNI-` + 24 hex characters from network name and container ID. */
 export function formatChainName(name: string, id: string, prefix = ''): string {
   return formatHashWithPrefix(MAX_CHAIN_LENGTH, `CNI-${prefix}`, name + id);

@@ -4,6 +4,6 @@ export { setupIPMasqForNetworks, teardownIPMasqForNetworks, defaultIPMasqBackend
 export { hashForInstance, commentForInstance } from './ipmasq-nftables';
 export { Iptables, IptablesError, supportsIptables, splitRuleLine } from './iptables';
 export { Nft, NftError, supportsNftables, rulesOf, type NftRule, type NftObject } from './nft';
-export { formatChainName, formatComment, formatHashWithPrefix } from './chain-name';
+export { formatChainName, formatComment, formatHashWithPrefix, hashForNetwork } from './chain-name';
 export { lookPath, runTool, runToolAsync, type ToolEnv, type ToolResult } from './exec-tool';
 export { IptablesBatch, IptablesBatchError, RestoreScript, SavedTable, quoteArg, ruleKey, targetOf } from './iptables-batch';

@@ -6,15 +6,13 @@
 // rules upstream's knftables sends it: `nft list ruleset` shows the same, and no nft process runs.
 import { NftTransaction, isNotFound, nftCommit, nftFindRules, nftMatch as m, nftStmt as s, type NftRule } from '@cni-ts/netlink';
 import type { MasqTarget } from './_ipmasq';
-import { formatHashWithPrefix } from './chain-name';
+import { formatHashWithPrefix, hashForNetwork } from './chain-name';
 import type { ToolEnv } from './exec-tool';
 import { networkOf, splitCIDR } from './ip';
 
 const T = { family: 'inet', table: 'cni_plugins_masquerade' } as const;
 const CHAIN = 'masq_checks';
 const COMMENT_MAX = 128;
-
-const hashForNetwork = (network: string) => formatHashWithPrefix(16, '', network);
 
 /** The prefix of every comment of one attachment. */
 export function hashForInstance(network: string, ifname: string, containerId: string): string {

@@ -3,7 +3,7 @@ import { NLM_F } from '../constants';
 import { encodeNlmsg, parseNlmsgs } from '../nlmsg';
 import * as fx from './fixtures/captured';
 import { SCENARIOS } from './fixtures/scenarios';
-import { NFTA_SET, UDATA } from './constants';
+import { NFTA_RULE, NFTA_SET, UDATA } from './constants';
 import { bodyAttrs } from './nfgen';
 import { decodeTlvs, encodeTlvs } from './udata';
 import { encodeAttrs } from '../attr';
@@ -35,4 +35,19 @@ describe('nf_tables transactions: byte for byte what nft sends', () => {
       expect(got).toEqual(want);
     });
   }
+});
+
+describe('rule userdata: tags after the comment', () => {
+  it('round-trips the comment and further TLVs, the comment first as nft writes it', async () => {
+    const { encodeRule, decodeRule } = await import('./rule');
+    const tag = { type: 0xc5, value: Buffer.from('cni-ts net:0123456789abcdef if:eth0\0') };
+    const body = encodeRule({ family: 'ip', table: 't', chain: 'c', exprs: [], comment: 'ctr1', tags: [tag] });
+    const ud = bodyAttrs(body).attrs.get(NFTA_RULE.USERDATA)!;
+    expect(decodeTlvs(ud).map((t) => t.type)).toEqual([UDATA.COMMENT, 0xc5]);
+    const r = decodeRule(body);
+    expect(r.comment).toBe('ctr1');
+    expect(r.tags?.map((t) => [t.type, t.value.toString()])).toEqual([[0xc5, tag.value.toString()]]);
+    // a rule with only a comment has no tags
+    expect(decodeRule(encodeRule({ family: 'ip', table: 't', chain: 'c', exprs: [], comment: 'x' })).tags).toBeUndefined();
+  });
 });

@@ -1,11 +1,11 @@
 // nf_tables rules (NFT_MSG_NEWRULE / GETRULE / DELRULE): a chain's list of expressions, with a
 // handle the kernel assigns and a comment in the userdata (NFTNL_UDATA_RULE_COMMENT, as nft writes it).
 import type { Attr } from '../attr';
-import { NFTA_RULE } from './constants';
+import { NFTA_RULE, UDATA } from './constants';
 import { decodeExprs, encodeExprs, type NftExpr } from './expr';
 import { dedupGuards } from './match';
 import { be32, be64, bodyAttrs, encodeNftBody, familyName, familyNumber, get, raw, str, type NftFamily } from './nfgen';
-import { commentUserdata, userdataComment } from './udata';
+import { commentTlv, decodeTlvs, encodeTlvs, userdataComment, type Tlv } from './udata';
 
 export interface NftRule {
   family: NftFamily;
@@ -13,6 +13,12 @@ export interface NftRule {
   chain: string;
   exprs: NftExpr[];
   comment?: string;
+  /**
+   * Further userdata TLVs, after the comment: the kernel keeps them opaque and nft (and so
+   * `nft list`, `nft -j list`) skips types it does not know, so a program can tag its rules
+   * without changing what they look like.
+   */
+  tags?: Tlv[];
   /** assigned by the kernel; given to replace a rule */
   handle?: number;
   /** add after / insert before the rule with this handle */
@@ -30,8 +36,8 @@ export function encodeRule(r: NftRule): Buffer {
   if (r.handle !== undefined) attrs.push(be64(NFTA_RULE.HANDLE, r.handle));
   attrs.push(encodeExprs(NFTA_RULE.EXPRESSIONS, dedupGuards(r.exprs)));
   if (r.position !== undefined) attrs.push(be64(NFTA_RULE.POSITION, r.position));
-  const ud = commentUserdata(r.comment);
-  if (ud) attrs.push(raw(NFTA_RULE.USERDATA, ud));
+  const tlvs = [...(r.comment === undefined ? [] : [commentTlv(r.comment)]), ...(r.tags ?? [])];
+  if (tlvs.length > 0) attrs.push(raw(NFTA_RULE.USERDATA, encodeTlvs(tlvs)));
   if (r.id !== undefined) attrs.push(be32(NFTA_RULE.ID, r.id));
   return encodeNftBody(familyNumber(r.family), attrs);
 }
@@ -58,7 +64,10 @@ export function decodeRule(data: Buffer): NftRule {
   if (handle !== undefined) r.handle = handle;
   const position = get.be64(attrs, NFTA_RULE.POSITION);
   if (position !== undefined) r.position = position;
-  const comment = userdataComment(attrs.get(NFTA_RULE.USERDATA));
+  const ud = attrs.get(NFTA_RULE.USERDATA);
+  const comment = userdataComment(ud);
   if (comment !== undefined) r.comment = comment;
+  const tags = ud ? decodeTlvs(ud).filter((t) => t.type !== UDATA.COMMENT) : [];
+  if (tags.length > 0) r.tags = tags;
   return r;
 }
