@@ -51,6 +51,8 @@ export interface PortMapConf {
   conditionsV6?: string[];
   portMappings: PortMapping[];
   containerId: string;
+  /** CNI_IFNAME: with the network, it names the attachment nftables rules are tagged with (GC) */
+  ifname: string;
   /** the container's addresses (CIDR, host bits kept), the first of each family for this attachment. */
   contIPv4?: string;
   contIPv6?: string;
@@ -130,6 +132,7 @@ export function loadConf(req: Pick<CniRequest, 'config' | 'cniVersion' | 'contai
     ...(n.conditionsV6 && { conditionsV6: n.conditionsV6 }),
     portMappings,
     containerId: req.containerId,
+    ifname: req.ifname,
     ...(prevResult && { prevResult }),
   };
   // The first address of each family that belongs to this attachment (or to no listed interface).

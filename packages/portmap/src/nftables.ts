@@ -9,8 +9,15 @@
 //   output           the same, output hook
 //   masquerading     nat postrouting, srcnat: ip saddr <cIP> ip daddr <cIP> masquerade (+ 127.0.0.1 for IPv4)
 // DEL removes the container's rules (by comment) from hostports, hostip_hostports and masquerading.
-import { isNotFound, NftTransaction, nftCommit, nftFindRules, nftMatch as m, nftStmt as s, type NftExpr, type NftRule } from '@cni-ts/netlink';
-import { Nft, splitCIDR, type ToolEnv } from '@cni-ts/plugin-kit';
+//
+// cni-ts: every rule of an attachment also carries a tag, a userdata TLV after the comment that
+// nft skips (`nft list` and upstream's knftables see exactly upstream's rule), naming the network
+// (by hash) and the interface. With it GC can tell this network's rules from another network's of
+// the same container, which the comment alone (the container ID) cannot; DEL leaves another
+// network's rules alone. Untagged rules (written by the Go plugin) are DELeted as upstream does
+// and never GCed.
+import { isNotFound, NftTransaction, nftCommit, nftFindRules, nftListRules, nftMatch as m, nftStmt as s, type NftExpr, type NftRule, type Tlv } from '@cni-ts/netlink';
+import { hashForNetwork, Nft, splitCIDR, type ToolEnv } from '@cni-ts/plugin-kit';
 import type { PortMapConf } from './config';
 import { hostIPApplies, type Mapper } from './mapper';
 
@@ -30,14 +37,59 @@ function l4(proto: string): 'tcp' | 'udp' | 'sctp' {
   throw new Error(`unsupported protocol ${JSON.stringify(proto)}`);
 }
 
-/** The container's rules in one chain (none when the table or chain does not exist). */
-function rulesOf(fam: Fam, chain: string, containerId: string): NftRule[] {
+/** The userdata TLV type of the tag (nft knows types 0 and 1 of a rule; this is far from them). */
+export const TAG_TLV = 0xc5;
+
+/** The tag of one attachment's rules: `cni-ts net:<hash of the network> if:<ifname>`. */
+export function attachmentTag(network: string, ifname: string): Tlv {
+  return { type: TAG_TLV, value: Buffer.from(`cni-ts net:${hashForNetwork(network)} if:${ifname}\0`) };
+}
+
+/** What a rule's tag says (undefined for an untagged rule: the Go plugin's, or not ours). */
+export function tagOf(r: NftRule): { net: string; ifname: string } | undefined {
+  const t = r.tags?.find((x) => x.type === TAG_TLV);
+  const m = t && /^cni-ts net:([0-9a-f]{16}) if:([^\0\s]*)\0?$/.exec(t.value.toString());
+  return m ? { net: m[1]!, ifname: m[2]! } : undefined;
+}
+
+/** Every rule of one chain (none when the table or chain does not exist). */
+function chainRules(fam: Fam, chain: string): NftRule[] {
   try {
-    return nftFindRules({ family: fam, table: TABLE, name: chain }, containerId);
+    return nftListRules({ family: fam, table: TABLE, chain });
   } catch (err) {
     if (isNotFound(err)) return [];
     throw err;
   }
+}
+
+/** One delete transaction per family for the rules `stale` picks in the container chains. */
+function deleteRules(stale: (r: NftRule) => boolean, what: string): string[] {
+  const errors: string[] = [];
+  for (const fam of ['ip', 'ip6'] as const) {
+    const tx = new NftTransaction();
+    try {
+      for (const chain of [HOSTPORTS, HOSTIP_HOSTPORTS, MASQUERADING]) {
+        for (const r of chainRules(fam, chain)) if (stale(r)) tx.deleteRule({ family: fam, table: TABLE, chain, handle: r.handle! });
+      }
+      if (tx.size > 0) nftCommit(tx);
+    } catch (err) {
+      errors.push(`${what}: ${(err as Error).message}`);
+    }
+  }
+  return errors;
+}
+
+/**
+ * Spec 1.1 GC (upstream has none): removes this network's rules whose attachment (container ID
+ * = the comment, interface = the tag) is not in `keep` (`<containerID>\0<ifname>`). Returns the
+ * errors of each family.
+ */
+export function nftablesGc(network: string, keep: ReadonlySet<string>): string[] {
+  const net = hashForNetwork(network);
+  return deleteRules((r) => {
+    const tag = tagOf(r);
+    return tag !== undefined && tag.net === net && r.comment !== undefined && !keep.has(`${r.comment}\0${tag.ifname}`);
+  }, 'error deleting nftables rules');
 }
 
 /** The transaction of one ADD for one container address. */
@@ -46,6 +98,7 @@ export function forwardTransaction(conf: PortMapConf, containerNet: string, with
   const fam = famOf(family);
   const T = { family: fam, table: TABLE } as const;
   const entry = [...m.fibDaddrLocal(), ...s.verdict({ jump: HOSTPORTS_ALL })];
+  const tags = [attachmentTag(conf.name, conf.ifname)];
   const tx = new NftTransaction()
     .addTable({ family: fam, name: TABLE, comment: 'CNI portmap plugin' })
     .addChain({ ...T, name: HOSTPORTS })
@@ -63,13 +116,13 @@ export function forwardTransaction(conf: PortMapConf, containerNet: string, with
     const hostIP = hostIPApplies(e.hostIP, family);
     if (hostIP === false) continue;
     const exprs: NftExpr[] = [...(hostIP ? m.addr(fam, 'daddr', hostIP) : []), ...m.port(l4(e.protocol), 'dport', e.hostPort), ...s.dnat(fam, ip, e.containerPort)];
-    tx.addRule({ ...T, chain: HOSTPORTS, comment: conf.containerId, exprs });
+    tx.addRule({ ...T, chain: HOSTPORTS, comment: conf.containerId, tags, exprs });
   }
   if (conf.snat) {
     const masqSrc = conf.masqAll ? (family === 6 ? '::/0' : '0.0.0.0/0') : ip;
-    tx.addRule({ ...T, chain: MASQUERADING, comment: conf.containerId, exprs: [...m.addr(fam, 'saddr', masqSrc), ...m.addr(fam, 'daddr', ip), ...s.masquerade()] });
+    tx.addRule({ ...T, chain: MASQUERADING, comment: conf.containerId, tags, exprs: [...m.addr(fam, 'saddr', masqSrc), ...m.addr(fam, 'daddr', ip), ...s.masquerade()] });
     if (family === 4 && !conf.masqAll) {
-      tx.addRule({ ...T, chain: MASQUERADING, comment: conf.containerId, exprs: [...m.addr(fam, 'saddr', '127.0.0.1'), ...m.addr(fam, 'daddr', ip), ...s.masquerade()] });
+      tx.addRule({ ...T, chain: MASQUERADING, comment: conf.containerId, tags, exprs: [...m.addr(fam, 'saddr', '127.0.0.1'), ...m.addr(fam, 'daddr', ip), ...s.masquerade()] });
     }
   }
   return tx;
@@ -117,23 +170,11 @@ export function nftablesMapper(env: ToolEnv): Mapper {
       }
     },
 
+    // upstream: every rule whose comment is the container ID; here not another network's (by its tag)
     unforwardPorts(conf) {
-      for (const fam of ['ip', 'ip6'] as const) {
-        const tx = new NftTransaction();
-        let n = 0;
-        for (const chain of [HOSTPORTS, HOSTIP_HOSTPORTS, MASQUERADING]) {
-          for (const r of rulesOf(fam, chain, conf.containerId)) {
-            tx.deleteRule({ family: fam, table: TABLE, chain, handle: r.handle! });
-            n++;
-          }
-        }
-        if (n === 0) continue;
-        try {
-          nftCommit(tx);
-        } catch (err) {
-          throw new Error(`error deleting nftables rules: ${(err as Error).message}`, { cause: err });
-        }
-      }
+      const net = hashForNetwork(conf.name);
+      const errors = deleteRules((r) => r.comment === conf.containerId && (tagOf(r)?.net ?? net) === net, 'error deleting nftables rules');
+      if (errors.length > 0) throw new Error(errors.join('; '));
     },
   };
 }

@@ -3,13 +3,13 @@
 // conntrack entries of the mapped ports and lets 127/8 cross into the container's bridge
 // (route_localnet). The rules live in the host namespace (the plugin's own): iptables or nftables.
 // ADD reads top-down: config, the container addresses, per family the rules, conntrack, sysctl.
-import { configError, decode, toCurrentResult, type CniRequest, type Plugin } from '@cni-ts/cni';
+import { gcValidAttachments, toCurrentResult, type CniRequest, type Plugin } from '@cni-ts/cni';
 import { conntrackDelete, linkByIndex, routeList, sysctlSet } from '@cni-ts/netlink';
 import { networkOf, splitCIDR } from '@cni-ts/plugin-kit';
 import { configSchema, loadConf, type PortMapConf } from './config';
 import { iptablesGc, iptablesMapper } from './iptables';
 import type { Mapper } from './mapper';
-import { nftablesMapper } from './nftables';
+import { nftablesGc, nftablesMapper } from './nftables';
 
 const mapperOf = (conf: PortMapConf, req: CniRequest): Mapper => (conf.backend === 'nftables' ? nftablesMapper(req.env) : iptablesMapper(req.env));
 
@@ -62,15 +62,20 @@ const portmap: Plugin = {
     flushContainerConntrack(conf, req);
   },
 
-  // Spec 1.1 GC (upstream has none): the iptables container chains of this network whose
-  // container is not among cni.dev/valid-attachments. nftables rules carry only the container ID,
-  // not the network, so they cannot be told apart from other networks' and are left alone.
+  // Spec 1.1 GC (upstream has none): this network's rules of attachments not among
+  // cni.dev/valid-attachments, in the backend the config selects. iptables: the container chains
+  // (named by network and container ID; their entry rule's comment gives the ID back); nftables:
+  // the rules tagged with this network and an attachment (container ID, interface) not kept.
+  // Without the key nothing is known to be stale and nothing is removed.
   gc(req) {
     const conf = loadConf(req);
-    if (conf.backend !== 'iptables') return;
-    const valid = decode(configSchema, req.config)['cni.dev/valid-attachments'] ?? [];
-    const errors = iptablesGc(req.env, conf.name, new Set(valid.map((a) => a.containerID)));
-    if (errors.length > 0) throw configError(`portmap GC: ${errors.join('; ')}`, '');
+    const valid = gcValidAttachments(req.config);
+    if (valid === undefined) return;
+    const errors =
+      conf.backend === 'nftables'
+        ? nftablesGc(conf.name, new Set(valid.map((a) => `${a.containerID}\0${a.ifname}`)))
+        : iptablesGc(req.env, conf.name, new Set(valid.map((a) => a.containerID)));
+    if (errors.length > 0) throw new Error(`portmap GC: ${errors.join('; ')}`);
   },
 };
 

@@ -159,4 +159,66 @@ describe('portmap traffic', () => {
     expect(rules).toContain('id: \\"keep\\"');
     expect(rules).not.toContain('id: \\"stale\\"');
   });
+
+  it('GC removes the nftables rules of this network whose attachment is gone; not another network\'s, nor the untagged ones of the Go plugin', () => {
+    const { env, prevResult } = podNet();
+    const h = env.host.name;
+    const nft = (name: string, hostPort: number) => conf(prevResult, { backend: 'nftables', name }, [{ hostPort, containerPort: 80, protocol: 'tcp' }]);
+    const add = (id: string, name: string, hostPort: number) => {
+      const r = cni(ours, h, { command: 'ADD', containerId: id, netns: env.container.path }, nft(name, hostPort));
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+    };
+    add('keep', 'pmnet', 8080);
+    add('stale', 'pmnet', 8081);
+    add('stale', 'othernet', 9090);
+    add('keep', 'othernet', 9091);
+    // a rule as the Go plugin writes it: the container ID as comment, no tag
+    must('ip', ['netns', 'exec', h, 'nft', 'add rule ip cni_hostport hostports tcp dport 9191 dnat to 10.98.0.5:80 comment "stale"']);
+    const gc = (valid: unknown) => cni(ours, h, { command: 'GC' }, { cniVersion: '1.1.0', name: 'pmnet', type: 'portmap', backend: 'nftables', ...(valid !== undefined && { 'cni.dev/valid-attachments': valid }) });
+    // the IPv4 rules (the IPv6 ones name the same ports)
+    const dports = () => [...nftRuleset(h).matchAll(/dport (\d+) dnat to 10\.98\.0\.5:80 comment "(\w+)"/g)].map((x) => `${x[1]} ${x[2]}`).toSorted();
+    const masq = (id: string) => nftRuleset(h).split('\n').filter((l) => l.includes(`masquerade comment "${id}"`)).length;
+
+    // the tag is invisible to nft: the rules read exactly as upstream's
+    const before = nftRuleset(h);
+    expect(before).not.toContain('cni-ts');
+    expect(before).toContain(`tcp dport 8081 dnat to ${CTR4}:80 comment "stale"`);
+    expect(JSON.stringify(JSON.parse(must('ip', ['netns', 'exec', h, 'nft', '-j', 'list', 'ruleset'])))).toContain('"comment":"stale"');
+    expect(masq('stale')).toBe(6); // per network: saddr <cIP> and 127.0.0.1 (ip), saddr <cIP> (ip6)
+
+    expect(gc(undefined).code).toBe(0); // no list: nothing is known to be stale
+    expect(dports()).toEqual(['8080 keep', '8081 stale', '9090 stale', '9091 keep', '9191 stale']);
+
+    const r = gc([{ containerID: 'keep', ifname: 'eth0' }]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(dports()).toEqual(['8080 keep', '9090 stale', '9091 keep', '9191 stale']);
+    expect(masq('stale')).toBe(3); // othernet's
+    expect(masq('keep')).toBe(6);
+    // an attachment is container ID and interface: keep on another interface is not keep on eth0
+    expect(gc([{ containerID: 'keep', ifname: 'net1' }]).code).toBe(0);
+    expect(dports()).toEqual(['9090 stale', '9091 keep', '9191 stale']);
+
+    // DEL: this network's rules and untagged ones, never another network's
+    add('keep', 'pmnet', 8080);
+    expect(cni(ours, h, { command: 'DEL', containerId: 'keep' }, nft('pmnet', 8080)).code).toBe(0);
+    expect(dports()).toEqual(['9090 stale', '9091 keep', '9191 stale']);
+    expect(cni(ours, h, { command: 'DEL', containerId: 'stale' }, nft('othernet', 9090)).code).toBe(0);
+    expect(dports()).toEqual(['9091 keep']);
+    expect(cni(ours, h, { command: 'DEL', containerId: 'keep' }, nft('othernet', 9091)).code).toBe(0);
+    expect(nftRuleset(h)).not.toMatch(/comment "(keep|stale)"/);
+  });
+
+  it('GC (iptables): no list removes nothing, null removes the network\'s chains, another network\'s stay', () => {
+    const { env, prevResult } = podNet();
+    const h = env.host.name;
+    for (const name of ['pmnet', 'othernet']) expect(cni(ours, h, { command: 'ADD', containerId: 'gone', netns: env.container.path }, conf(prevResult, { name })).code).toBe(0);
+    const gc = (extra: Record<string, unknown>) => cni(ours, h, { command: 'GC' }, { cniVersion: '1.1.0', name: 'pmnet', type: 'portmap', ...extra });
+    expect(gc({}).code).toBe(0);
+    expect(rulesOf(h)).toContain('dnat name: \\"pmnet\\" id: \\"gone\\"');
+    expect(gc({ 'cni.dev/valid-attachments': null }).code).toBe(0);
+    expect(rulesOf(h)).not.toContain('dnat name: \\"pmnet\\"');
+    expect(rulesOf(h)).toContain('dnat name: \\"othernet\\" id: \\"gone\\"');
+    expect(cni(ours, h, { command: 'DEL', containerId: 'gone' }, conf(prevResult, { name: 'othernet' })).code).toBe(0);
+    expect(rulesOf(h)).not.toContain('CNI-DN-');
+  });
 });
