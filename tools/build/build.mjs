@@ -69,6 +69,8 @@ function run(cmd, args, { input, env, timeout = 60_000 } = {}) {
     child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
     child.on('error', (err) => resolveRun({ status: null, stdout, stderr: stderr + err.message }));
     child.on('close', (status) => resolveRun({ status, stdout, stderr }));
+    // A child that exits without reading its stdin is reported by its status, not by an EPIPE here.
+    child.stdin.on('error', () => {});
     child.stdin.end(input ?? '');
   });
 }

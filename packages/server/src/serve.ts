@@ -9,7 +9,8 @@ import { Pool } from './pool';
 import { DEFAULT_SOCKET, startServer } from './server';
 
 const BUILD = Symbol.for('cni-ts.build');
-const PLUGINS = Symbol.for('cni-ts.plugins');
+// Set by the preamble (tools/build/lib/preamble.mjs NAMES); 'cni-ts.plugins' is the catalog.
+const PLUGINS = Symbol.for('cni-ts.plugin-names');
 
 const USAGE = `usage: cni-ts-plugins serve [--socket PATH] [--max-workers N] [--deadline SECONDS] [--idle SECONDS]
   --socket PATH       where to listen (default ${DEFAULT_SOCKET}); with systemd socket activation
@@ -65,16 +66,21 @@ export async function main(argv: string[]): Promise<void> {
   const activated = process.env.LISTEN_PID === String(process.pid) && Number(process.env.LISTEN_FDS) >= 1;
   const server = await startServer({ socket: values.socket ?? DEFAULT_SOCKET, fd: activated ? 3 : undefined, buildId, plugins, pool });
   process.stderr.write(`cni-ts serve: ${plugins.length} plugins, build ${buildId}, on ${server.address ?? 'the socket systemd passed'}\n`);
+  // One JSON line of counters on stderr: on SIGUSR1, and once more when stopped.
+  const report = () => process.stderr.write(`cni-ts serve: ${JSON.stringify({ ...server.stats, workers: pool.size, busy: pool.busy })}\n`);
   let stopping = false;
   const stop = (sig: string) => {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`cni-ts serve: ${sig}: finishing ${server.stats.inFlight} request(s) in flight\n`);
-    void server.close().then(() => process.exit(0));
+    void server.close().then(() => {
+      report();
+      process.exit(0);
+    });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGUSR1', () => process.stderr.write(`cni-ts serve: ${JSON.stringify({ ...server.stats, workers: pool.size, busy: pool.busy })}\n`));
+  process.on('SIGUSR1', report);
 }
 
 // Under the binary: argv is [binary, binary, 'serve', ...]; under node: [node, serve.ts, ...].

@@ -1,11 +1,11 @@
 // The resident server end to end: the built binary's `serve`, launchers installed with its socket,
 // plugins run the way a runtime runs them (exec of /opt/cni/bin/<plugin>-like files, CNI_* env,
 // config on stdin), compared with the exec path byte for byte.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { link, testEnv, until } from '@cni-ts/testkit';
+import { link, startResidentServer, testEnv, type ResidentServerProcess } from '@cni-ts/testkit';
 // @ts-expect-error -- plain .mjs without types
 import { build } from '../../../tools/build/build.mjs';
 // @ts-expect-error -- plain .mjs without types
@@ -17,8 +17,7 @@ const ROOT = resolve(import.meta.dirname, '../../..');
 let work: string;
 let bin: string;
 let socket: string;
-let server: ChildProcess | undefined;
-let log = '';
+let server: ResidentServerProcess | undefined;
 
 interface Out {
   status: number | null;
@@ -26,22 +25,8 @@ interface Out {
   stderr: string;
 }
 
-function startServer(): ChildProcess {
-  const child = spawn(join(bin, 'cni-ts-plugins'), ['serve', '--socket', socket], { stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (log += d));
-  return child;
-}
-
-async function waitListening(): Promise<void> {
-  await until('the server to listen', () => existsSync(socket) && log.includes(socket), 30_000);
-}
-
-async function stats(): Promise<Record<string, number>> {
-  const before = log.length;
-  server!.kill('SIGUSR1');
-  await until('stats', () => log.slice(before).includes('"served"'), 5_000);
-  return JSON.parse(/\{.*"served".*\}/.exec(log.slice(before))![0]);
-}
+const startServer = () => startResidentServer(join(bin, 'cni-ts-plugins'), socket, join(work, 'serve.log'));
+const stats = () => server!.stats();
 
 /** A call as a runtime makes it, optionally inside a network namespace (`ip netns exec`). */
 function call(file: string, env: Record<string, string>, stdin: string, netns?: string): Promise<Out> {
@@ -73,16 +58,14 @@ beforeAll(async () => {
   bin = join(work, 'bin');
   socket = join(work, 'run/plugins.sock');
   install({ binDir: join(ROOT, 'out/bin'), dest: bin, socket });
-  server = startServer();
-  await waitListening();
+  const t0 = performance.now();
+  server = await startServer();
+  console.log(`server.e2e: the resident server listened ${Math.round(performance.now() - t0)} ms after its start`);
 }, 600_000);
 
 afterAll(async () => {
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((r) => server!.once('exit', r));
-  }
-  rmSync(work, { recursive: true, force: true });
+  await server?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 describe('cni-ts-plugins serve', () => {
@@ -165,9 +148,10 @@ describe('cni-ts-plugins serve', () => {
     const ipamConf = JSON.stringify({ cniVersion: '1.0.0', name: 'burst', ipam: { type: 'host-local', subnet: '10.78.0.0/24', dataDir } });
     const ids = Array.from({ length: 24 }, (_, i) => `burst${i}`);
     const calls = ids.map((id) => call(join(bin, 'host-local'), cniEnv('ADD', id, ns), ipamConf));
-    setTimeout(() => server!.kill('SIGKILL'), 150);
+    const killed = server!.child;
+    setTimeout(() => killed.kill('SIGKILL'), 150);
     const outs = await Promise.all(calls);
-    await new Promise((r) => (server!.exitCode !== null || server!.signalCode !== null ? r(undefined) : server!.once('exit', r)));
+    await new Promise((r) => (killed.exitCode !== null || killed.signalCode !== null ? r(undefined) : killed.once('exit', r)));
     // Each either got its result (served or by the exec fallback) or a clean CNI error, which
     // the runtime answers with a DEL and a retry.
     for (const [i, out] of outs.entries()) {
@@ -185,15 +169,13 @@ describe('cni-ts-plugins serve', () => {
 
     // A new server takes over the socket the killed one left behind; SIGTERM then lets a burst
     // in flight finish.
-    log = '';
-    server = startServer();
-    await waitListening();
+    server = await startServer();
     const more = ids.map((id) => call(join(bin, 'host-local'), cniEnv('ADD', id, ns), ipamConf));
-    setTimeout(() => server!.kill('SIGTERM'), 100);
+    const stopped = server.child;
+    setTimeout(() => stopped.kill('SIGTERM'), 100);
     for (const out of await Promise.all(more)) expect(out.status, out.stdout).toBe(0);
     for (const id of ids) expect((await call(join(bin, 'host-local'), cniEnv('DEL', id, ns), ipamConf)).status).toBe(0);
     expect(readdirSync(join(dataDir, 'burst')).filter((f) => /^\d/.test(f))).toEqual([]);
-    await new Promise((r) => (server!.exitCode !== null ? r(undefined) : server!.once('exit', r)));
-    expect(server!.exitCode).toBe(0);
+    expect(await server.stop()).toBe(0);
   }, 120_000);
 });

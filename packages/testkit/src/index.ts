@@ -37,7 +37,7 @@ export {
 export { callInNetns, sourceImpl, type NetnsCall, type NetnsImpl, type NetnsOut } from './netns-call';
 export { until } from './wait';
 export { loadManifests, validateManifest, type Manifest } from './manifests';
-export { servedDir, servedPlugin, servedSocket, pluginName, SERVED_ENV } from './served';
+export { servedDir, servedPlugin, servedSocket, servedStats, startResidentServer, statsAfter, pluginName, SERVED_ENV, type ResidentServerProcess } from './served';
 export { ROOT as WORKSPACE, SOURCE_NODE, sourceCommand, writeLauncher, runPlugin, TS_HOOKS, type ProcResult } from './source';
 export {
   cni,

@@ -6,7 +6,7 @@
 // then runs the installed launcher, which forwards to the server: the whole differential suite
 // goes through the server. Unset, nothing changes.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './plugin-exec';
 
@@ -41,7 +41,97 @@ export function servedPlugin(pkg: string): string | undefined {
   return file;
 }
 
-let server: ChildProcess | undefined;
+/** A `cni-ts-plugins serve` this process started (startResidentServer). */
+export interface ResidentServerProcess {
+  readonly child: ChildProcess;
+  readonly socket: string;
+  /** Everything it wrote on stderr so far (its log file). */
+  log(): string;
+  /** Its counters (served, fallbacks, refused, ...), asked for with SIGUSR1. */
+  stats(): Promise<Record<string, number>>;
+  /** SIGTERM (in-flight requests finish), then its exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** The counters line the server writes on SIGUSR1 (and on exit) after `from` in its log. */
+export function statsAfter(log: string, from = 0): Record<string, number> | undefined {
+  const m = /cni-ts serve: (\{.*"served".*\})\n/.exec(log.slice(from));
+  return m ? (JSON.parse(m[1]!) as Record<string, number>) : undefined;
+}
+
+async function askStats(pid: number, logFile: string): Promise<Record<string, number>> {
+  const from = readLog(logFile).length;
+  process.kill(pid, 'SIGUSR1');
+  const end = Date.now() + 10_000;
+  for (;;) {
+    const s = statsAfter(readLog(logFile), from);
+    if (s) return s;
+    if (Date.now() > end) throw new Error(`the resident server (pid ${pid}) did not report its counters: ${readLog(logFile).slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const readLog = (file: string) => {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+};
+
+/**
+ * Starts `<binary> serve --socket <socket>` with its stderr in `logFile` and waits until it
+ * listens. A server that exits first fails at once with its log (it once died at start-up for
+ * every test while the tests waited their whole 30 s for a socket).
+ */
+export async function startResidentServer(binary: string, socket: string, logFile: string, ms = 60_000): Promise<ResidentServerProcess> {
+  const fd = openSync(logFile, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(binary, ['serve', '--socket', socket], { stdio: ['ignore', 'ignore', fd] });
+  } finally {
+    closeSync(fd);
+  }
+  const from = readLog(logFile).length;
+  const t0 = Date.now();
+  const end = t0 + ms;
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  child.once('error', () => (exited = true));
+  while (!(existsSync(socket) && readLog(logFile).slice(from).includes(socket))) {
+    if (exited || child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`the resident server exited (${child.exitCode ?? child.signalCode}) before listening: ${readLog(logFile).slice(from)}`);
+    }
+    if (Date.now() > end) {
+      child.kill('SIGKILL');
+      throw new Error(`the resident server did not listen on ${socket} within ${ms} ms: ${readLog(logFile).slice(from)}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return {
+    child,
+    socket,
+    log: () => readLog(logFile),
+    stats: () => askStats(child.pid!, logFile),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const gone = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await gone;
+      }
+      return child.exitCode;
+    },
+  };
+}
+
+/** In served mode, the counters of the run's resident server (from any test process). */
+export function servedStats(): Promise<Record<string, number>> | undefined {
+  const pid = Number(process.env.CNI_TS_SERVED_PID);
+  const log = process.env.CNI_TS_SERVED_LOG;
+  return pid && log ? askStats(pid, log) : undefined;
+}
+
+let server: ResidentServerProcess | undefined;
 let work: string | undefined;
 
 /** globalSetup: in served mode, build, install and start the server; exports its env for the forks. */
@@ -54,23 +144,20 @@ export async function startServedMode(): Promise<void> {
   const dest = join(work, 'bin');
   const socket = join(work, 'run/plugins.sock');
   install({ binDir: join(ROOT, 'out/bin'), dest, socket });
-  let log = '';
-  server = spawn(join(dest, 'cni-ts-plugins'), ['serve', '--socket', socket], { stdio: ['ignore', 'ignore', 'pipe'] });
-  server.stderr!.setEncoding('utf8').on('data', (d: string) => (log += d));
-  const end = Date.now() + 60_000;
-  while (!(existsSync(socket) && log.includes(socket))) {
-    if (server.exitCode !== null || Date.now() > end) throw new Error(`served mode: the server did not start: ${log}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const logFile = join(work, 'serve.log');
+  server = await startResidentServer(join(dest, 'cni-ts-plugins'), socket, logFile);
   process.env.CNI_TS_SERVED_DIR = dest;
   process.env.CNI_TS_SERVED_SOCKET = socket;
+  process.env.CNI_TS_SERVED_PID = String(server.child.pid);
+  process.env.CNI_TS_SERVED_LOG = logFile;
   console.log(`testkit: served mode: plugins from ${dest} through the resident server on ${socket}`);
 }
 
 export async function stopServedMode(): Promise<void> {
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((r) => server!.once('exit', r));
+  if (server) {
+    const final = await server.stats().catch(() => undefined);
+    await server.stop();
+    if (final) console.log(`testkit: served mode: the resident server's counters: ${JSON.stringify(final)}`);
   }
   if (work) rmSync(work, { recursive: true, force: true });
 }

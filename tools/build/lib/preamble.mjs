@@ -17,6 +17,13 @@
 export const INVOKED = "Symbol.for('cni-ts.invoked')";
 /** What the binary is: {version, commit, node, arch}, for @cni-ts/cni's CNI_TS_COMMIT. */
 export const RELEASE = "Symbol.for('cni-ts.release')";
+/**
+ * The build id and the names of the plugins in the binary, for programs (the resident server).
+ * Not 'cni-ts.plugins': that is the in-process catalog every bundle installs (lib/plugins.mjs
+ * catalogSource), which replaced this list once and left `serve` without plugins.
+ */
+export const BUILD = "Symbol.for('cni-ts.build')";
+export const NAMES = "Symbol.for('cni-ts.plugin-names')";
 /** Asset names inside the binary, per plugin. */
 export const ASSETS = { bundle: (name) => `bundle/${name}.js`, cache: (name) => `cache/${name}` };
 /** The bundle asset is one function expression taking CommonJS's module arguments. */
@@ -50,9 +57,9 @@ var __cniTsInvoked = (function (names, programs) {
   return null;
 })(${JSON.stringify(names)}, ${JSON.stringify(programs)});
 // Programs learn the build id and the plugins from these globals.
-globalThis[Symbol.for('cni-ts.build')] = ${JSON.stringify(buildId)};
+globalThis[${BUILD}] = ${JSON.stringify(buildId)};
 globalThis[${RELEASE}] = ${JSON.stringify(info)};
-globalThis[Symbol.for('cni-ts.plugins')] = ${JSON.stringify(names)};
+globalThis[${NAMES}] = ${JSON.stringify(names)};
 globalThis[${INVOKED}] = __cniTsInvoked;
 // CNI_TS_NO_EARLY_VERSION makes the skeleton answer (to compare the two, see docs/perf.md).
 if (process.env.CNI_COMMAND === 'VERSION' && __cniTsInvoked !== null && !process.env.CNI_TS_NO_EARLY_VERSION) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { catalogSource } from './plugins.mjs';
 import { preamble } from './preamble.mjs';
 
 const VERSIONS = { loopback: '{"cniVersion":"1.1.0"}\n', 'host-local': '{"cniVersion":"1.0.0"}\n' };
@@ -31,6 +32,17 @@ function runPreamble(p: { argv0: string; execPath?: string; argv?: string[]; env
 }
 
 describe('preamble', () => {
+  it("keeps the build id and plugin names for programs apart from the catalog a bundle installs after it", () => {
+    const g: Record<symbol, unknown> = {};
+    const fakeProcess = { argv0: 'cni-ts-plugins', execPath: '/x/cni-ts-plugins', argv: ['/x/cni-ts-plugins', '/x/cni-ts-plugins', 'serve'], env: {}, exitCode: 0 };
+    const src = `${preamble(['host-local', 'loopback'], VERSIONS, { programs: ['serve'], buildId: 'b1' })}\n${catalogSource([])}`;
+    new Function('process', 'require', 'globalThis', src)(fakeProcess, () => ({}), g);
+    // The serve bundle's (empty) catalog once overwrote the names and `serve` died at start.
+    expect(g[Symbol.for('cni-ts.plugin-names')]).toEqual(['host-local', 'loopback']);
+    expect(g[Symbol.for('cni-ts.build')]).toBe('b1');
+    expect(g[Symbol.for('cni-ts.plugins')]).toEqual({});
+  });
+
   it('prints version, commit, Node and platform for --version', () => {
     const r = runPreamble({ argv0: 'cni-ts-plugins', argv: ['/x/cni-ts-plugins', '/x/cni-ts-plugins', '--version'] });
     expect(r.writes).toEqual(['stdout:cni-ts-plugins v1.2.3\ncommit: abc123\nnode: v24.21.0\nplatform: linux/arm64\n']);
