@@ -6,7 +6,8 @@
  *  1. CNI_COMMAND=VERSION is answered from bytes in the file, without starting Node.
  *  2. ADD, DEL, CHECK, GC and STATUS go to the resident server (`cni-ts-plugins serve`) when one
  *     answers on the socket recorded at install time: the launcher sends its build id and plugin
- *     name, and on 'Y' its whole environment and stdin, then writes what comes back (stderr,
+ *     name with fds of its mount and network namespaces and of CNI_NETNS (SCM_RIGHTS), and on 'Y'
+ *     its whole environment and stdin, then writes what comes back (stderr,
  *     stdout) and exits with the status the plugin had (packages/server/src/protocol.ts).
  *     No socket, a refusal, another build, or a server that hands the request back ('F') or dies
  *     before answering: the launcher execs the binary (step 3) with the same stdin (kept in a
@@ -39,7 +40,8 @@ extern const struct table tbl __attribute__((visibility("hidden")));
 
 #if defined(__x86_64__)
 enum { SYS_read = 0, SYS_write = 1, SYS_close = 3, SYS_lseek = 8, SYS_socket = 41, SYS_connect = 42, SYS_sendto = 44,
-       SYS_execve = 59, SYS_exit = 60, SYS_readlinkat = 267, SYS_dup3 = 292, SYS_memfd_create = 319 };
+       SYS_sendmsg = 46, SYS_execve = 59, SYS_exit = 60, SYS_openat = 257, SYS_readlinkat = 267, SYS_dup3 = 292,
+       SYS_memfd_create = 319 };
 static long sys(long n, long a, long b, long c, long d, long e)
 {
 	register long r10 __asm__("r10") = d;
@@ -52,7 +54,8 @@ static long sys(long n, long a, long b, long c, long d, long e)
 __asm__(".section .text.start,\"ax\"\n.globl _start\n_start:\n\tmov %rsp, %rdi\n\tand $-16, %rsp\n\tcall start\n");
 #elif defined(__aarch64__)
 enum { SYS_read = 63, SYS_write = 64, SYS_close = 57, SYS_lseek = 62, SYS_socket = 198, SYS_connect = 203, SYS_sendto = 206,
-       SYS_execve = 221, SYS_exit = 93, SYS_readlinkat = 78, SYS_dup3 = 24, SYS_memfd_create = 279 };
+       SYS_sendmsg = 211, SYS_execve = 221, SYS_exit = 93, SYS_openat = 56, SYS_readlinkat = 78, SYS_dup3 = 24,
+       SYS_memfd_create = 279 };
 static long sys(long n, long a, long b, long c, long d, long e)
 {
 	register long x8 __asm__("x8") = n;
@@ -73,6 +76,9 @@ __asm__(".section .text.start,\"ax\"\n.globl _start\n_start:\n\tmov x0, sp\n\tbl
 #define AF_UNIX 1
 #define SOCK_STREAM_CLOEXEC (1 | 02000000)
 #define MSG_NOSIGNAL 0x4000
+#define O_RDONLY_CLOEXEC 02000000
+#define SOL_SOCKET 1
+#define SCM_RIGHTS 1
 #define EINTR 4
 #define BUF 65536
 
@@ -153,6 +159,51 @@ static int relay(int sock, int out, u32 n, char *buf)
 }
 
 /*
+ * The hello goes with up to three fds (SCM_RIGHTS), so that the server acts where the caller is
+ * even when it cannot see the caller's paths: bit 0 of the hello's mask, the caller's mount
+ * namespace (its paths: dataDir, CNI_PATH, sockets); bit 1, its network namespace; bit 2,
+ * CNI_NETNS opened here (the path may exist only in the caller's mount namespace). A file that
+ * cannot be opened is left out (its bit clear); the server then does what the binary would.
+ */
+static int hello(int s, char *buf, u64 n, const char *netns)
+{
+	const char *paths[3] = { "/proc/self/ns/mnt", "/proc/self/ns/net", netns };
+	struct {
+		u64 len;
+		int level, type;
+		int fds[4];
+	} cm;
+	int k = 0;
+	for (int i = 0; i < 3; i++) {
+		if (!paths[i] || !*paths[i]) continue;
+		long fd = sys(SYS_openat, AT_FDCWD, (long)paths[i], O_RDONLY_CLOEXEC, 0, 0);
+		if (fd < 0) continue;
+		cm.fds[k++] = fd;
+		buf[5] |= 1 << i;
+	}
+	struct {
+		void *base;
+		u64 len;
+	} iov = { buf, n };
+	struct {
+		void *name;
+		u64 namelen; /* socklen_t and its padding */
+		void *iov;
+		u64 iovlen;
+		void *control;
+		u64 controllen;
+		u64 flags;
+	} msg = { 0, 0, &iov, 1, k ? &cm : 0, k ? 16 + 8 * ((k + 1) / 2) : 0, 0 };
+	cm.len = 16 + 4 * k, cm.level = SOL_SOCKET, cm.type = SCM_RIGHTS;
+	long w;
+	do w = sys(SYS_sendmsg, s, (long)&msg, MSG_NOSIGNAL, 0, 0);
+	while (w == -EINTR);
+	for (int i = 0; i < k; i++) sys(SYS_close, cm.fds[i], 0, 0, 0, 0);
+	/* the rest, if the socket took only part (it takes all of these few hundred bytes) */
+	return w < 0 ? -1 : put(s, buf + w, n - w, 1);
+}
+
+/*
  * Serves the call through the resident server and exits, or returns for the exec path (with fd 0
  * replaced by a memfd holding the stdin already read, if any was).
  */
@@ -162,23 +213,24 @@ static void forward(char **envp, char *buf)
 		unsigned short family;
 		char path[108];
 	} addr;
-	const char *path = AT(tbl.socket), *build = AT(tbl.build), *name = AT(tbl.name);
+	const char *path = AT(tbl.socket), *build = AT(tbl.build), *name = AT(tbl.name), *netns = 0;
 	u64 plen = len(path), blen = len(build), nlen = len(name);
 	if (plen >= sizeof addr.path || blen > 255 || nlen > 255) return;
+	for (char **e = envp; *e && !netns; e++) netns = after(*e, "CNI_NETNS=");
 	addr.family = AF_UNIX;
 	for (u64 i = 0; i <= plen; i++) addr.path[i] = path[i];
 	int s = sys(SYS_socket, AF_UNIX, SOCK_STREAM_CLOEXEC, 0, 0, 0);
 	if (s < 0) return;
 	if (sys(SYS_connect, s, (long)&addr, 2 + plen + 1, 0, 0) < 0) goto refused;
 
-	/* hello: "CNTS" 1, build id, plugin; then one byte: 'Y' or a refusal. */
+	/* hello: "CNTS" 2, fd mask, build id, plugin (+ the fds); then one byte: 'Y' or a refusal. */
 	char *p = buf;
-	*p++ = 'C', *p++ = 'N', *p++ = 'T', *p++ = 'S', *p++ = 1;
+	*p++ = 'C', *p++ = 'N', *p++ = 'T', *p++ = 'S', *p++ = 2, *p++ = 0;
 	*p++ = blen;
 	for (u64 i = 0; i < blen; i++) *p++ = build[i];
 	*p++ = nlen;
 	for (u64 i = 0; i < nlen; i++) *p++ = name[i];
-	if (put(s, buf, p - buf, 1) || get(s, buf, 1) || buf[0] != 'Y') goto refused;
+	if (hello(s, buf, p - buf, netns) || get(s, buf, 1) || buf[0] != 'Y') goto refused;
 
 	/* From here stdin is being consumed: keep a copy to hand the exec path if need be. */
 	int keep = sys(SYS_memfd_create, (long)"cni-ts-stdin", 1 /* MFD_CLOEXEC */, 0, 0, 0);

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkLeaks } from '@cni-ts/testkit';
+import { checkLeaks, servedDir, servedStats } from '@cni-ts/testkit';
 import { must } from './_exec.ts';
 import { busyboxRootfs } from './image.ts';
 import { cachedResults, filesIn, labLinks, labRules, leases, openLab, type Lab } from './lab.ts';
@@ -66,8 +66,18 @@ beforeAll(() => {
   rootfs = busyboxRootfs(join(work, 'busybox.tar'));
 });
 
-afterAll(() => {
+afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
+  // Served mode (CNI_TS_SERVED=1): every call of ours went through the resident server, in the
+  // runtime's own mount namespace (its /run/netns and /var/lib), none handed back to the exec path.
+  if (servedDir()) {
+    const s = (await servedStats())!;
+    console.log(`resident server counters after the runtimes: ${JSON.stringify(s)}`);
+    expect(s.fallbacks, JSON.stringify(s)).toBe(0);
+    expect(s.protocolErrors, JSON.stringify(s)).toBe(0);
+    expect(s.served, JSON.stringify(s)).toBeGreaterThan(20);
+    expect(s.otherMounts, JSON.stringify(s)).toBe(s.served);
+  }
   console.log(
     `time spent in plugins, per phase (sum of top-level plugin execs through the logging shim; same operations both ways):\n` +
       `${comparisonTable(phases, IMPLS)}\n` +

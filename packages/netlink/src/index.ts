@@ -18,6 +18,7 @@ export { FileLock, withFileLock } from './flock';
 export { pageOutFileMappings, readOnlyFileMappings, trimMalloc, type PageOutReport } from './pageout';
 export { sysctlGet, sysctlSet, sysctlEnsure, sysctlPath, sysctlKeyToPath } from './sysctl';
 export { peerCredentials, type PeerCredentials } from './peercred';
+export { firstMessageWithRights, receiveWithRights, whenReadable, type WithRights } from './unix-rights';
 export { NetlinkHandle, openHandle } from './handle';
 export { NetlinkSocket, type SocketOptions, type OpContext, type BatchMessage } from './socket';
 export {

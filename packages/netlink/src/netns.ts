@@ -69,15 +69,28 @@ function fsMagic(path: string): number {
 }
 
 /**
+ * The resident server's worker sets this for one request: CNI_NETNS as the caller opened it (an
+ * fd it passed over SCM_RIGHTS), which openNetns uses for that path (packages/server).
+ */
+const PASSED_NETNS = Symbol.for('cni-ts.passed-netns');
+
+function passedNetns(path: string): string | undefined {
+  const p = (globalThis as Record<symbol, { path: string; fd: number } | undefined>)[PASSED_NETNS];
+  return p && p.path === path ? `/proc/self/fd/${p.fd}` : undefined;
+}
+
+/**
  * Opens a network namespace by path (/run/netns/x, /var/run/netns/x, /proc/<pid>/ns/net) like Go's
- * ns.GetNS: the path must be on nsfs (or procfs for older kernels).
+ * ns.GetNS: the path must be on nsfs (or procfs for older kernels). The namespace keeps `path` as
+ * its name (a result's `sandbox`).
  */
 export function openNetns(path: string): Netns {
-  const magic = fsMagic(path);
+  const real = passedNetns(path) ?? path;
+  const magic = fsMagic(real);
   if (magic !== NSFS_MAGIC && magic !== PROCFS_MAGIC) throw new NetnsNotNsError(path, magic);
   let fd: number;
   try {
-    fd = openSync(path, fsc.O_RDONLY);
+    fd = openSync(real, fsc.O_RDONLY);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ENOENT') throw new NetnsNotExistError(path);

@@ -11,6 +11,9 @@
 import { Worker } from 'node:worker_threads';
 import { WORKER_SOURCE } from './worker-source';
 
+/** How long an idle worker stays in a caller's network namespace. */
+const FOREIGN_IDLE_MS = 2_000;
+
 export interface Job {
   plugin: string;
   env: Record<string, string>;
@@ -19,6 +22,10 @@ export interface Job {
   netnsFd?: number;
   /** That namespace's inode: a worker serves callers of one namespace only, for its whole life. */
   netnsIno?: number;
+  /** An open fd of the caller's mount namespace when it is not the server's (see worker-source.ts). */
+  mntFd?: number;
+  /** CNI_NETNS as the caller opened it: the plugin opens `fd` where it would open `path`. */
+  cniNetns?: { path: string; fd: number };
 }
 
 export type Outcome = { kind: 'done'; status: number; stdout: string; stderr: string } | { kind: 'fallback'; why: string };
@@ -178,7 +185,7 @@ export class Pool {
       }, this.#o.deadlineMs);
       slot.busy = { id, done, timer };
       // oxlint-disable-next-line unicorn/require-post-message-target-origin -- a Worker, not a window
-      slot.worker.postMessage({ id, plugin: job.plugin, env: job.env, stdin: job.stdin, netnsFd: job.netnsFd });
+      slot.worker.postMessage({ id, plugin: job.plugin, env: job.env, stdin: job.stdin, netnsFd: job.netnsFd, mntFd: job.mntFd, cniNetns: job.cniNetns });
     });
   }
 
@@ -201,14 +208,20 @@ export class Pool {
       return;
     }
     this.#idle.push(slot);
-    if (this.#slots.size > this.#o.min) {
-      slot.idleTimer = setTimeout(() => {
-        const at = this.#idle.indexOf(slot);
-        if (at >= 0 && this.#slots.size > this.#o.min) {
-          this.#idle.splice(at, 1);
-          void this.#retire(slot);
-        }
-      }, this.#o.idleMs);
+    // A worker in a caller's namespace keeps that namespace alive: it goes soon after its last
+    // request (a test's or a runtime's namespace is then freed when its owner deletes it).
+    const foreign = slot.netns !== undefined;
+    if (foreign || this.#slots.size > this.#o.min) {
+      slot.idleTimer = setTimeout(
+        () => {
+          const at = this.#idle.indexOf(slot);
+          if (at >= 0 && (foreign || this.#slots.size > this.#o.min)) {
+            this.#idle.splice(at, 1);
+            void this.#retire(slot);
+          }
+        },
+        foreign ? Math.min(this.#o.idleMs, FOREIGN_IDLE_MS) : this.#o.idleMs,
+      );
       slot.idleTimer.unref();
     }
   }

@@ -14,7 +14,7 @@ describe('protocol', () => {
     const stdin = Buffer.from('{"cniVersion":"1.0.0"}\u00e9');
     for (const chunk of [1, 3, 1000]) {
       const r = reader(Buffer.concat([encodeHello({ buildId: 'b1', plugin: 'macvlan' }), encodeBody(env, stdin)]), chunk);
-      expect(await readHello(r)).toEqual({ buildId: 'b1', plugin: 'macvlan' });
+      expect(await readHello(r)).toEqual({ buildId: 'b1', plugin: 'macvlan', fdMask: 0 });
       const body = await readBody(r);
       expect(body.env).toEqual(env);
       expect(body.stdin.equals(stdin)).toBe(true);
@@ -26,7 +26,7 @@ describe('protocol', () => {
   });
 
   it('refuses another magic and a truncated request', async () => {
-    await expect(readHello(reader(Buffer.from('XXXX\x01')))).rejects.toThrow(/bad magic/);
+    await expect(readHello(reader(Buffer.from('XXXX\x02\x00')))).rejects.toThrow(/bad magic/);
     const r = reader(encodeHello({ buildId: 'b', plugin: 'p' }).subarray(0, 6));
     await expect(readHello(r)).rejects.toThrow(/closed/);
   });

@@ -3,8 +3,10 @@
 // raw bytes, no JSON. One connection carries one plugin invocation.
 //
 //   launcher                                  server
-//   hello: "CNTS" u8 1  u8 n build-id          (peer must be uid 0, build id must be ours,
-//          u8 n plugin                          plugin must be one we serve)
+//   hello: "CNTS" u8 2  u8 fd-mask             (peer must be uid 0, build id must be ours,
+//          u8 n build-id  u8 n plugin           plugin must be one we serve)
+//          + SCM_RIGHTS: one fd per mask bit    bit 0: the caller's mount namespace, 1: its
+//                                               network namespace, 2: CNI_NETNS opened by it
 //                                             'Y'  (or anything else / close: the launcher execs
 //                                                   the binary itself, stdin still unread)
 //   env:   u32 n, n bytes of NUL-terminated "K=V" strings (the launcher's whole environment)
@@ -16,7 +18,11 @@
 //
 // A connection that closes before 'R' is treated by the launcher like 'F'.
 export const MAGIC = Buffer.from('CNTS', 'latin1');
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
+/** The fds that come with the hello (SCM_RIGHTS), in this order, each present when its bit is. */
+export const FD = { mnt: 1, net: 2, cniNetns: 4 } as const;
+/** The longest hello: what the server reads (with its fds) before its stream reader takes over. */
+export const HELLO_MAX = 4 + 1 + 1 + 1 + 255 + 1 + 255;
 export const ACCEPT = 0x59; // 'Y'
 export const FALLBACK = 0x46; // 'F'
 export const RESULT = 0x52; // 'R'
@@ -27,6 +33,8 @@ export const LIMITS = { env: 1 << 20, stdin: 64 << 20 };
 export interface Hello {
   buildId: string;
   plugin: string;
+  /** Which fds came with it (FD bits); a JS client sends none. */
+  fdMask?: number;
 }
 
 export interface Request extends Hello {
@@ -97,11 +105,11 @@ export class ByteReader {
 }
 
 export async function readHello(r: ByteReader): Promise<Hello> {
-  const head = await r.read(5);
+  const head = await r.read(6);
   if (!head.subarray(0, 4).equals(MAGIC) || head[4] !== PROTOCOL_VERSION) throw new ProtocolError('not a cni-ts launcher (bad magic or protocol version)');
   const buildId = (await r.read(await r.u8())).toString('latin1');
   const plugin = (await r.read(await r.u8())).toString('latin1');
-  return { buildId, plugin };
+  return { buildId, plugin, fdMask: head[5]! };
 }
 
 /** The environment block and stdin that follow an accepted hello. */
@@ -154,7 +162,7 @@ export function encodeHello(h: Hello): Buffer {
   const id = Buffer.from(h.buildId, 'latin1');
   const name = Buffer.from(h.plugin, 'latin1');
   if (id.length > 255 || name.length > 255) throw new Error('build id or plugin name too long');
-  return Buffer.concat([MAGIC, Buffer.of(PROTOCOL_VERSION, id.length), id, Buffer.of(name.length), name]);
+  return Buffer.concat([MAGIC, Buffer.of(PROTOCOL_VERSION, 0, id.length), id, Buffer.of(name.length), name]);
 }
 
 export function encodeBody(env: readonly string[], stdin: Uint8Array): Buffer {

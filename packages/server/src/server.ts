@@ -12,17 +12,20 @@
 //   what leaves state behind in the exec path.) The runtime's DEL comes after it.
 // - Nothing lives only in memory: plugins keep their state on disk exactly as when exec'd, so a
 //   restart loses nothing; close() lets every request in flight finish.
-// - A caller whose CNI_NETNS is not the same file for the server (a runtime in a private mount
-//   namespace with its own /run/netns) is handed back ('F'): its launcher execs the binary.
-// - A plugin runs in the caller's network namespace, as the exec'd binary would: when the
-//   launcher (its pid from SO_PEERCRED) is in another one than the server, a worker enters it
-//   (a worker is a thread; setns moves only it) and stays there, serving only callers of it.
-import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
+// - A plugin runs where the caller is, as the exec'd binary would. The launcher sends, with its
+//   hello (SCM_RIGHTS), fds of its mount namespace, its network namespace and CNI_NETNS as it
+//   opened it. When the caller's network namespace is not ours, a worker enters it (a worker is
+//   a thread; setns moves only it) and stays there, serving only callers of it; when its mount
+//   namespace is not ours (a runtime in a private one, with its own /run/netns and /var/lib),
+//   the worker works in a copy of it for that request (worker-source.ts); CNI_NETNS is the fd
+//   the caller opened. A client that sends no fds (the JS client of tests and the bench) is
+//   taken to be where its pid is (/proc/<pid>/ns/net) and to share our mounts.
+import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readlinkSync, statSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { peerCredentials } from '@cni-ts/netlink';
+import { firstMessageWithRights, peerCredentials } from '@cni-ts/netlink';
 import type { Pool } from './pool';
-import { ACCEPT, ByteReader, encodeResponse, envObject, FALLBACK, readBody, readHello } from './protocol';
+import { ACCEPT, ByteReader, encodeResponse, envObject, FALLBACK, FD, HELLO_MAX, ProtocolError, readBody, readHello } from './protocol';
 
 export const DEFAULT_SOCKET = '/run/cni-ts/plugins.sock';
 
@@ -40,6 +43,8 @@ export interface ServerOptions {
 
 export interface ServerStats {
   connections: number;
+  /** Served requests whose caller was in another mount namespace (a private /run/netns, /var/lib). */
+  otherMounts: number;
   refused: number;
   served: number;
   fallbacks: number;
@@ -91,7 +96,7 @@ export async function startServer(o: ServerOptions): Promise<ResidentServer> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const allow = o.allowUids ?? [0];
   const plugins = new Set(o.plugins);
-  const stats: ServerStats = { connections: 0, refused: 0, served: 0, fallbacks: 0, callerGone: 0, protocolErrors: 0, inFlight: 0 };
+  const stats: ServerStats = { connections: 0, otherMounts: 0, refused: 0, served: 0, fallbacks: 0, callerGone: 0, protocolErrors: 0, inFlight: 0 };
   const tails = new Map<string, Promise<unknown>>();
   let drained: (() => void) | undefined;
 
@@ -111,58 +116,73 @@ export async function startServer(o: ServerOptions): Promise<ResidentServer> {
     return mine;
   }
 
-  const ownNetns = statSync('/proc/thread-self/ns/net').ino;
-  /**
-   * Whether CNI_NETNS names the same file for the caller (resolved through /proc/<pid>/root, i.e.
-   * in its mount namespace) as for us. A runtime in a private mount namespace has a /run/netns the
-   * server cannot see: the exec path serves it.
-   */
-  const sameNetnsPath = (pid: number, netns: string | undefined) => {
-    if (!netns) return true;
+  /** The namespace a `/proc/.../ns/<kind>` link or an nsfs fd names ("net:[4026531840]"), or undefined. */
+  const nsOf = (link: string, kind: 'net' | 'mnt') => {
     try {
-      const theirs = statSync(`/proc/${pid}/root${netns.startsWith('/') ? '' : '/'}${netns}`);
-      const ours = statSync(netns);
-      return theirs.dev === ours.dev && theirs.ino === ours.ino;
+      const m = /^(\w+):\[(\d+)\]$/.exec(readlinkSync(link));
+      return m && m[1] === kind ? Number(m[2]) : undefined;
     } catch {
-      return false;
+      return undefined;
     }
   };
+  const ownNetns = nsOf('/proc/thread-self/ns/net', 'net');
+  const ownMnt = nsOf('/proc/self/ns/mnt', 'mnt');
 
-  async function serve(sock: net.Socket, reader: ByteReader): Promise<void> {
-    const fd = handleFd(sock);
-    const cred = fd === undefined ? undefined : peerCredentials(fd);
-    const uid = cred?.uid ?? -1;
+  /** The fds that came with the hello, by FD bit; a count that does not match the mask is refused. */
+  function passedFds(mask: number, fds: number[]): { mnt?: number; net?: number; cniNetns?: number } {
+    const bits: number[] = [FD.mnt, FD.net, FD.cniNetns].filter((b) => mask & b);
+    if (bits.length !== fds.length || mask & ~(FD.mnt | FD.net | FD.cniNetns)) throw new ProtocolError(`hello: fd mask ${mask} with ${fds.length} fd(s)`);
+    const at = (b: number) => (bits.includes(b) ? fds[bits.indexOf(b)] : undefined);
+    return { mnt: at(FD.mnt), net: at(FD.net), cniNetns: at(FD.cniNetns) };
+  }
+
+  async function serve(sock: net.Socket, reader: ByteReader, cred: { pid: number }, fds: number[]): Promise<void> {
     const hello = await readHello(reader);
-    if (!allow.includes(uid) || hello.buildId !== o.buildId || !plugins.has(hello.plugin) || !cred) {
+    if (hello.buildId !== o.buildId || !plugins.has(hello.plugin)) {
       stats.refused++;
       sock.destroy();
       return;
     }
+    const passed = passedFds(hello.fdMask ?? 0, fds);
     sock.write(Buffer.of(ACCEPT));
     const body = await readBody(reader);
     const env = envObject(body.env);
-    if (!sameNetnsPath(cred.pid, env.CNI_NETNS)) {
-      stats.fallbacks++;
-      sock.end(Buffer.of(FALLBACK));
-      return;
-    }
     // The plugin is part of the key: a delegate the plugin execs (host-local under bridge) carries
     // the same container and interface and must not wait for its own caller.
     const key = env.CNI_CONTAINERID ? `${hello.plugin}\0${env.CNI_CONTAINERID}\0${env.CNI_IFNAME ?? ''}` : undefined;
-    // The caller's network namespace, opened while it waits for us (its pid cannot be reused).
+    // The caller's network namespace: the fd it sent, else its pid's (opened while it waits for
+    // us, so the pid cannot be reused meanwhile).
     let netnsFd: number | undefined;
     let netnsIno: number | undefined;
-    if (cred && cred.pid > 0) {
+    if (passed.net !== undefined) {
+      const ino = nsOf(`/proc/self/fd/${passed.net}`, 'net');
+      if (ino === undefined) throw new ProtocolError('hello: the network namespace fd is not one');
+      if (ino !== ownNetns) [netnsFd, netnsIno] = [passed.net, ino];
+    } else if (cred.pid > 0) {
       const ns = `/proc/${cred.pid}/ns/net`;
       const ino = statSync(ns).ino;
       if (ino !== ownNetns) {
         netnsFd = openSync(ns, 'r');
+        fds.push(netnsFd);
         netnsIno = ino;
       }
     }
+    // Its mounts, when they are not ours: the worker works in a copy of them for this request.
+    let mntFd: number | undefined;
+    if (passed.mnt !== undefined) {
+      const ino = nsOf(`/proc/self/fd/${passed.mnt}`, 'mnt');
+      if (ino === undefined) throw new ProtocolError('hello: the mount namespace fd is not one');
+      if (ino !== ownMnt) mntFd = passed.mnt;
+    }
+    // CNI_NETNS as the caller opened it, when it is a network namespace (else the plugin opens the
+    // path and fails as the binary would).
+    const cniNetns =
+      passed.cniNetns !== undefined && env.CNI_NETNS && nsOf(`/proc/self/fd/${passed.cniNetns}`, 'net') !== undefined
+        ? { path: env.CNI_NETNS, fd: passed.cniNetns }
+        : undefined;
     stats.inFlight++;
     try {
-      const out = await inOrder(key, () => o.pool.run({ plugin: hello.plugin, env, stdin: body.stdin, netnsFd, netnsIno }));
+      const out = await inOrder(key, () => o.pool.run({ plugin: hello.plugin, env, stdin: body.stdin, netnsFd, netnsIno, mntFd, cniNetns }));
       if (sock.destroyed) {
         stats.callerGone++;
         return;
@@ -172,23 +192,50 @@ export async function startServer(o: ServerOptions): Promise<ResidentServer> {
         sock.end(Buffer.of(FALLBACK));
       } else {
         stats.served++;
+        if (mntFd !== undefined) stats.otherMounts++;
         sock.end(encodeResponse(out));
       }
     } finally {
-      if (netnsFd !== undefined) closeSync(netnsFd);
       stats.inFlight--;
       if (stats.inFlight === 0) drained?.();
     }
   }
 
-  const server = net.createServer({ allowHalfOpen: true }, (sock) => {
+  /**
+   * A connection: the peer must be root (checked before anything is read); then its first
+   * message, the hello with its fds, is read here (Node's reads would drop the fds), and the
+   * rest by the stream reader.
+   */
+  async function connection(sock: net.Socket): Promise<void> {
+    const fd = handleFd(sock);
+    const cred = fd === undefined ? undefined : peerCredentials(fd);
+    if (!cred || !allow.includes(cred.uid)) {
+      stats.refused++;
+      sock.destroy();
+      return;
+    }
+    const first = await firstMessageWithRights(fd!, HELLO_MAX, 3, 5_000);
+    if (!first || first.data.length === 0) throw new ProtocolError('connection closed mid-request');
+    const fds = first.fds;
+    try {
+      const reader = new ByteReader();
+      reader.push(first.data);
+      sock.on('data', (c) => reader.push(c));
+      sock.on('end', () => reader.end());
+      sock.on('close', () => reader.end());
+      sock.on('error', () => reader.end());
+      sock.resume();
+      await serve(sock, reader, cred, fds);
+    } finally {
+      for (const f of fds) closeSync(f);
+    }
+  }
+
+  // Paused: nothing is read before the peer's credentials are checked and the hello's fds taken.
+  const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (sock) => {
     stats.connections++;
-    const reader = new ByteReader();
-    sock.on('data', (c) => reader.push(c));
-    sock.on('end', () => reader.end());
-    sock.on('close', () => reader.end());
-    sock.on('error', () => reader.end());
-    serve(sock, reader).catch((err: Error) => {
+    sock.on('error', () => {});
+    connection(sock).catch((err: Error) => {
       stats.protocolErrors++;
       if (!sock.destroyed && !/connection closed/.test(err.message)) log(`cni-ts serve: ${err.message}`);
       sock.destroy();

@@ -2,7 +2,7 @@
 // plugins run the way a runtime runs them (exec of /opt/cni/bin/<plugin>-like files, CNI_* env,
 // config on stdin), compared with the exec path byte for byte.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { link, startResidentServer, testEnv, type ResidentServerProcess } from '@cni-ts/testkit';
@@ -109,6 +109,47 @@ describe('cni-ts-plugins serve', () => {
     const del = await call(join(bin, 'macvlan'), cniEnv('DEL', 'mv1', container.path), conf, host.name);
     expect(del.status, del.stdout).toBe(0);
     expect(link(container.name, 'eth0')).toBeUndefined();
+  });
+
+  it('serves a caller in a mount namespace of its own (its /run/netns and /var/lib): the plugin works with its paths', async () => {
+    const env = testEnv();
+    const { host, container } = env;
+    env.hostLink('up1');
+    // CNI_NETNS and host-local's default dataDir exist only in the caller's mount namespace, as
+    // for a runtime in a private one (the runtimes suite's worlds).
+    const priv = join(work, 'private');
+    mkdirSync(priv, { recursive: true });
+    const conf = join(work, 'private.json');
+    writeFileSync(conf, JSON.stringify({ cniVersion: '1.0.0', name: 'serve-private', type: 'macvlan', master: 'up1', ipam: { type: 'host-local', subnet: '10.79.0.0/24' } }));
+    const script = [
+      'set -e',
+      'mount -t tmpfs cnits-serve-priv "$PRIV"',
+      'touch "$PRIV/c"',
+      'mount --bind "$NS" "$PRIV/c"',
+      'mount -t tmpfs cnits-serve-varlib /var/lib',
+      'CNI_COMMAND=ADD "$L" < "$CONF" > "$PRIV/add" || { cat "$PRIV/add"; exit 3; }',
+      'ls /var/lib/cni/networks/serve-private > "$PRIV/leases"',
+      'CNI_COMMAND=DEL "$L" < "$CONF" || exit 4',
+      'cat "$PRIV/add"; echo; echo ---; cat "$PRIV/leases"; echo ---; ls /var/lib/cni/networks/serve-private',
+    ].join('\n');
+    const before = await stats();
+    const r = spawnSync('ip', ['netns', 'exec', host.name, 'unshare', '-m', '--propagation', 'private', 'sh', '-c', script], {
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', PRIV: priv, NS: container.path, CONF: conf, L: join(bin, 'macvlan'), CNI_NETNS: join(priv, 'c'), CNI_CONTAINERID: 'priv1', CNI_IFNAME: 'eth0', CNI_PATH: bin },
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const [add, leases, after] = r.stdout.split('\n---\n');
+    expect(JSON.parse(add!).ips[0].address).toBe('10.79.0.2/24');
+    expect(JSON.parse(add!).interfaces[0].sandbox).toBe(join(priv, 'c'));
+    expect(leases).toContain('10.79.0.2');
+    expect(after).not.toContain('10.79.0.2');
+    // Not in the server's own /var/lib, and nothing left where the server sees it.
+    expect(existsSync('/var/lib/cni/networks/serve-private')).toBe(false);
+    expect(readdirSync(priv)).toEqual([]);
+    const now = await stats();
+    expect(now.served! - before.served!).toBe(2);
+    expect(now.otherMounts! - before.otherMounts!).toBe(2);
+    expect(now.fallbacks).toBe(before.fallbacks);
   });
 
   it('turns away a launcher of another build and a caller that is not root; both still get an answer', async () => {
