@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { bundleAllPlugins, SHARED_BUNDLES_ENV } from '../build/lib/dev-bundle.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
 const vitest = join(root, 'node_modules/vitest/vitest.mjs');
@@ -92,7 +93,7 @@ async function runKernel() {
     const extra = shards > 1 ? [`--shard=${i + 1}/${shards}`] : [];
     const child = spawn(
       process.execPath,
-      [join(root, 'tools/kernel/run.mjs'), '--out', work, '--out', COMPILE_CACHE, '--env', `NODE_COMPILE_CACHE=${COMPILE_CACHE}`, ...kernelTimeout(), '--', process.execPath, ...vitestArgs('kernel', report, extra)],
+      [join(root, 'tools/kernel/run.mjs'), '--out', work, '--out', COMPILE_CACHE, '--env', `NODE_COMPILE_CACHE=${COMPILE_CACHE}`, '--env', SHARED_BUNDLES_ENV, ...kernelTimeout(), '--', process.execPath, ...vitestArgs('kernel', report, extra)],
       { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv },
     );
     tagged(child, shards > 1 ? `[kernel ${i + 1}/${shards}]` : '[kernel]');
@@ -119,6 +120,7 @@ function start(argv, tag) {
 }
 
 async function runSuite(name, tag) {
+  if (name !== 'unit') await bundles;
   const t0 = performance.now();
   let c;
   if (name !== 'unit' && !isRoot) {
@@ -144,6 +146,27 @@ async function buildBinary() {
   const secs = ((performance.now() - t0) / 1000).toFixed(0);
   // A failed build is not counted here: the tests that need the binary fail and say why.
   console.log(code === 0 ? `[build] plugin binary ready (${secs} s)` : `[build] the plugin binary build failed (exit ${code}, ${secs} s)`);
+}
+
+/**
+ * Every plugin bundled once for the run (dev-bundle's bundleAllPlugins), into the run's work dir,
+ * which the kernel guests mount: the root suites' harnesses take their plugins from there instead
+ * of bundling in each test file (5 bundles a file: its plugin and the IPAM plugins; 20-30 s each
+ * in a guest). Started at once, beside the unit suite; awaited before the first root suite.
+ */
+const bundles = isRoot && suites.some((s) => s !== 'unit') ? bundleShared() : undefined;
+
+async function bundleShared() {
+  const t0 = performance.now();
+  const dir = join(work, 'bundles');
+  try {
+    const files = await bundleAllPlugins(root, dir);
+    childEnv[SHARED_BUNDLES_ENV] = dir;
+    console.log(`[bundles] ${files.length} plugin bundles for the run in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  } catch (err) {
+    // Not counted here: each harness then bundles for itself and fails with the reason.
+    console.error(`[bundles] bundling the plugins failed (${err instanceof Error ? err.message : err}); each test file bundles its own`);
+  }
 }
 
 const results = new Map();

@@ -6,8 +6,8 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { addrs, links, routes, runProc, SOURCE_NODE, WORKSPACE as ROOT } from '@cni-ts/testkit';
-import { bundleCli, bundlePluginMain } from '../../../tools/build/lib/dev-bundle.mjs';
+import { addrs, bundlePlugin, links, routes, runProc, SOURCE_NODE, WORKSPACE as ROOT } from '@cni-ts/testkit';
+import { bundleCli } from '../../../tools/build/lib/dev-bundle.mjs';
 import { discoverPlugins } from '../../../tools/build/lib/plugins.mjs';
 
 const NODE = SOURCE_NODE[0]!;
@@ -31,7 +31,7 @@ export function cleanupPrepared(): void {
 /**
  * Builds what the e2e tests run: the CLI bundled from source (a fast start, never stale) and a
  * directory with a launcher per plugin of ours, each running that plugin bundled from source
- * (tools/demo's bundler). The launchers carry the `# cni-ts <plugin> plugin:` marker, so
+ * (testkit's bundlePlugin: the run's shared bundles under `pnpm test`). The launchers carry the `# cni-ts <plugin> plugin:` marker, so
  * the chain runs them in-process unless CNI_TS_EXEC=1. Call once per file (beforeAll).
  */
 export async function prepare(types?: readonly string[]): Promise<void> {
@@ -42,7 +42,7 @@ export async function prepare(types?: readonly string[]): Promise<void> {
   mkdirSync(ours);
   for (const p of discoverPlugins(ROOT).filter((q) => q.plugin && (!types || types.includes(q.name)))) {
     const type = p.name;
-    const bundle = await bundlePluginMain(ROOT, path.basename(p.dir), path.join(tmp, 'bundles'));
+    const bundle = await bundlePlugin(path.basename(p.dir));
     const file = path.join(ours, type);
     writeFileSync(file, `#!/bin/sh\n# cni-ts ${type} plugin: bundled launcher for tests\nexec '${NODE}' '${bundle}' "$@"\n`);
     chmodSync(file, 0o755);

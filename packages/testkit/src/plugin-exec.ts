@@ -22,15 +22,17 @@ const built = new Map<string, Promise<string>>();
 /**
  * Bundles `packages/<pkg>/src/main.ts` (or `entry`, relative to the package) into a temporary
  * .mjs (tools/build/lib/dev-bundle.mjs: workspace sources, zod and the plugin catalog inlined,
- * koffi loaded from the workspace); returns its path (cached).
+ * koffi loaded from the workspace); returns its path (cached). Under `pnpm test`, the bundle the
+ * runner made for the whole run (dev-bundle's sharedBundle).
  */
 export function bundlePlugin(pkg: string, entry = 'src/main.ts'): Promise<string> {
   const key = `${pkg}:${entry}`;
   let p = built.get(key);
   if (!p) {
     p = (async () => {
-      const { bundlePluginMain } = await import('../../../tools/build/lib/dev-bundle.mjs');
-      return bundlePluginMain(ROOT, pkg, mkdtempSync(join(tmpdir(), `cnits-${pkg}-`)), entry);
+      const { bundlePluginMain, sharedBundle } = await import('../../../tools/build/lib/dev-bundle.mjs');
+      // `pnpm test` bundles every plugin once for the run (tools/test/run.mjs).
+      return sharedBundle(pkg, entry) ?? bundlePluginMain(ROOT, pkg, mkdtempSync(join(tmpdir(), `cnits-${pkg}-`)), entry);
     })();
     built.set(key, p);
   }

@@ -5,7 +5,7 @@
 // every plugin for the CLI, the IPAM plugins (or all, for a plugin running the chain) for a
 // plugin. koffi (native) stays outside, handed to @cni-ts/netlink through the global it looks up
 // first (the hook the single-executable binary uses), loaded from its absolute path on first use.
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { loadRolldown } from './bundle.mjs';
 import { resolveTarget } from './target.mjs';
@@ -92,6 +92,30 @@ export async function bundlePluginMain(root, dir, outDir, entry = 'src/main.ts')
   const self = plugins.find((p) => p.dir === join(root, 'packages', dir));
   await build(root, { [dir]: join(root, 'packages', dir, entry) }, catalogFor(plugins, self), { file, codeSplitting: false });
   return file;
+}
+
+/**
+ * Plugin bundles made once for a whole test run (tools/test/run.mjs): the directory named by this
+ * variable holds <dir>.mjs for every plugin package, bundled before the root suites start. The
+ * test harnesses (testkit's bundlePlugin) take them from there instead of bundling in each test
+ * process: a bundle costs ~1 s on the host and 20-30 s in a user-mode-linux guest, and every file
+ * of the root suites needs its plugin and the IPAM plugins.
+ */
+export const SHARED_BUNDLES_ENV = 'CNI_TS_DEV_BUNDLES';
+
+/** Writes <outDir>/<dir>.mjs for every plugin package, one after the other; returns the paths. */
+export async function bundleAllPlugins(root, outDir) {
+  const files = [];
+  for (const p of discoverPlugins(root)) files.push(await bundlePluginMain(root, basename(p.dir), outDir));
+  return files;
+}
+
+/** The run's shared bundle of packages/<dir>/src/main.ts (bundleAllPlugins), if there is one. */
+export function sharedBundle(dir, entry = 'src/main.ts', env = process.env) {
+  const shared = env[SHARED_BUNDLES_ENV];
+  if (!shared || entry !== 'src/main.ts') return undefined;
+  const file = join(shared, `${dir}.mjs`);
+  return existsSync(file) ? file : undefined;
 }
 
 /** argv running the CLI from its TypeScript sources (Node strips the types; the workspace's hooks resolve extension-less imports and install the catalog). */
