@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { KERNEL_INCLUDE } from './tools/kernel/suite.mjs';
 
 // Workspace packages export `source` -> src/*.ts so tests run against sources, never stale dist/.
 const conditions = ['source', 'node', 'import', 'default'];
@@ -66,7 +67,7 @@ export default defineConfig({
         ...shared,
         test: {
           name: 'kernel',
-          include: ['packages/*/test/**/*.kernel.ts', 'e2e/src/**/*.kernel.ts'],
+          include: KERNEL_INCLUDE,
           ...rootSuite,
           // UML is a single slow CPU: run files one at a time.
           fileParallelism: false,
