@@ -10,7 +10,9 @@
 //   RELEASE-NOTES-v<version>.md                       the changelogs' sections for this version
 // The tarballs are reproducible: entries sorted, owner 0:0, fixed modes, every mtime the commit's
 // time (SOURCE_DATE_EPOCH), gzip without name or time; the binary is built from the commit alone.
-// Usage: node tools/release/release.mjs [--arch amd64,arm64] [--out DIR] [--no-train] [--images]
+//   cni-ts-{install,multus-thick,server}-linux-<arch>-v<version>.oci.tar (+ .sha256)
+//                                                     the container images (images.mjs)
+// Usage: node tools/release/release.mjs [--arch amd64,arm64] [--out DIR] [--no-train] [--no-images]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
@@ -19,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { build, ROOT } from '../build/build.mjs';
 import { GOARCH } from '../build/lib/target.mjs';
 import { DEFAULT_SOCKET, install } from '../install/install.mjs';
+import { buildImages } from './images.mjs';
 
 export const INSTALL_DIR = '/opt/cni/bin';
 const NODE_ARCH = Object.fromEntries(Object.entries(GOARCH).map(([node, go]) => [go, node]));
@@ -92,7 +95,7 @@ function shippedPackages(root) {
  * Builds one architecture's binary and tarball.
  * @returns {Promise<{arch: string, file: string, size: number, sha256: string, sha512: string, manifest: object}>}
  */
-export async function releaseArch({ root = ROOT, arch, outDir, train = true, epoch }) {
+export async function releaseArch({ root = ROOT, arch, outDir, train = true, images = true, epoch }) {
   const nodeArch = NODE_ARCH[arch];
   if (!nodeArch) throw new Error(`unknown architecture ${arch} (have: ${Object.keys(NODE_ARCH).join(', ')})`);
   const buildOut = join(outDir, `build-${arch}`);
@@ -113,7 +116,8 @@ export async function releaseArch({ root = ROOT, arch, outDir, train = true, epo
   const sums = writeChecksums(file);
   const size = readFileSync(file).length;
   log(`${arch}: ${file} (${(size / 1e6).toFixed(1)} MB) in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  return { arch, file, size, ...sums, manifest };
+  const imgs = images ? buildImages({ root, outDir, arch, version: manifest.version, commit: manifest.commit, epoch, tarball: file, log }) : undefined;
+  return { arch, file, size, ...sums, manifest, images: imgs };
 }
 
 /**
@@ -122,6 +126,7 @@ export async function releaseArch({ root = ROOT, arch, outDir, train = true, epo
  * @param {string[]} [o.arches] default ['amd64', 'arm64']
  * @param {string} [o.out] default <root>/out/release
  * @param {boolean} [o.train]
+ * @param {boolean} [o.images] the container images too (default; tools/release/images.mjs)
  */
 export async function release(o = {}) {
   const root = o.root ?? ROOT;
@@ -135,7 +140,7 @@ export async function release(o = {}) {
     throw new Error(`shipped packages disagree on the version (${[...versions].join(', ')}): .changeset/config.json keeps them in one fixed group`);
   }
   const results = [];
-  for (const arch of arches) results.push(await releaseArch({ root, arch, outDir, train: o.train !== false, epoch }));
+  for (const arch of arches) results.push(await releaseArch({ root, arch, outDir, train: o.train !== false, images: o.images !== false, epoch }));
   const first = results[0].manifest;
   const manifest = {
     name: 'cni-ts-plugins',
@@ -161,6 +166,8 @@ export async function release(o = {}) {
       binarySha256: r.manifest.sha256,
       codeCache: r.manifest.codeCache,
       training: r.manifest.training,
+      images: r.images?.images ?? [],
+      imageBasePackages: r.images?.basePackages ?? [],
     })),
   };
   const manifestFile = join(outDir, `cni-ts-plugins-v${manifest.version}.manifest.json`);
@@ -173,12 +180,13 @@ export async function release(o = {}) {
 async function cli(argv) {
   const { values } = parseArgs({
     args: argv,
-    options: { arch: { type: 'string' }, out: { type: 'string' }, 'no-train': { type: 'boolean' } },
+    options: { arch: { type: 'string' }, out: { type: 'string' }, 'no-train': { type: 'boolean' }, 'no-images': { type: 'boolean' } },
   });
   await release({
     arches: values.arch?.split(',').filter(Boolean),
     out: values.out ? resolve(values.out) : undefined,
     train: !values['no-train'],
+    images: !values['no-images'],
   });
 }
 

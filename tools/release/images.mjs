@@ -1,0 +1,103 @@
+// The release's container images, as OCI archives (no registry, no Docker engine): built with
+// umoci and skopeo (Debian's) from a debootstrap'd Debian root and the release tarball, for each
+// architecture. One filesystem, two layers, three images that differ only in their config:
+//   layer 1  Debian bookworm minbase + iptables + nftables (tools/release/debian-root.sh <arch> image)
+//   layer 2  /opt/cni-ts/bin: the release tarball's files, extracted; /usr/local/bin/cni-ts-install
+//   cni-ts-install        entrypoint cni-ts-install: fills the host directory mounted at
+//                         /host/opt/cni/bin, file by file atomically (image/cni-ts-install)
+//   cni-ts-multus-thick   entrypoint `cni-ts-plugins multus-daemon` (the thick daemon; multus-shim
+//                         and `cni-ts-plugins multus-entrypoint` are in the image too)
+//   cni-ts-server         entrypoint `cni-ts-plugins serve` (the resident server)
+// All three run as root: installing into the host's /opt/cni/bin, the daemon (which refuses to run
+// otherwise) and the server all create links, namespaces' interfaces and files only root may.
+// Written as out/release/cni-ts-<image>-linux-<arch>-v<version>.oci.tar (+ .sha256), the OCI
+// reference inside being v<version>: `podman load -i <file>` or `podman run oci-archive:<file>`.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const IMAGES = {
+  'cni-ts-install': { entrypoint: ['/usr/local/bin/cni-ts-install'], what: 'installs the plugins into the host directory mounted at /host/opt/cni/bin' },
+  'cni-ts-multus-thick': { entrypoint: ['/opt/cni-ts/bin/cni-ts-plugins', 'multus-daemon'], what: 'the Multus thick-mode daemon' },
+  'cni-ts-server': { entrypoint: ['/opt/cni-ts/bin/cni-ts-plugins', 'serve'], what: 'the resident plugin server' },
+};
+
+export const imageArchiveName = (image, arch, version) => `${image}-linux-${arch}-v${version}.oci.tar`;
+
+const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+function sh(cmd, args, o = {}) {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26, ...o });
+  } catch (err) {
+    throw new Error(`${cmd} ${args.join(' ')}: ${String(err.stderr || err.message).trim()}`);
+  }
+}
+
+/** The Debian base root for `arch` (cached by debian-root.sh) and its packages, name=version. */
+export function baseRoot(root, arch) {
+  const dir = sh('bash', [join(root, 'tools/release/debian-root.sh'), arch, 'image'], { timeout: 1_800_000 }).trim();
+  const packages = sh('chroot', [dir, 'dpkg-query', '-W', '-f', '${Package}=${Version}\\n']).trim().split('\n');
+  return { dir, packages };
+}
+
+/**
+ * Builds the three images of one architecture from its tarball.
+ * @param {{root: string, outDir: string, arch: string, version: string, commit: string, epoch: number, tarball: string, log?: (m: string) => void}} o
+ * @returns {{images: {image: string, file: string, sha256: string, manifestDigest: string}[], basePackages: string[]}}
+ */
+export function buildImages(o) {
+  const log = o.log ?? (() => {});
+  const created = new Date(o.epoch * 1000).toISOString();
+  const base = baseRoot(o.root, o.arch);
+  const work = join(o.outDir, `images-${o.arch}`);
+  rmSync(work, { recursive: true, force: true });
+  const layout = join(work, 'oci');
+  const files = join(work, 'files');
+  mkdirSync(join(files, 'opt/cni-ts/bin'), { recursive: true });
+  mkdirSync(join(files, 'usr/local/bin'), { recursive: true });
+  sh('tar', ['-xzf', o.tarball, '-C', join(files, 'opt/cni-ts/bin')]);
+  copyFileSync(join(o.root, 'tools/release/image/cni-ts-install'), join(files, 'usr/local/bin/cni-ts-install'));
+  chmodSync(join(files, 'usr/local/bin/cni-ts-install'), 0o755);
+
+  const history = (by) => ['--history.created', created, '--history.created_by', by];
+  sh('umoci', ['init', '--layout', layout]);
+  sh('umoci', ['new', '--image', `${layout}:base`]);
+  sh('umoci', ['config', '--image', `${layout}:base`, '--architecture', o.arch, '--os', 'linux', '--created', created, '--no-history']);
+  log(`${o.arch}: image layer 1, Debian bookworm minbase (${base.packages.length} packages)`);
+  sh('umoci', ['insert', '--image', `${layout}:base`, ...history(`debootstrap --variant=minbase --include=iptables,nftables bookworm (tools/release/debian-root.sh ${o.arch} image)`), base.dir, '/'], { timeout: 1_800_000 });
+  log(`${o.arch}: image layer 2, the release tarball`);
+  sh('umoci', ['insert', '--image', `${layout}:base`, ...history(`tar -xzf ${o.tarball.slice(o.tarball.lastIndexOf('/') + 1)} -C /opt/cni-ts/bin; cni-ts-install`), files, '/'], { timeout: 1_800_000 });
+
+  const out = [];
+  for (const [image, spec] of Object.entries(IMAGES)) {
+    const labels = {
+      'org.opencontainers.image.title': image,
+      'org.opencontainers.image.description': `cni-ts: ${spec.what}`,
+      'org.opencontainers.image.version': o.version,
+      'org.opencontainers.image.revision': o.commit,
+      'org.opencontainers.image.licenses': 'Apache-2.0',
+      'org.opencontainers.image.created': created,
+      // The base is no registry image (none is reachable here): Debian's packages, listed.
+      'io.cni-ts.base': `debian bookworm minbase + iptables + nftables (${base.packages.length} packages, listed in the release manifest)`,
+    };
+    sh('umoci', [
+      'config', '--image', `${layout}:base`, '--tag', image, '--no-history', '--created', created,
+      '--config.env', `PATH=${PATH}`, '--config.user', '0:0', '--config.workingdir', '/',
+      ...spec.entrypoint.flatMap((e) => ['--config.entrypoint', e]),
+      ...Object.entries(labels).flatMap(([k, v]) => ['--config.label', `${k}=${v}`]),
+    ]);
+    const file = join(o.outDir, imageArchiveName(image, o.arch, o.version));
+    rmSync(file, { force: true });
+    sh('skopeo', ['copy', '--quiet', `oci:${layout}:${image}`, `oci-archive:${file}:v${o.version}`], { timeout: 1_800_000 });
+    const sha256 = sh('sha256sum', [file]).split(' ')[0];
+    sh('sh', ['-c', `cd "$1" && sha256sum "$2" > "$2.sha256"`, 'sha', o.outDir, file.slice(file.lastIndexOf('/') + 1)]);
+    // The manifest's digest, as a registry would name the image: sha256 of its exact bytes.
+    const manifest = sh('skopeo', ['inspect', '--raw', `oci-archive:${file}`]);
+    out.push({ image, file: file.slice(file.lastIndexOf('/') + 1), sha256, manifestDigest: `sha256:${createHash('sha256').update(manifest).digest('hex')}` });
+    log(`${o.arch}: ${file}`);
+  }
+  rmSync(work, { recursive: true, force: true });
+  return { images: out, basePackages: base.packages };
+}
