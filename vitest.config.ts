@@ -91,6 +91,19 @@ export default defineConfig({
       {
         ...shared,
         test: {
+          // The README's command blocks on a fresh clone (tools/test/readme.readme.ts): the set-up
+          // installs the workspace and builds the plugin binary, so minutes; blocks in order.
+          name: 'readme',
+          include: ['tools/test/*.readme.ts'],
+          ...rootSuite,
+          fileParallelism: false,
+          testTimeout: 3_000_000,
+          hookTimeout: 600_000,
+        },
+      },
+      {
+        ...shared,
+        test: {
           // Real runtimes (podman, containerd CRI) on the Go oracle's plugins and ours: one file at a
           // time (each starts daemons), generous timeouts (the first install may build the binary).
           name: 'runtimes',

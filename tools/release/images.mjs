@@ -31,7 +31,7 @@ function sh(cmd, args, o = {}) {
   try {
     return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26, ...o });
   } catch (err) {
-    throw new Error(`${cmd} ${args.join(' ')}: ${String(err.stderr || err.message).trim()}`);
+    throw new Error(`${cmd} ${args.join(' ')}: ${String(err.stderr || err.message).trim()}`, { cause: err });
   }
 }
 
