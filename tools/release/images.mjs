@@ -10,11 +10,12 @@
 //   cni-ts-server         entrypoint `cni-ts-plugins serve` (the resident server)
 // All three run as root: installing into the host's /opt/cni/bin, the daemon (which refuses to run
 // otherwise) and the server all create links, namespaces' interfaces and files only root may.
-// Written as out/release/cni-ts-<image>-linux-<arch>-v<version>.oci.tar (+ .sha256), the OCI
-// reference inside being v<version>: `podman load -i <file>` or `podman run oci-archive:<file>`.
+// Written as out/release/<image>-linux-<arch>-v<version>.oci.tar (+ .sha256), the OCI reference
+// inside being <image>:v<version>: `podman load -i <file>` (localhost/<image>:v<version>) or
+// `podman run oci-archive:<file>`.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const IMAGES = {
@@ -90,7 +91,7 @@ export function buildImages(o) {
     ]);
     const file = join(o.outDir, imageArchiveName(image, o.arch, o.version));
     rmSync(file, { force: true });
-    sh('skopeo', ['copy', '--quiet', `oci:${layout}:${image}`, `oci-archive:${file}:v${o.version}`], { timeout: 1_800_000 });
+    sh('skopeo', ['copy', '--quiet', `oci:${layout}:${image}`, `oci-archive:${file}:${image}:v${o.version}`], { timeout: 1_800_000 });
     const sha256 = sh('sha256sum', [file]).split(' ')[0];
     sh('sh', ['-c', `cd "$1" && sha256sum "$2" > "$2.sha256"`, 'sha', o.outDir, file.slice(file.lastIndexOf('/') + 1)]);
     // The manifest's digest, as a registry would name the image: sha256 of its exact bytes.
@@ -100,4 +101,36 @@ export function buildImages(o) {
   }
   rmSync(work, { recursive: true, force: true });
   return { images: out, basePackages: base.packages };
+}
+
+/**
+ * `node tools/release/images.mjs [--arch amd64,arm64] [--out DIR]`: (re)makes the images from the
+ * tarballs a release left in DIR (default out/release), and records them in its manifest.
+ */
+async function cli(argv) {
+  const { parseArgs } = await import('node:util');
+  const { existsSync, readFileSync, writeFileSync } = await import('node:fs');
+  const { resolve } = await import('node:path');
+  const root = resolve(import.meta.dirname, '../..');
+  const { values } = parseArgs({ args: argv, options: { arch: { type: 'string' }, out: { type: 'string' } } });
+  const outDir = values.out ? resolve(values.out) : join(root, 'out/release');
+  const manifestFile = readdirSync(outDir).find((f) => /^cni-ts-plugins-v.*\.manifest\.json$/.test(f));
+  if (!manifestFile) throw new Error(`${outDir}: no release manifest (run pnpm release first)`);
+  const manifest = JSON.parse(readFileSync(join(outDir, manifestFile), 'utf8'));
+  const arches = values.arch?.split(',').filter(Boolean) ?? manifest.artifacts.map((a) => a.arch);
+  for (const arch of arches) {
+    const artifact = manifest.artifacts.find((a) => a.arch === arch);
+    if (!artifact || !existsSync(join(outDir, artifact.file))) throw new Error(`${arch}: no tarball in ${outDir}`);
+    const r = buildImages({ root, outDir, arch, version: manifest.version, commit: manifest.commit, epoch: manifest.sourceDateEpoch, tarball: join(outDir, artifact.file), log: (m) => process.stderr.write(`images: ${m}\n`) });
+    artifact.images = r.images;
+    artifact.imageBasePackages = r.basePackages;
+  }
+  writeFileSync(join(outDir, manifestFile), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+if (import.meta.main) {
+  cli(process.argv.slice(2)).catch((err) => {
+    process.stderr.write(`images: ${err.message}\n`);
+    process.exit(1);
+  });
 }

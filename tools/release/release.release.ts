@@ -363,9 +363,11 @@ describe('container images (amd64, podman)', () => {
 // "Reproducible"). For the binary the test checks that everything that goes into it but those
 // caches is identical: every bundle, the SEA main script, the native module. amd64 by default
 // (CNI_TS_REPRO_ARCHES=amd64,arm64 for both: the arm64 build runs under emulation, an hour here).
+/** The files of directory `a` whose bytes differ from `b`'s of the same name. */
+const differing = (a: string, b: string) => readdirSync(a).filter((f) => !readFileSync(join(a, f)).equals(readFileSync(join(b, f))));
+
 describe('reproducible', () => {
   const arches = (process.env.CNI_TS_REPRO_ARCHES ?? 'amd64').split(',').filter(Boolean);
-  const differing = (a: string, b: string) => readdirSync(a).filter((f) => !readFileSync(join(a, f)).equals(readFileSync(join(b, f))));
   it(`a second release from a fresh clone: identical tarball entries but for the binary's code caches (${arches.join(', ')})`, () => {
     const commit = sourceCommit(ROOT);
     expect(commit, 'out/release must be of a clean commit to compare with').not.toMatch(/-dirty$/);
