@@ -11,33 +11,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NOT_HERE, shellBlocks } from './readme-blocks.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const MARKER = /^<!-- readme-test: not run here: (.+) -->$/;
-/** Why a block may stay out, as the marker's reason starts. */
-const NOT_HERE = ['another machine', 'the test suites, which CI runs', '`pnpm test release` runs it'];
-
-export interface Block {
-  line: number;
-  code: string;
-  notHere?: string;
-}
-
-/** The ```sh blocks of a Markdown text, each with the reason of its marker, if any. */
-export function shellBlocks(text: string): Block[] {
-  const lines = text.split('\n');
-  const blocks: Block[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    if (!/^```(sh|bash|shell)\s*$/.test(lines[i]!)) continue;
-    const start = i;
-    const body: string[] = [];
-    for (i++; i < lines.length && lines[i] !== '```'; i++) body.push(lines[i]!);
-    const marker = MARKER.exec(lines[start - 1] ?? '');
-    blocks.push({ line: start + 1, code: body.join('\n'), ...(marker ? { notHere: marker[1] } : {}) });
-  }
-  return blocks;
-}
-
 /** PATH without what pnpm/vitest put in front (node_modules/.bin: the workspace's Node 24). */
 function personPath(): string {
   const dirs = (process.env.PATH ?? '').split(':').filter((d) => d && !d.includes('node_modules'));
