@@ -124,10 +124,14 @@ function runCase(c, ctx, opts, rows) {
       if (!byImpl.has(impl)) byImpl.set(impl, { ms: [], cpu: [], rss: [] });
       return byImpl.get(impl);
     };
-    for (const p of plans) for (const s of p.steps) cell(s.row, p.impl);
+    // An untimed step (`untimed: true`, e.g. putting back what a DEL leaves so that the next ADD
+    // starts from the same state) runs in every iteration but has no row; its failure shows in the
+    // plan's first row.
+    const timed = (p) => p.steps.filter((s) => !s.untimed);
+    for (const p of plans) for (const s of timed(p)) cell(s.row, p.impl);
     // A case the machine cannot run (a kernel without the plugin's link kind) says why in its rows.
     if (state?.unavailable) {
-      for (const p of plans) for (const s of p.steps) cell(s.row, p.impl).note = state.unavailable;
+      for (const p of plans) for (const s of timed(p)) cell(s.row, p.impl).note = state.unavailable;
       return;
     }
 
@@ -144,10 +148,11 @@ function runCase(c, ctx, opts, rows) {
           outputs[step.row] = r.results.map((x) => x.stdout);
           const bad = r.results.find((x) => x.code !== 0);
           if (bad) {
-            cell(step.row, plan.impl).error = firstLine(bad);
+            cell(step.untimed ? timed(plan)[0].row : step.row, plan.impl).error = `${step.untimed ? `${step.row}: ` : ''}${firstLine(bad)}`;
             plan.failed = true;
             break;
           }
+          if (step.untimed) continue;
           if (mode === 'time' && i >= 0) {
             cell(step.row, plan.impl).ms.push(r.ms);
             cell(step.row, plan.impl).cpu.push(r.cpuMs);
