@@ -41,9 +41,10 @@ const chainCase = (id) => ({
   runs: 5,
   rssRuns: 1,
   setup(ctx) {
-    return { host: ctx.netns('chh'), container: ctx.netns('chc') };
+    return { host: ctx.netns('chh'), containers: [] };
   },
-  plans(ctx, { host, container }) {
+  plans(ctx, state) {
+    const { host } = state;
     if (!existsSync(CLI)) return [];
     const variants = [
       { impl: 'cni-ts', mode: 'in-process', flags: [] },
@@ -60,6 +61,10 @@ const chainCase = (id) => ({
       const l = lists[id];
       if (l.plugins(dir).some((p) => !ctx.bin(v.impl, p.type))) continue;
       const list = { cniVersion: l.cniVersion ?? '1.0.0', name: 'bench-chain', plugins: l.plugins(dir) };
+      // A container namespace per variant: one implementation's failure (an eth0 left behind)
+      // once failed every later ADD of every implementation in a shared one.
+      const container = ctx.netns(`chc${state.containers.length}`);
+      state.containers.push(container);
       writeFileSync(join(dir, 'net.d/10-bench.conflist'), JSON.stringify(list));
       const env = ctx.env({ NETCONFPATH: join(dir, 'net.d'), CNI_PATH: ctx.dir(v.impl), ...l.env });
       const job = (cmd) => ({ cmd: [ctx.node, CLI, cmd, 'bench-chain', container.path, '--cache-dir', join(dir, 'cache'), ...v.flags], env });
@@ -75,8 +80,8 @@ const chainCase = (id) => ({
     }
     return plans;
   },
-  teardown(ctx, { host, container }) {
-    ctx.deleteNetns(container);
+  teardown(ctx, { host, containers }) {
+    for (const c of containers) ctx.deleteNetns(c);
     ctx.deleteNetns(host);
   },
 });
