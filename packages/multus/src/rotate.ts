@@ -5,9 +5,10 @@
 // what logOptions leaves out: 100 MiB, 5 days, 5 backups, compressed. Synchronous on purpose:
 // the one-shot plugin exits right after its last line (lumberjack's background compression
 // would die with it), and a log line must never fail a CNI call, so every failure is swallowed.
-import { appendFileSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { writeFileAtomic } from '@cni-ts/cni';
 
 export interface RotateOptions {
   /** MiB before a rotation (0 or less: the default). */
@@ -97,9 +98,8 @@ export function rotate(file: string, opts: RotateOptions, now = new Date()): voi
   if (!opts.compress) return;
   for (const name of plain) {
     try {
-      const tmp = `${name}.gz.tmp`;
-      writeFileSync(tmp, gzipSync(readFileSync(name)), { mode: statSync(name).mode & 0o777 });
-      renameSync(tmp, `${name}.gz`);
+      // Whole and durable before the plain copy goes: a crash leaves one of the two, never a torn .gz.
+      writeFileAtomic(`${name}.gz`, gzipSync(readFileSync(name)), { mode: statSync(name).mode & 0o777, dirMode: false });
       unlinkQuiet(name);
     } catch {
       // left uncompressed; the next rotation tries again

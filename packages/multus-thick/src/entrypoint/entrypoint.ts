@@ -3,7 +3,7 @@
 // rotation and primary-config changes are always followed, not only behind flags).
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '@cni-ts/cni';
+import { fsyncDir, writeFileAtomic } from '@cni-ts/cni';
 import { findPrimary, shimConfig, thinConfig } from './generate';
 import { installBinaries } from './install';
 import { syncKubeconfig } from './kubeconfig';
@@ -112,7 +112,7 @@ export function startEntrypoint(o: EntrypointOptions): Running {
     done,
     stop() {
       clearInterval(timer);
-      if (o.cleanupOnExit && written) writeFileAtomicRemove(written.file);
+      if (o.cleanupOnExit && written) rmSync(written.file, { force: true });
       resolveDone();
     },
   };
@@ -121,13 +121,11 @@ export function startEntrypoint(o: EntrypointOptions): Running {
 /** --rename-conf-file: the primary config no longer competes with 00-multus.conf for the runtime. */
 function renamePrimary(file: string, log: (l: string) => void): void {
   try {
+    // A move, not a write: rename(2) is already atomic; the directory's fsync makes it durable.
     renameSync(file, `${file}.old`);
+    fsyncDir(path.dirname(file));
     log(`Original master file moved to ${JSON.stringify(`${file}.old`)}`);
   } catch (err) {
     log(`cannot move original master file to ${JSON.stringify(`${file}.old`)}: ${(err as Error).message}`);
   }
-}
-
-function writeFileAtomicRemove(file: string): void {
-  rmSync(file, { force: true });
 }
