@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic, type Plugin } from '@cni-ts/cni';
-import type { KubeSource } from '@cni-ts/multus';
+import { Logger, type KubeSource } from '@cni-ts/multus';
 import { startDaemonKube, type DaemonKube } from './kube';
 import { loadDaemonConfig, unsupportedKeys, type DaemonConfig } from './daemon-config';
 import { findPrimary, shimConfig } from './entrypoint/generate';
@@ -56,7 +56,25 @@ export function forceCniVersion(file: string, cniVersion: string): void {
   writeFileAtomic(file, JSON.stringify(conf), { mode: statSync(file).mode & 0o777 });
 }
 
-export async function runDaemon(configFile: string, source: PluginSource, log: (l: string) => void): Promise<RunningDaemon> {
+/**
+ * The daemon's own lines (start-up, watches, config generation, refused requests), as upstream's
+ * daemon logs them after SetLogFile/SetLogLevel/SetLogStderr: on stderr unless logToStderr is
+ * false, and with logFile appended to it (rotated by logOptions) when logLevel is verbose or
+ * debug. What requests log reaches the file through their own Multus logger; exec'd delegates'
+ * stderr stays on `stderr` (the request's logger already wrote it to the file at debug).
+ */
+export function daemonLogger(config: DaemonConfig, stderr: (line: string) => void): (line: string) => void {
+  const toStderr = config.logToStderr !== false;
+  if (!config.logFile) return toStderr ? stderr : () => {};
+  const file = new Logger({ stderr: (l) => stderr(l.trimEnd()) });
+  file.configure({ logLevel: config.logLevel ?? '', logToStderr: false, logFile: config.logFile, logOptions: config.logOptions });
+  return (line) => {
+    if (toStderr) stderr(line);
+    file.verbose(line);
+  };
+}
+
+export async function runDaemon(configFile: string, source: PluginSource, stderrLog: (l: string) => void): Promise<RunningDaemon> {
   let loaded;
   try {
     loaded = loadDaemonConfig(configFile);
@@ -64,6 +82,7 @@ export async function runDaemon(configFile: string, source: PluginSource, log: (
     throw new ExitError(1, (err as Error).message);
   }
   const { config, raw } = loaded;
+  const log = daemonLogger(config, stderrLog);
   const unsupported = unsupportedKeys(config);
   if (unsupported) throw new ExitError(1, `failed to load the daemon configuration: ${unsupported}`);
   if (config.readinessindicatorfile) {
@@ -108,7 +127,7 @@ export async function runDaemon(configFile: string, source: PluginSource, log: (
   let daemon: Daemon;
   try {
     const plugin = typeof source === 'function' ? source(config, { kube: kube.source }) : source;
-    daemon = await startDaemon({ plugin, config, raw, log, onStderr: (t) => log(t.trimEnd()) });
+    daemon = await startDaemon({ plugin, config, raw, log, onStderr: (t) => stderrLog(t.trimEnd()) });
   } catch (err) {
     await kube.stop();
     throw new ExitError(3, `failed to start the multus daemon: ${(err as Error).message}`);

@@ -1,7 +1,8 @@
 // logFile as upstream's lumberjack keeps it (issue 23), through a real pod ADD/DEL in thin and in
 // thick mode: a log already at logOptions.maxSize is moved aside (gzipped) by the call's first
 // line, and the new log holds the call's lines, among them what an exec'd delegate wrote on
-// stderr (thick mode keeps a request's stderr in the log, as the thin plugin does).
+// stderr (thick mode keeps a request's stderr in the log, as the thin plugin does), and in thick
+// mode the daemon's own lines.
 import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -45,7 +46,8 @@ describe('logFile rotation', () => {
       ok(await del(s, {}, conf));
     } else {
       const dir = path.join(tmp('sock'), 'multus');
-      daemons.push(await startDaemonProc(s.env.host.name, dir));
+      // The daemon's own lines go to the same file (its daemon-config names it, as upstream's does).
+      daemons.push(await startDaemonProc(s.env.host.name, dir, { logFile, logLevel: 'debug', logOptions: { maxSize: 1 } }));
       const shimConf = { ...conf, type: 'multus-shim', daemonSocketDir: dir };
       ok(await shim(s.env.host.name, 'ADD', s, shimConf));
       ok(await shim(s.env.host.name, 'DEL', s, shimConf));
@@ -57,5 +59,6 @@ describe('logFile rotation', () => {
     const text = readFileSync(logFile, 'utf8');
     expect(text).toMatch(/\[debug\] .*noisy: ADD net1/);
     expect(text).toMatch(/\[debug\] .*noisy: DEL net1/);
+    if (mode === 'thick') expect(text).toMatch(/\[verbose\] listening on \S+multus\.sock\n/);
   }, 180_000);
 });

@@ -19,4 +19,5 @@ export { loadDelegateNetConf, loadDelegateNetConfFromConfList, type DelegateNetC
 export { readScratch, saveDelegates, delegateJson, scratchPath } from './cache';
 export { delegateArgs, ifnameFor, runtimeFor, type K8sArgs } from './runtime';
 export { checkpointResourceMap, DEFAULT_CHECKPOINT_FILE } from './resources';
+export { Logger, type Level } from './logging';
 export { loadKubeClient, clientNodeImportMs, type KubeClient, type KubeObject } from '@cni-ts/kube';
