@@ -50,6 +50,7 @@ export {
 } from './ip';
 
 export { GoJsonSyntaxError, goJsonParse } from './gojson/parse';
+export { parseGoDuration } from './go-duration';
 export { goMarshal, goMarshalIndent, goString, sortKeysDeep } from './gojson/encode';
 export { goList, goQuote, goQuoteList } from './gojson/quote';
 export { foldEq, goJsonKind, goStringField } from './gojson/fields';

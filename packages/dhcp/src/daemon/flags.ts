@@ -1,33 +1,19 @@
 // Go's `flag` package as `dhcp daemon` uses it: `-name value`, `-name=value`, `--name`, bool
 // flags without a value, durations in Go's syntax ("10s", "1m30s", "250ms").
 
+import { parseGoDuration } from '@cni-ts/cni';
+
 export class FlagError extends Error {
   override name = 'FlagError';
 }
 
-const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** time.ParseDuration, in milliseconds. */
+/** time.ParseDuration, in milliseconds (@cni-ts/cni's), failing with a FlagError. */
 export function parseDuration(s: string): number {
-  const orig = s;
-  let neg = false;
-  if (s.startsWith('-') || s.startsWith('+')) {
-    neg = s[0] === '-';
-    s = s.slice(1);
+  try {
+    return parseGoDuration(s);
+  } catch (err) {
+    throw new FlagError((err as Error).message);
   }
-  if (s === '0') return 0;
-  if (s === '') throw new FlagError(`time: invalid duration ${JSON.stringify(orig)}`);
-  let total = 0;
-  while (s !== '') {
-    const m = /^([0-9]*(?:\.[0-9]*)?)([a-zµμ]*)/.exec(s);
-    if (!m || m[1] === '' || m[1] === '.') throw new FlagError(`time: invalid duration ${JSON.stringify(orig)}`);
-    if (m[2] === '') throw new FlagError(`time: missing unit in duration ${JSON.stringify(orig)}`);
-    const unit = UNITS[m[2]!];
-    if (unit === undefined) throw new FlagError(`time: unknown unit ${JSON.stringify(m[2])} in duration ${JSON.stringify(orig)}`);
-    total += Number(m[1]) * unit;
-    s = s.slice(m[0].length);
-  }
-  return neg ? -total : total;
 }
 
 export type FlagSpec = Record<string, { kind: 'string' | 'bool' | 'duration'; usage: string; default: string | boolean | number }>;
