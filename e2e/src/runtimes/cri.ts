@@ -1,9 +1,9 @@
 // A small CRI v1 client (the part of crictl the suite needs; Debian has no cri-tools): gRPC unary
-// calls over HTTP/2 on containerd's unix socket, with the messages hand-encoded (protobuf.ts).
+// calls over HTTP/2 on containerd's unix socket, with the messages hand-encoded (@cni-ts/kube protobuf.ts).
 // Field numbers follow k8s.io/cri-api runtime/v1 api.proto.
 import { connect, type ClientHttp2Session } from 'node:http2';
 import { connect as netConnect } from 'node:net';
-import { ProtoMessage, ProtoWriter } from './protobuf.ts';
+import { ProtoMessage, ProtoWriter } from '@cni-ts/kube';
 
 const SERVICE = '/runtime.v1.RuntimeService';
 const PROTOCOLS = { TCP: 0, UDP: 1, SCTP: 2 } as const;

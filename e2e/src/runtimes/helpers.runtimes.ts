@@ -1,37 +1,11 @@
-// The suite's own machinery, without runtimes: the protobuf codec the CRI client uses, the
-// logging shim (forwarding and records) and the plugin-time arithmetic.
+// The suite's own machinery, without runtimes: the logging shim (forwarding and records) and the plugin-time arithmetic.
 import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from './_exec.ts';
-import { ProtoMessage, ProtoWriter } from './protobuf.ts';
 import { makeShim, readExecs, toJsonl } from './shim.ts';
 import { pluginTime } from './timing.ts';
-
-describe('protobuf', () => {
-  it('round-trips strings, varints, nested messages and maps', () => {
-    const buf = new ProtoWriter()
-      .string(1, 'pod')
-      .uint(4, 300)
-      .bool(5, false)
-      .message(8, (m) => m.string(1, '/cg').message(2, (n) => n.uint(2, 1)))
-      .map(7, { a: '1', b: '2' })
-      .finish();
-    const m = new ProtoMessage(buf);
-    expect(m.string(1)).toBe('pod');
-    expect(m.uint(4)).toBe(300n);
-    expect(m.fields.has(5)).toBe(false); // proto3 leaves zero values out
-    expect(m.message(8)?.string(1)).toBe('/cg');
-    expect(m.message(8)?.message(2)?.uint(2)).toBe(1n);
-    expect(m.map(7)).toEqual({ a: '1', b: '2' });
-  });
-
-  it('encodes varints as protoc does', () => {
-    expect(new ProtoWriter().uint(1, 150).finish()).toEqual(Buffer.from([0x08, 0x96, 0x01]));
-    expect(new ProtoWriter().string(2, 'testing').finish()).toEqual(Buffer.from([0x12, 0x07, ...Buffer.from('testing')]));
-  });
-});
 
 describe('logging shim', () => {
   let work: string;

@@ -9,3 +9,4 @@ export { connectionFromKubeconfig, readKubeconfig, KubeconfigError } from './kub
 export { TokenFile } from './token-file';
 export { Informer, objectKey, type InformerHandler, type InformerOptions } from './informer';
 export { objectEvent, type EventType } from './events';
+export { ProtoMessage, ProtoWriter } from './protobuf';

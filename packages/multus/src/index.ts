@@ -18,6 +18,7 @@ export { createNetworkStatuses, formatNetworkStatus, normalizeDeviceInfo, type N
 export { loadDelegateNetConf, loadDelegateNetConfFromConfList, type DelegateNetConf } from './delegate';
 export { readScratch, saveDelegates, delegateJson, scratchPath } from './cache';
 export { delegateArgs, ifnameFor, runtimeFor, type K8sArgs } from './runtime';
-export { checkpointResourceMap, DEFAULT_CHECKPOINT_FILE } from './resources';
+export { checkpointResourceMap, podResourceMap, DEFAULT_CHECKPOINT_FILE, DEFAULT_POD_RESOURCES_SOCKET } from './resources';
+export { POD_RESOURCES_LIST } from './podresources';
 export { Logger, type Level } from './logging';
 export { loadKubeClient, clientNodeImportMs, type KubeClient, type KubeObject } from '@cni-ts/kube';

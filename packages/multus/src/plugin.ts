@@ -4,6 +4,7 @@ import type { Plugin } from '@cni-ts/cni/skel';
 import type { MultusOptions } from './commands/common';
 import type { HotplugInput } from './commands/hotplug';
 import { ConfigBudget, DEFAULT_LIMITS } from './limits';
+import { DEFAULT_CHECKPOINT_FILE, DEFAULT_POD_RESOURCES_SOCKET } from './resources';
 
 export type { MultusOptions, HotplugInput };
 
@@ -14,7 +15,8 @@ export interface MultusPlugin extends Plugin {
 }
 
 export const DEFAULT_OPTIONS: MultusOptions = {
-  checkpointFile: '/var/lib/kubelet/device-plugins/kubelet_internal_checkpoint',
+  checkpointFile: DEFAULT_CHECKPOINT_FILE,
+  podResourcesSocket: DEFAULT_POD_RESOURCES_SOCKET,
   devInfoDir: '/var/run/k8s.cni.cncf.io/devinfo',
   readinessIntervalMs: 1000,
   readinessTimeoutMs: 45_000,

@@ -1,6 +1,6 @@
 // What each delegate receives, seen from a recording fake plugin (a shell script, so it is
 // exec'd — the foreign-plugin path): CNI_ARGS, runtimeConfig, cni-args, the device picked from
-// the kubelet checkpoint for a resourceName NAD and its device-info file; CHECK, STATUS and GC
+// the kubelet's pod-resources API or checkpoint for a resourceName NAD and its device-info file; CHECK, STATUS and GC
 // routing. Multus runs in-process here; only the fake plugin runs, and it touches no network.
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,7 @@ import { checkLeaks, testEnv } from '@cni-ts/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMultus } from '../src/plugin';
 import { podObject, startStub, writeKubeconfig } from '../../../e2e/src/k8s-stub/index';
-import { testCluster, type TestCluster } from '@cni-ts/testkit/multus';
+import { startPodResourcesStub, testCluster, type TestCluster } from '@cni-ts/testkit/multus';
 import { k8sArgs } from '@cni-ts/testkit/multus';
 
 checkLeaks();
@@ -75,6 +75,22 @@ async function run(plugin: ReturnType<typeof createMultus>, command: string, net
   return { ...out, json: out.stdout ? (JSON.parse(out.stdout) as Record<string, unknown>) : undefined };
 }
 
+/** A Multus config with the API server and a fake master delegate, and the fake plugin's environment. */
+function withApi(f: ReturnType<typeof fixture>) {
+  return {
+    conf: {
+      cniVersion: '1.1.0',
+      name: 'multus-cni-network',
+      type: 'multus',
+      kubeconfig: cluster.kubeconfig,
+      delegates: [{ cniVersion: '1.1.0', name: 'master-net', type: 'fake' }],
+      cniDir: f.cniDir,
+      binDir: f.bin,
+    },
+    env: { CNI_PATH: '/nonexistent', FAKE_LOG: f.log, PATH: process.env.PATH ?? '/usr/bin:/bin' },
+  };
+}
+
 describe('what delegates receive', () => {
   it('CNI_ARGS, runtimeConfig, cni-args, deviceID from the checkpoint, device-info in the status', async () => {
     const f = fixture('args');
@@ -117,7 +133,8 @@ describe('what delegates receive', () => {
     );
     mkdirSync(path.join(f.devInfoDir, 'dp'), { recursive: true });
     writeFileSync(path.join(f.devInfoDir, 'dp', 'intel.com-sriov_vf-0000:18:02.3-device.json'), JSON.stringify({ type: 'pci', version: '1.1.0', pci: { 'pci-address': '0000:18:02.3' } }));
-    const plugin = createMultus({ checkpointFile: checkpoint, devInfoDir: f.devInfoDir });
+    // No kubelet socket: the checkpoint is the source.
+    const plugin = createMultus({ checkpointFile: checkpoint, podResourcesSocket: path.join(f.dir, 'no-kubelet.sock'), devInfoDir: f.devInfoDir });
     const conf = {
       cniVersion: '1.1.0',
       name: 'multus-cni-network',
@@ -175,6 +192,60 @@ describe('what delegates receive', () => {
     expect(readdirSync(path.join(f.cniDir, 'results'))).toEqual([]);
   });
 
+  it('deviceID from the kubelet pod-resources API (gRPC List on its socket): matched by namespace/name, sorted, one List per call; a failing kubelet fails the ADD', async () => {
+    const f = fixture('podres');
+    const { container } = testEnv();
+    const ns = cluster.namespace;
+    const resource = 'example.com/vf';
+    const nads = [`podres-a-${process.pid}`, `podres-b-${process.pid}`, `podres-c-${process.pid}`];
+    for (const n of nads) await cluster.createNad({ name: n, config: { cniVersion: '1.1.0', name: n, type: 'fake', capabilities: { deviceID: true } }, annotations: { 'k8s.v1.cni.cncf.io/resourceName': resource } });
+    const name = `pod-podres-${process.pid}`;
+    const pod = await cluster.createPod({ name, annotations: { 'k8s.v1.cni.cncf.io/networks': nads.join(',') } });
+    const uid = (pod.metadata as { uid: string }).uid;
+    const kubelet = await startPodResourcesStub([
+      // Same name in another namespace, and another resource of this pod: neither is handed out.
+      { name, namespace: `${ns}-other`, containers: [{ name: 'c', devices: [{ resourceName: resource, deviceIds: ['0000:00:00.1'] }] }] },
+      {
+        name,
+        namespace: ns,
+        containers: [
+          { name: 'app', devices: [{ resourceName: resource, deviceIds: ['0000:3b:02.4'] }, { resourceName: 'example.com/gpu', deviceIds: ['gpu0'] }] },
+          { name: 'sidecar', devices: [{ resourceName: resource, deviceIds: ['0000:3b:02.2'] }] },
+        ],
+      },
+    ]);
+    try {
+      // A checkpoint naming other devices: with the socket present it is not read.
+      const checkpoint = path.join(f.dir, 'kubelet_internal_checkpoint');
+      writeFileSync(checkpoint, JSON.stringify({ Data: { PodDeviceEntries: [{ PodUID: uid, ResourceName: resource, DeviceIDs: { '0': ['9999:99:99.9'] } }] } }));
+      const plugin = createMultus({ checkpointFile: checkpoint, podResourcesSocket: kubelet.socket, devInfoDir: f.devInfoDir });
+      const { conf, env } = withApi(f);
+      const args = k8sArgs(ns, name, uid, 'sandbox9');
+      const r = await run(plugin, 'ADD', container.path, args, conf, env);
+      expect(r.exitCode, r.stdout).toBe(0);
+      const [, a, b, c] = f.calls();
+      // Sorted across containers, the next one per NAD; the third NAD finds none left.
+      expect([a, b].map((x) => [x!.stdin.deviceID, x!.stdin.pciBusID, (x!.stdin.runtimeConfig as Record<string, unknown>).deviceID])).toEqual([
+        ['0000:3b:02.2', '0000:3b:02.2', '0000:3b:02.2'],
+        ['0000:3b:02.4', '0000:3b:02.4', '0000:3b:02.4'],
+      ]);
+      expect(c!.stdin.deviceID).toBeUndefined();
+      expect(kubelet.calls).toBe(1);
+      expect((await run(plugin, 'DEL', container.path, args, conf, env)).exitCode).toBe(0);
+
+      // The socket exists but the kubelet fails: the ADD fails (no silent fall-back to the checkpoint), nothing is left attached.
+      kubelet.failWith = 14; // UNAVAILABLE
+      const before = f.calls().length;
+      const bad = await run(plugin, 'ADD', container.path, args, conf, env);
+      expect(bad.exitCode).toBe(1);
+      expect(bad.json?.msg).toMatch(/failed to get a ResourceClient instance: getKubeletClient: error getting pod resources from client: getPodResources: failed to list pod resources: 14 UNAVAILABLE: pod-resources stand-in told to fail/);
+      expect(f.calls().slice(before).map((x) => x.command)).not.toContain('ADD');
+      expect(readdirSync(path.join(f.cniDir, 'results'))).toEqual([]);
+    } finally {
+      await kubelet.close();
+    }
+  });
+
   it('CHECK (delegates form), STATUS and GC go to the cluster network only', async () => {
     const f = fixture('cmds');
     const { container } = testEnv();
@@ -222,16 +293,7 @@ describe('NAD configs', () => {
     await cluster.createNad({ name: nad, config: { cniVersion: '1.1.0', plugins: [{ type: 'fake', first: true }, { type: 'fake', second: true }] } });
     const pod = await cluster.createPod({ name: `pod-list-${process.pid}`, annotations: { 'k8s.v1.cni.cncf.io/networks': nad } });
     const args = k8sArgs(cluster.namespace, `pod-list-${process.pid}`, (pod.metadata as { uid: string }).uid);
-    const conf = {
-      cniVersion: '1.1.0',
-      name: 'multus-cni-network',
-      type: 'multus',
-      kubeconfig: cluster.kubeconfig,
-      delegates: [{ cniVersion: '1.1.0', name: 'master-net', type: 'fake' }],
-      cniDir: f.cniDir,
-      binDir: f.bin,
-    };
-    const env = { CNI_PATH: '/nonexistent', FAKE_LOG: f.log, PATH: process.env.PATH ?? '/usr/bin:/bin' };
+    const { conf, env } = withApi(f);
     const plugin = createMultus();
     expect((await run(plugin, 'ADD', container.path, args, conf, env)).exitCode).toBe(0);
     const [, first, second] = f.calls();

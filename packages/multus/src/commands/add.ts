@@ -119,7 +119,7 @@ async function attach(call: Call, k: K8sArgs, client: KubeClient | undefined, po
   const { req, conf, log, opts } = call;
   let delegates: DelegateNetConf[];
   try {
-    delegates = await planDelegates({ conf, client, pod, events, checkpointFile: opts.checkpointFile, budget, nads: opts.kube?.nads });
+    delegates = await planDelegates({ conf, client, pod, events, checkpointFile: opts.checkpointFile, podResourcesSocket: opts.podResourcesSocket, budget, nads: opts.kube?.nads });
   } catch (err) {
     throw cmdErr(k, errText(err), err);
   }

@@ -15,6 +15,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export interface MultusOptions {
   /** The kubelet device-plugin checkpoint (resourceName -> deviceID). */
   checkpointFile: string;
+  /** The kubelet's pod-resources socket (asked instead of the checkpoint when it exists). */
+  podResourcesSocket: string;
   /** Base directory of device-info files. */
   devInfoDir: string;
   /** Readiness file polling: interval and limit (upstream 1 s / 45 s). */

@@ -46,7 +46,7 @@ async function rebuild(call: Call, k: K8sArgs): Promise<{ delegates: DelegateNet
   }
   const budget = call.opts.budget?.open();
   try {
-    return { delegates: await planDelegates({ conf, client: pod ? client : undefined, pod, events: new EventSink(undefined), checkpointFile: call.opts.checkpointFile, budget, nads: call.opts.kube?.nads }) };
+    return { delegates: await planDelegates({ conf, client: pod ? client : undefined, pod, events: new EventSink(undefined), checkpointFile: call.opts.checkpointFile, podResourcesSocket: call.opts.podResourcesSocket, budget, nads: call.opts.kube?.nads }) };
   } catch (err) {
     const partial = err instanceof PlanError ? err.partial : [];
     log.error(`Multus: failed to get delegates: ${errText(err)}, but continue to delete`);

@@ -40,7 +40,7 @@ async function clusterNetwork(call: Call): Promise<DelegateNetConf> {
   }
   if (conf.clusterNetwork === '') return conf.delegateList[0]!;
   try {
-    const [master] = await defaultNetworks({ conf, client, pod: undefined, events: new EventSink(undefined), checkpointFile: call.opts.checkpointFile, nads: call.opts.kube?.nads });
+    const [master] = await defaultNetworks({ conf, client, pod: undefined, events: new EventSink(undefined), checkpointFile: call.opts.checkpointFile, podResourcesSocket: call.opts.podResourcesSocket, nads: call.opts.kube?.nads });
     return master!;
   } catch (err) {
     throw cmdErr(undefined, `failed to get clusterNetwork: ${errText(err)}`, err);

@@ -8,7 +8,7 @@ import { AnnotationError, DEFAULT_NETWORK_ANNOTATION, invalidNadName, invalidNam
 import type { NetConf } from '../config';
 import { cniConfigFromFile, cniConfigFromSpec, loadChainedPluginsFromFile } from '../confdir';
 import { loadDelegateNetConf, loadDelegateNetConfFromConfList, netName, type DelegateNetConf } from '../delegate';
-import { checkpointResourceMap, takeDevice, type ResourceMap } from '../resources';
+import { podResourceMap, takeDevice, type ResourceMap } from '../resources';
 import type { KubeClient, KubeObject } from '@cni-ts/kube';
 import type { EventSink, Pod } from './pods';
 import { TOO_LARGE, type ObjectCache } from './source';
@@ -20,6 +20,8 @@ export interface ResolveContext {
   pod: Pod | undefined;
   events: EventSink;
   checkpointFile: string;
+  /** The kubelet's pod-resources socket, asked first when it exists. */
+  podResourcesSocket: string;
   /** Built on first use, once per call. */
   resourceMap?: ResourceMap;
   /** Counts annotations and NAD bodies (ADD, and DEL's rebuild). */
@@ -89,7 +91,7 @@ export async function kubernetesDelegate(ctx: ResolveContext, el: NetworkSelecti
   if (resourceName !== undefined && pod?.metadata?.name && pod.metadata.namespace) {
     if (!ctx.resourceMap) {
       try {
-        ctx.resourceMap = checkpointResourceMap(ctx.checkpointFile, pod.metadata.uid ?? '');
+        ctx.resourceMap = await podResourceMap(ctx, { name: pod.metadata.name, namespace: pod.metadata.namespace, uid: pod.metadata.uid ?? '' });
       } catch (err) {
         throw new Error(`getKubernetesDelegate: failed to get a ResourceClient instance: ${(err as Error).message}`, { cause: err });
       }

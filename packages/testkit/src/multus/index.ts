@@ -3,3 +3,4 @@
 export * from './harness';
 export * from './cluster';
 export * from './scenario';
+export * from './pod-resources';

@@ -1,5 +1,8 @@
-// Just enough protobuf (proto3 wire format) for the few CRI messages the suite sends and reads:
-// varints, length-delimited strings/messages and map<string,string> entries.
+// Just enough protobuf (proto3 wire format) for the gRPC APIs of a node we speak by hand: the
+// kubelet's pod-resources API (Multus's resourceName -> deviceID) and, in the runtime suites,
+// the CRI. Varints, length-delimited strings/messages and map<string,string> entries. A
+// message a peer sent is untrusted: a truncated field or a wire type we do not know fails the
+// decode with an error instead of reading past the buffer.
 
 /** Builds one message; fields are written in call order, zero values omitted as proto3 does. */
 export class ProtoWriter {
@@ -82,10 +85,17 @@ export class ProtoMessage {
       for (;;) {
         const b = buf[i++];
         if (b === undefined) throw new Error('protobuf: truncated varint');
+        if (shift > 63n) throw new Error('protobuf: varint too long');
         result |= BigInt(b & 0x7f) << shift;
         if (!(b & 0x80)) return result;
         shift += 7n;
       }
+    };
+    const take = (len: number): Buffer => {
+      if (i + len > buf.length) throw new Error('protobuf: truncated field');
+      const v = buf.subarray(i, i + len);
+      i += len;
+      return v;
     };
     while (i < buf.length) {
       const key = Number(readVarint());
@@ -96,18 +106,13 @@ export class ProtoMessage {
           value = readVarint();
           break;
         case 1:
-          value = buf.subarray(i, i + 8);
-          i += 8;
+          value = take(8);
           break;
-        case 2: {
-          const len = Number(readVarint());
-          value = buf.subarray(i, i + len);
-          i += len;
+        case 2:
+          value = take(Number(readVarint()));
           break;
-        }
         case 5:
-          value = buf.subarray(i, i + 4);
-          i += 4;
+          value = take(4);
           break;
         default:
           throw new Error(`protobuf: unsupported wire type ${key & 7}`);
