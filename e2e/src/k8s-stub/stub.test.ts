@@ -1,5 +1,8 @@
 // The stand-in API server: the behaviours clients rely on, answered as the real server answers.
 import { request } from 'node:http';
+import { generateKeyPairSync } from 'node:crypto';
+import { certificateRequest } from '@cni-ts/kube';
+import { testCA } from '@cni-ts/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { podObject, startStub, startStubProcess, type K8sStub, type KubeObject } from './index';
 
@@ -220,7 +223,7 @@ describe('core resources', () => {
   });
 
   it('cluster-scoped resources and other groups: CSRs, Leases, EndpointSlices', async () => {
-    const csr = await call('POST', '/apis/certificates.k8s.io/v1/certificatesigningrequests', { metadata: { name: 'csr-1' }, spec: { request: 'x', signerName: 'example.com/s', usages: [] } });
+    const csr = await call('POST', '/apis/certificates.k8s.io/v1/certificatesigningrequests', { metadata: { name: 'csr-1' }, spec: { request: csrRequest('n1'), signerName: 'example.com/s', usages: ['client auth'] } });
     expect(csr.status).toBe(201);
     expect(csr.json.metadata?.namespace).toBeUndefined();
     const appr = await call('PUT', '/apis/certificates.k8s.io/v1/certificatesigningrequests/csr-1/approval', { ...csr.json, status: { conditions: [{ type: 'Approved', status: 'True' }] } });
@@ -233,6 +236,47 @@ describe('core resources', () => {
     const eps = await call('POST', '/apis/discovery.k8s.io/v1/namespaces/coord/endpointslices', { metadata: { generateName: 'svc-', labels: { 'kubernetes.io/service-name': 'svc' } }, addressType: 'IPv4', endpoints: [] });
     expect(eps.json.metadata?.name).toMatch(/^svc-[0-9a-f]{5}$/);
     expect((await call('GET', '/apis/nothing.example.com/v1/things')).status).toBe(404);
+  });
+});
+
+const csrRequest = (cn: string) => Buffer.from(certificateRequest(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey, { cn, o: ['system:multus'] })).toString('base64');
+
+describe('CertificateSigningRequests, as strict as the real server', () => {
+  const CSRS = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
+  it('create: a PKCS#10 whose signature holds, a qualified signer, known usages, >= 600 s; spec.username filled, status dropped', async () => {
+    const good = { signerName: 'kubernetes.io/kube-apiserver-client', usages: ['digital signature', 'client auth'], expirationSeconds: 600 };
+    const forged = csrRequest('a').replace(/.{8}(?=LS0tLS1FTkQ)/, 'AAAAAAAA');
+    const bad = await call('POST', CSRS, { metadata: { name: 'bad' }, spec: { ...good, request: forged, signerName: 'nodomain', usages: ['client auth', 'flying', 'client auth'], expirationSeconds: 599 } });
+    expect(bad.status).toBe(422);
+    const fields = (bad.json.details.causes as { field: string }[]).map((c) => c.field);
+    expect(fields).toEqual(['spec.request', 'spec.signerName', 'spec.usages[1]', 'spec.usages[2]', 'spec.expirationSeconds']);
+    expect((await call('POST', CSRS, { metadata: { name: 'none' }, spec: { signerName: 'example.com/s' } })).json.message).toMatch(/spec.request: Required value.*spec.usages: Required value/);
+    const ok = await call('POST', CSRS, { metadata: { generateName: 'csr-' }, spec: { ...good, request: csrRequest('b') }, status: { certificate: 'eA==' } });
+    expect(ok.status).toBe(201);
+    expect(ok.json.metadata?.name).toMatch(/^csr-/);
+    expect(ok.json.spec.username).toBe('system:anonymous');
+    expect(ok.json.status).toBeUndefined();
+  });
+
+  it('update: spec immutable; Approved/Denied only through approval, exclusive, never removed; the certificate only through status, once approved, PEM, once', async () => {
+    const ca = testCA();
+    const request = csrRequest('c');
+    const created = (await call('POST', CSRS, { metadata: { name: 'csr-upd' }, spec: { request, signerName: 'example.com/s', usages: ['client auth'] } })).json;
+    const url = `${CSRS}/csr-upd`;
+    expect((await call('PUT', url, { ...created, spec: { ...created.spec, usages: ['server auth'] } })).json.message).toMatch(/spec: Invalid value: .*field is immutable/);
+    const approved = { conditions: [{ type: 'Approved', status: 'True', reason: 'Test' }] };
+    expect((await call('PUT', `${url}/status`, { ...created, status: approved })).json.message).toMatch(/may not add a condition of type "Approved"/);
+    const cert = Buffer.from(ca.signRequest(Buffer.from(request, 'base64').toString(), 60_000)).toString('base64');
+    expect((await call('PUT', `${url}/status`, { ...created, status: { certificate: cert } })).json.message).toMatch(/certificate issuance requires an Approved condition/);
+    expect((await call('PUT', `${url}/approval`, { ...created, status: { conditions: [...approved.conditions, { type: 'Denied', status: 'True' }] } })).json.message).toMatch(/mutually exclusive/);
+    const a = (await call('PUT', `${url}/approval`, { ...created, status: approved })).json;
+    expect(a.status.conditions[0].type).toBe('Approved');
+    expect((await call('PUT', `${url}/approval`, { ...a, status: { conditions: [] } })).json.message).toMatch(/may not remove a condition of type "Approved"/);
+    expect((await call('PUT', `${url}/status`, { ...a, status: { ...approved, certificate: Buffer.from('junk').toString('base64') } })).json.message).toMatch(/status.certificate: Invalid value/);
+    const issued = await call('PUT', `${url}/status`, { ...a, status: { ...approved, certificate: cert } });
+    expect(issued.status).toBe(200);
+    const again = Buffer.from(ca.signRequest(Buffer.from(request, 'base64').toString(), 60_000)).toString('base64');
+    expect((await call('PUT', `${url}/status`, { ...issued.json, status: { ...approved, certificate: again } })).json.message).toMatch(/may not modify existing certificate content/);
   });
 });
 

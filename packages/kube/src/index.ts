@@ -10,3 +10,4 @@ export { TokenFile } from './token-file';
 export { Informer, objectKey, type InformerHandler, type InformerOptions } from './informer';
 export { objectEvent, type EventType } from './events';
 export { ProtoMessage, ProtoWriter } from './protobuf';
+export { certificateRequest, parseCertificateRequest, der, encodeName, readTlv, children, toPem, fromPem, OID, type ParsedRequest, type Tlv } from './x509';

@@ -80,14 +80,10 @@ export function parseDaemonConfig(raw: unknown): { config: DaemonConfig; raw: Re
 /**
  * Keys upstream acts on that this daemon does not implement: refused at start-up (exit 1) rather
  * than accepted and ignored, so an operator is never left believing they took effect.
- * `perNodeCertificate` (the node's own client certificate from a CSR) is not implemented yet;
  * `enablePprof` serves Go's pprof, which has no meaning for a Node process (its metrics are on
  * metricsPort and the socket's /metrics).
  */
 export function unsupportedKeys(config: DaemonConfig): string | undefined {
-  if (config.perNodeCertificate?.enabled === true) {
-    return 'perNodeCertificate is not supported by cni-ts yet: give the daemon a kubeconfig in daemon-config.json or run it with its service account';
-  }
   if (config.enablePprof === true) return "enablePprof is not supported: it serves Go's pprof profiles, which a Node daemon does not have (use metricsPort)";
   return undefined;
 }

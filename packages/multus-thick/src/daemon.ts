@@ -6,6 +6,7 @@ import path from 'node:path';
 import { writeFileAtomic, type Plugin } from '@cni-ts/cni';
 import { Logger, type KubeSource } from '@cni-ts/multus';
 import { startDaemonKube, type DaemonKube } from './kube';
+import { NodeCertificate, nodeCertOptions } from './node-cert';
 import { loadDaemonConfig, unsupportedKeys, type DaemonConfig } from './daemon-config';
 import { findPrimary, shimConfig } from './entrypoint/generate';
 import { startDaemon, type Daemon } from './server';
@@ -118,10 +119,18 @@ export async function runDaemon(configFile: string, source: PluginSource, stderr
     }
   }
   if (process.getuid && process.getuid() !== 0) throw new ExitError(3, 'the multus daemon must run as root');
+  let nodeCert: NodeCertificate | undefined;
   let kube: DaemonKube;
   try {
-    kube = await startDaemonKube({ config, raw, env: process.env, log });
+    const certOpts = nodeCertOptions(config.perNodeCertificate, process.env, log);
+    if (certOpts) nodeCert = await NodeCertificate.start(certOpts);
   } catch (err) {
+    throw new ExitError(3, `failed to start the multus daemon: ${(err as Error).message}`);
+  }
+  try {
+    kube = await startDaemonKube({ config, raw, env: process.env, log, ...(nodeCert ? { client: nodeCert.client } : {}) });
+  } catch (err) {
+    nodeCert?.stop();
     throw new ExitError(3, `failed to start the multus daemon: error getting k8s client: ${(err as Error).message}`);
   }
   let daemon: Daemon;
@@ -130,6 +139,7 @@ export async function runDaemon(configFile: string, source: PluginSource, stderr
     daemon = await startDaemon({ plugin, config, raw, log, onStderr: (t) => stderrLog(t.trimEnd()) });
   } catch (err) {
     await kube.stop();
+    nodeCert?.stop();
     throw new ExitError(3, `failed to start the multus daemon: ${(err as Error).message}`);
   }
   log(`listening on ${daemon.socket}`);
@@ -162,6 +172,7 @@ export async function runDaemon(configFile: string, source: PluginSource, stderr
       trimmer?.stop();
       await daemon.shutdown();
       await kube.stop();
+      nodeCert?.stop();
       if (lastText !== undefined) rmSync(confFile, { force: true });
     },
   };

@@ -52,3 +52,4 @@ export {
 } from './plugin-harness';
 export { callEnv, runProc, spawnProc, type CniCall, type ProcOut, type ProcOut as CniOut, type ProcOptions } from './proc';
 export { transfer, expectRate, routedPeer } from './traffic';
+export { testCA, type TestCA, type IssueOptions } from './pki';
