@@ -49,6 +49,7 @@ export {
   tsPlugin,
   type LinkState,
   type PluginImpl,
+  type TsPluginOptions,
 } from './plugin-harness';
 export { callEnv, runProc, spawnProc, type CniCall, type ProcOut, type ProcOut as CniOut, type ProcOptions } from './proc';
 export { transfer, expectRate, routedPeer } from './traffic';

@@ -3,7 +3,7 @@
 // the Go oracle from /usr/lib/cni. IPAM delegation finds our IPAM plugins through CNI_PATH: for
 // ours a directory of launchers of every workspace IPAM plugin, for the oracle /usr/lib/cni.
 // Used by the tests of the main plugins (macvlan, ipvlan, host-device, bridge, ...).
-import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { catalogFor, discoverPlugins } from '../../../tools/build/lib/plugins.mjs';
@@ -22,31 +22,53 @@ export interface PluginImpl {
   cniPath: string;
 }
 
-let ipamDir: Promise<string> | undefined;
+const ipamDirs = new Map<boolean, Promise<string>>();
 
-/** A directory with a launcher of each of our IPAM plugins (host-local, static, ...), bundled. */
-export function oursIpamDir(): Promise<string> {
+/**
+ * A directory with a launcher of each of our IPAM plugins (host-local, static, ...), bundled.
+ * `inProcess`: laid out as `pnpm cni install` lays out its directory, each launcher marked as
+ * ours and `cni-ts-plugins` beside them, here a link to the Node that runs the bundles: a bundled
+ * plugin delegating to one of them then runs it from its own catalog, in-process (packages/cni
+ * README, "In-process delegation"), as the installed binary does. Otherwise the plugin execs them.
+ */
+export function oursIpamDir(inProcess = false): Promise<string> {
   const served = servedDir();
   if (served) return Promise.resolve(served);
-  ipamDir ??= (async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cnits-ipam-'));
-    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-    for (const p of catalogFor(discoverPlugins(ROOT)).filter((q) => q.kind === 'ipam')) {
-      const pkg = p.dir.split('/').at(-1)!;
-      const bundle = await bundlePlugin(pkg);
-      const file = join(dir, p.name);
-      writeFileSync(file, `#!/bin/sh\nexec "${NODE}" "${bundle}" "$@"\n`);
-      chmodSync(file, 0o755);
-    }
-    return dir;
-  })();
-  return ipamDir;
+  let dir = ipamDirs.get(inProcess);
+  if (!dir) {
+    dir = (async () => {
+      const d = mkdtempSync(join(tmpdir(), 'cnits-ipam-'));
+      process.on('exit', () => rmSync(d, { recursive: true, force: true }));
+      if (inProcess) symlinkSync(NODE, join(d, 'cni-ts-plugins'));
+      for (const p of catalogFor(discoverPlugins(ROOT)).filter((q) => q.kind === 'ipam')) {
+        const pkg = p.dir.split('/').at(-1)!;
+        const bundle = await bundlePlugin(pkg);
+        const file = join(d, p.name);
+        const marker = inProcess ? `# cni-ts ${p.name} plugin: bundled launcher for tests\n` : '';
+        writeFileSync(file, `#!/bin/sh\n${marker}exec "${NODE}" "${bundle}" "$@"\n`);
+        chmodSync(file, 0o755);
+      }
+      return d;
+    })();
+    ipamDirs.set(inProcess, dir);
+  }
+  return dir;
 }
 
-export async function tsPlugin(pkg: string): Promise<PluginImpl> {
+export interface TsPluginOptions {
+  /**
+   * How our plugin reaches our IPAM plugins: exec'd (default) or in-process, as the installed
+   * binary does (oursIpamDir). The kernel suite runs them in-process: a Node start in a
+   * user-mode-linux guest costs seconds.
+   */
+  ipam?: 'exec' | 'in-process';
+}
+
+export async function tsPlugin(pkg: string, opts: TsPluginOptions = {}): Promise<PluginImpl> {
+  const cniPath = await oursIpamDir(opts.ipam === 'in-process');
   const served = servedPlugin(pkg);
-  if (served) return { name: 'ts', argv: [served], cniPath: await oursIpamDir() };
-  return { name: 'ts', argv: [NODE, await bundlePlugin(pkg)], cniPath: await oursIpamDir() };
+  if (served) return { name: 'ts', argv: [served], cniPath };
+  return { name: 'ts', argv: [NODE, await bundlePlugin(pkg)], cniPath };
 }
 
 export function goPlugin(type: string): PluginImpl {
