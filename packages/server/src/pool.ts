@@ -71,7 +71,14 @@ export class Pool {
 
   constructor(o: PoolOptions) {
     this.#o = { min: 0, idleMs: 60_000, deadlineMs: 120_000, queueWaitMs: 5_000, preload: [], ...o };
-    for (let i = 0; i < this.#o.min; i++) this.#release(this.#spawn());
+  }
+
+  /**
+   * Starts the `min` workers kept warm. Called once the socket listens: a worker's isolate start
+   * competes for the CPU with the server's own start-up, and a call that comes first spawns one.
+   */
+  warm(): void {
+    while (!this.#closed && this.#slots.size < this.#o.min) this.#release(this.#spawn());
   }
 
   get size(): number {

@@ -66,6 +66,7 @@ export async function main(argv: string[]): Promise<void> {
   const activated = process.env.LISTEN_PID === String(process.pid) && Number(process.env.LISTEN_FDS) >= 1;
   const server = await startServer({ socket: values.socket ?? DEFAULT_SOCKET, fd: activated ? 3 : undefined, buildId, plugins, pool });
   process.stderr.write(`cni-ts serve: ${plugins.length} plugins, build ${buildId}, on ${server.address ?? 'the socket systemd passed'}\n`);
+  pool.warm();
   // One JSON line of counters on stderr: on SIGUSR1, and once more when stopped.
   const report = () => process.stderr.write(`cni-ts serve: ${JSON.stringify({ ...server.stats, workers: pool.size, busy: pool.busy })}\n`);
   let stopping = false;
