@@ -101,38 +101,22 @@ function from040to020(from: Result, to: string): Result020 {
 
 /** 0.3.x/0.4.0 -> 1.x: drop ips[].version; interfaces keep name, mac and sandbox. */
 function from040to100(from: Result, to: string): Result100 {
-  const r = from as Result040;
-  return {
-    cniVersion: to,
-    interfaces: r.interfaces?.length
-      ? r.interfaces.map((i) => dropUndefined({ name: i.name, mac: i.mac, sandbox: i.sandbox }))
-      : undefined,
-    ips: r.ips?.length
-      ? r.ips.map((i) => dropUndefined({ interface: i.interface, address: i.address, gateway: i.gateway }))
-      : undefined,
-    routes: r.routes?.length ? r.routes.map(copyRoute) : undefined,
-    dns: copyDns(r.dns),
-  };
+  return acrossMajor(from as Result040, to, (i) => dropUndefined({ interface: i.interface, address: i.address, gateway: i.gateway }));
 }
 
 /** 1.x -> 0.3.x/0.4.0: each IP gets version "4" when its address is IPv4 (or IPv4-mapped), else "6". */
 function from100to040(from: Result, to: string): Result040 {
-  const r = from as Result100;
+  return acrossMajor(from as Result100, to, (i) =>
+    dropUndefined({ version: ipFamily(i.address) === 4 ? '4' : '6', interface: i.interface, address: i.address, gateway: i.gateway }),
+  );
+}
+
+/** Between 0.3.x/0.4.0 and 1.x: interfaces keep name, mac and sandbox; each IP is made by `ip`. */
+function acrossMajor<R extends Result040 | Result100, I>(r: R, to: string, ip: (i: NonNullable<R['ips']>[number]) => I) {
   return {
     cniVersion: to,
-    interfaces: r.interfaces?.length
-      ? r.interfaces.map((i) => dropUndefined({ name: i.name, mac: i.mac, sandbox: i.sandbox }))
-      : undefined,
-    ips: r.ips?.length
-      ? r.ips.map((i) =>
-          dropUndefined({
-            version: ipFamily(i.address) === 4 ? '4' : '6',
-            interface: i.interface,
-            address: i.address,
-            gateway: i.gateway,
-          }),
-        )
-      : undefined,
+    interfaces: r.interfaces?.length ? r.interfaces.map((i) => dropUndefined({ name: i.name, mac: i.mac, sandbox: i.sandbox })) : undefined,
+    ips: r.ips?.length ? (r.ips as NonNullable<R['ips']>[number][]).map(ip) : undefined,
     routes: r.routes?.length ? r.routes.map(copyRoute) : undefined,
     dns: copyDns(r.dns),
   };

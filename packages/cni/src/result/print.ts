@@ -40,33 +40,26 @@ function list<T>(a: T[] | undefined, f: (x: T) => Obj): Obj[] | undefined {
   return a?.length ? a.map(f) : undefined;
 }
 
+/** An interface as Go prints it: `name` always, then whichever of `keys` are set, in that order. */
+function ifaceJson<I extends { name?: string }>(i: I, keys: readonly (keyof I & string)[]): Obj {
+  const x: Obj = { name: i.name ?? '' };
+  for (const k of keys) put(x, k, i[k]);
+  return x;
+}
+
+/** An IP config as Go prints it, after what `x` holds already (0.4.0's version). */
+function ipJson(x: Obj, i: { interface?: number; address?: string; gateway?: string }): Obj {
+  if (i.interface !== undefined) x.interface = i.interface;
+  x.address = i.address ?? '<nil>';
+  put(x, 'gateway', i.gateway);
+  return x;
+}
+
 function json100(r: Result100): Obj {
   const o: Obj = {};
   put(o, 'cniVersion', r.cniVersion);
-  put(
-    o,
-    'interfaces',
-    list(r.interfaces, (i) => {
-      const x: Obj = { name: i.name ?? '' };
-      put(x, 'mac', i.mac);
-      put(x, 'mtu', i.mtu);
-      put(x, 'sandbox', i.sandbox);
-      put(x, 'socketPath', i.socketPath);
-      put(x, 'pciID', i.pciID);
-      return x;
-    }),
-  );
-  put(
-    o,
-    'ips',
-    list(r.ips, (i) => {
-      const x: Obj = {};
-      if (i.interface !== undefined) x.interface = i.interface;
-      x.address = i.address ?? '<nil>';
-      put(x, 'gateway', i.gateway);
-      return x;
-    }),
-  );
+  put(o, 'interfaces', list(r.interfaces, (i) => ifaceJson(i, ['mac', 'mtu', 'sandbox', 'socketPath', 'pciID'])));
+  put(o, 'ips', list(r.ips, (i) => ipJson({}, i)));
   put(o, 'routes', list(r.routes, routeJson));
   const dns = dnsJson(r.dns);
   if (Object.keys(dns).length) o.dns = dns;
@@ -76,27 +69,8 @@ function json100(r: Result100): Obj {
 function json040(r: Result040): Obj {
   const o: Obj = {};
   put(o, 'cniVersion', r.cniVersion);
-  put(
-    o,
-    'interfaces',
-    list(r.interfaces, (i) => {
-      const x: Obj = { name: i.name ?? '' };
-      put(x, 'mac', i.mac);
-      put(x, 'sandbox', i.sandbox);
-      return x;
-    }),
-  );
-  put(
-    o,
-    'ips',
-    list(r.ips, (i) => {
-      const x: Obj = { version: i.version ?? '' };
-      if (i.interface !== undefined) x.interface = i.interface;
-      x.address = i.address ?? '<nil>';
-      put(x, 'gateway', i.gateway);
-      return x;
-    }),
-  );
+  put(o, 'interfaces', list(r.interfaces, (i) => ifaceJson(i, ['mac', 'sandbox'])));
+  put(o, 'ips', list(r.ips, (i) => ipJson({ version: i.version ?? '' }, i)));
   put(o, 'routes', list(r.routes, routeJson));
   o.dns = dnsJson(r.dns);
   return o;
