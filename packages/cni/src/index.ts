@@ -16,6 +16,7 @@ export {
   type VersionTriple,
 } from './version';
 export { validateContainerId, validateInterfaceName, validateNetworkName } from './validate';
+export { readFileIfExists } from './fs/read';
 export { fsyncDir, installFileAtomic, placeFileAtomic, tempPathFor, writeFileAtomic, type AtomicWriteOptions, type PlaceOptions } from './fs/atomic';
 export {
   canonicalCIDR,

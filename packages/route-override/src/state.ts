@@ -1,8 +1,8 @@
 // What ADD changed, kept for DEL in <dataDir>/<containerID>_<ifname>.json: the routes it added
 // (DEL deletes them) and the routes it deleted (DEL adds them back).
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@cni-ts/cni';
+import { readFileIfExists, writeFileAtomic } from '@cni-ts/cni';
 import type { RouteSpec } from '@cni-ts/netlink';
 
 export interface Changes {
@@ -19,13 +19,8 @@ export function stateFile(dataDir: string, containerId: string, ifname: string):
 }
 
 export function readChanges(file: string): Changes | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  const text = readFileIfExists(file);
+  if (text === undefined) return undefined;
   const o = JSON.parse(text) as Partial<Changes>;
   return { network: o.network ?? '', containerId: o.containerId ?? '', ifname: o.ifname ?? '', added: o.added ?? [], deleted: o.deleted ?? [] };
 }

@@ -2,9 +2,9 @@
 // <dataDir>/<containerID>_<ifname>.json, byte for byte for link attributes (json.MarshalIndent
 // with one space, keys in configToRestore order, only the attributes being changed). cni-ts adds
 // a last key, `sysctl` (file -> original value), which upstream's decoder ignores.
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { goMarshalIndent, writeFileAtomic } from '@cni-ts/cni';
+import { goMarshalIndent, readFileIfExists, writeFileAtomic } from '@cni-ts/cni';
 import type { Link } from '@cni-ts/netlink';
 import type { TuningConf } from './config';
 
@@ -54,13 +54,8 @@ function pick<T>(v: unknown, type: string): T | undefined {
 
 /** The backup in `file`: undefined when there is none; throws when it cannot be read or parsed. */
 export function readBackup(file: string): Backup | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  const text = readFileIfExists(file);
+  if (text === undefined) return undefined;
   const o = JSON.parse(text) as Record<string, unknown>;
   if (!o || typeof o !== 'object' || Array.isArray(o)) throw new Error(`${file}: not a JSON object`);
   const b: Backup = {};
