@@ -2,34 +2,15 @@
 // (/usr/lib/cni/bandwidth, v1.1.1): the qdiscs, filter and IFB after ADD, CHECK and DEL agree
 // (but for upstream's second, dead mirred action, docs/compat.md), errors agree for bad configs,
 // bad input and failures mid-ADD leave nothing behind, and the shaping holds the rate ±20 %.
-import { existsSync } from 'node:fs';
-import {
-  checkLeaks,
-  cni,
-  expectRate,
-  goPlugin,
-  GO_DIR,
-  must,
-  routedPeer,
-  testEnv,
-  transfer,
-  tsPlugin,
-  type PluginImpl,
-  type TestEnv,
-  type TestNetns,
-} from '@cni-ts/testkit';
+import { checkLeaks, cni, expectRate, must, routedPeer, testEnv, transfer, type PluginImpl, type TestEnv, type TestNetns, underTest } from '@cni-ts/testkit';
 import { openHandle, openNetns } from '@cni-ts/netlink';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ifbName } from '../src/plugin';
 
 checkLeaks();
 
-let ours: PluginImpl;
-const go = goPlugin('bandwidth');
-beforeAll(async () => {
-  expect(existsSync(`${GO_DIR}/bandwidth`), `the Go oracle ${GO_DIR}/bandwidth is missing`).toBe(true);
-  ours = await tsPlugin('bandwidth');
-});
+const plugin = underTest('bandwidth', { oracle: true });
+const { go } = plugin;
 
 const ID = 'ctr1';
 const LIMITS = { ingressRate: 8_000_000, ingressBurst: 1_000_000, egressRate: 16_000_000, egressBurst: 2_000_000 };
@@ -107,7 +88,7 @@ function run(impl: PluginImpl, limits: Record<string, unknown> = LIMITS) {
 describe('bandwidth against the Go oracle', () => {
   it('ADD makes the same TBFs, ingress qdisc, u32 filter and IFB; CHECK passes; DEL removes the IFB', () => {
     const g = run(go);
-    const t = run(ours);
+    const t = run(plugin.ours);
     // Upstream's filter has a second mirred action that never runs; ours has only the first.
     expect([g.actions, t.actions]).toEqual([2, 1]);
     expect(t.state).toEqual(g.state);
@@ -125,7 +106,7 @@ describe('bandwidth against the Go oracle', () => {
       { runtimeConfig: { bandwidth: { egressRate: 16_000_000, egressBurst: 2_000_000 } } },
       { ingressRate: 0, runtimeConfig: { bandwidth: { egressRate: 16_000_000, egressBurst: 2_000_000 } } },
     ]) {
-      expect(run(ours, limits).state, JSON.stringify(limits)).toEqual(run(go, limits).state);
+      expect(run(plugin.ours, limits).state, JSON.stringify(limits)).toEqual(run(go, limits).state);
     }
   });
 
@@ -150,7 +131,7 @@ describe('bandwidth against the Go oracle', () => {
       expect(tcState(env)).toEqual(before);
       return res;
     };
-    expect(outs(ours)).toEqual(outs(go));
+    expect(outs(plugin.ours)).toEqual(outs(go));
   });
 });
 
@@ -159,18 +140,18 @@ describe('bandwidth, fixed upstream behaviour', () => {
     const env = testEnv();
     const prev = pod(env);
     const call = { command: 'ADD' as const, netns: env.container.path, containerId: ID, ifname: 'eth0' };
-    const noPrev = cni(ours, env.host.name, call, { cniVersion: '1.0.0', name: 'net1', type: 'bandwidth' });
+    const noPrev = cni(plugin.ours, env.host.name, call, { cniVersion: '1.0.0', name: 'net1', type: 'bandwidth' });
     expect(noPrev.json).toEqual({ code: 999, msg: 'must be called as chained plugin' });
     // v1.1.1 panics here (fixed in v1.9.1).
-    const check = cni(ours, env.host.name, { ...call, command: 'CHECK' }, conf(prev, {}));
+    const check = cni(plugin.ours, env.host.name, { ...call, command: 'CHECK' }, conf(prev, {}));
     expect([check.code, check.stdout]).toEqual([0, '']);
     expect(cni(go, env.host.name, { ...call, command: 'CHECK' }, conf(prev, {})).code).toBe(2);
     // CHECK finds a missing TBF (upstream's loop stops at the first qdisc that is not one: success).
-    const add = cni(ours, env.host.name, call, conf(prev, { ingressRate: 8_000_000, ingressBurst: 1_000_000 }));
+    const add = cni(plugin.ours, env.host.name, call, conf(prev, { ingressRate: 8_000_000, ingressBurst: 1_000_000 }));
     expect(add.code, add.stdout).toBe(0);
     must('tc', ['-n', env.host.name, 'qdisc', 'del', 'dev', 'bwh0', 'root']);
     const shaped = conf(add.json, { ingressRate: 8_000_000, ingressBurst: 1_000_000 });
-    expect(cni(ours, env.host.name, { ...call, command: 'CHECK' }, shaped).json).toEqual({ code: 999, msg: 'Failed to find qdisc' });
+    expect(cni(plugin.ours, env.host.name, { ...call, command: 'CHECK' }, shaped).json).toEqual({ code: 999, msg: 'Failed to find qdisc' });
     expect(cni(go, env.host.name, { ...call, command: 'CHECK' }, shaped).code).toBe(0);
   });
 
@@ -179,7 +160,7 @@ describe('bandwidth, fixed upstream behaviour', () => {
     const prev = pod(env);
     must('ip', ['-n', env.host.name, 'link', 'add', ifbName('net1', ID), 'type', 'veth', 'peer', 'name', 'bwtaken']);
     const before = tcState(env);
-    const r = cni(ours, env.host.name, { command: 'ADD', netns: env.container.path, containerId: ID, ifname: 'eth0' }, conf(prev));
+    const r = cni(plugin.ours, env.host.name, { command: 'ADD', netns: env.container.path, containerId: ID, ifname: 'eth0' }, conf(prev));
     expect(r.json).toMatchObject({ code: 999, msg: 'adding link: file exists' });
     expect(tcState(env)).toEqual(before);
   });
@@ -192,7 +173,7 @@ describe('bandwidth throughput', () => {
     const prev = pod(env);
     // The sender sits in a third namespace routed through the host, as a pod's peers do.
     routedPeer(env.host, client, { hostEnd: 'tc0', peerEnd: 'tc1', hostCidr: '10.66.10.1/24', peerCidr: '10.66.10.2/24' });
-    const r = cni(ours, env.host.name, { command: 'ADD', netns: env.container.path, containerId: ID, ifname: 'eth0' }, conf(prev));
+    const r = cni(plugin.ours, env.host.name, { command: 'ADD', netns: env.container.path, containerId: ID, ifname: 'eth0' }, conf(prev));
     expect(r.code, r.stdout).toBe(0);
     await expectRate(1_000_000, () => transfer(client, env.container, '10.66.9.2', 1_325_000, 125_000));
     await expectRate(2_000_000, () => transfer(env.container, client, '10.66.10.2', 2_650_000, 250_000));

@@ -1,26 +1,18 @@
 // bridge end to end on the host kernel: the plugin runs with the test's "host" namespace as
 // its own (ip netns exec), IPAM is our host-local found through CNI_PATH, and every check reads
 // the kernel with ip/bridge/iptables/nft. Nothing here touches the real root namespace.
-import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addrs, checkLeaks, iptablesSave, link, links, must, nftRuleset, ping, routes, sysctl, testEnv, type TestNetns } from '@cni-ts/testkit';
-import { cni, dataDir, ipamFiles, tsPlugin, type PluginImpl as Impl } from '@cni-ts/testkit';
+import { describe, expect, it } from 'vitest';
+import { addrs, checkLeaks, iptablesSave, link, links, must, nftRuleset, ping, routes, sysctl, testEnv, type TestNetns, underTest } from '@cni-ts/testkit';
+import { cni, ipamFiles } from '@cni-ts/testkit';
 
 checkLeaks();
 
-let ours: Impl;
-const dirs: string[] = [];
-beforeAll(async () => {
-  ours = await tsPlugin('bridge');
-}, 120_000);
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const plugin = underTest('bridge', { timeout: 120_000 });
 
 function ipamDir(): string {
-  const d = dataDir('bridge');
-  dirs.push(d);
+  const d = plugin.dir('bridge');
   return d;
 }
 
@@ -50,13 +42,13 @@ function net(name = 'brnet', subnet = '10.21.0.0/24'): Net & ReturnType<typeof t
 type Result = { interfaces: { name: string; mac?: string; sandbox?: string }[]; ips: { address: string; gateway?: string; interface?: number }[]; routes?: { dst: string; gw?: string }[] };
 
 function add(n: Net, ns: TestNetns, conf: unknown, containerId = ns.name, ifname = 'eth0', args = ''): Result {
-  const r = cni(ours, n.host.name, { command: 'ADD', containerId, netns: ns.path, ifname, args }, conf);
+  const r = cni(plugin.ours, n.host.name, { command: 'ADD', containerId, netns: ns.path, ifname, args }, conf);
   expect(r.code, r.stdout + r.stderr).toBe(0);
   return r.json as unknown as Result;
 }
 
 function del(n: Net, ns: TestNetns | string, conf: unknown, containerId = typeof ns === 'string' ? 'ctr' : ns.name, ifname = 'eth0') {
-  const r = cni(ours, n.host.name, { command: 'DEL', containerId, netns: typeof ns === 'string' ? ns : ns.path, ifname }, conf);
+  const r = cni(plugin.ours, n.host.name, { command: 'DEL', containerId, netns: typeof ns === 'string' ? ns : ns.path, ifname }, conf);
   expect(r.code, r.stdout + r.stderr).toBe(0);
   expect(r.stdout).toBe('');
 }
@@ -262,7 +254,7 @@ describe('bridge: a firewall set-up that fails half-way (issue 18)', () => {
     const n = net('spoofnet', '10.26.0.0/24');
     const fake = failingTool('nft', '/usr/sbin/nft', '*macspoofchk*drop*');
     const conf = n.conf({ macspoofchk: true });
-    const r = cni(ours, n.host.name, { command: 'ADD', containerId: n.container.name, netns: n.container.path }, conf, ['env', `PATH=${fake}:${process.env.PATH ?? '/usr/sbin:/usr/bin'}`]);
+    const r = cni(plugin.ours, n.host.name, { command: 'ADD', containerId: n.container.name, netns: n.container.path }, conf, ['env', `PATH=${fake}:${process.env.PATH ?? '/usr/sbin:/usr/bin'}`]);
     expect(r.code).toBe(1);
     expect((r.json as { msg: string }).msg).toMatch(/failed to setup spoof-check: .*injected failure/);
     const rules = nftRuleset(n.host.name);
@@ -275,7 +267,7 @@ describe('bridge: a firewall set-up that fails half-way (issue 18)', () => {
     const n = net('masqnet', '10.27.0.0/24');
     const fake = failingTool('iptables', '/usr/sbin/iptables', '*POSTROUTING*-j\\ CNI-*');
     const conf = n.conf({ isGateway: true, ipMasq: true, ipMasqBackend: 'iptables' });
-    const r = cni(ours, n.host.name, { command: 'ADD', containerId: n.container.name, netns: n.container.path }, conf, ['env', `PATH=${fake}:${process.env.PATH ?? '/usr/sbin:/usr/bin'}`]);
+    const r = cni(plugin.ours, n.host.name, { command: 'ADD', containerId: n.container.name, netns: n.container.path }, conf, ['env', `PATH=${fake}:${process.env.PATH ?? '/usr/sbin:/usr/bin'}`]);
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(r.stdout).toMatch(/injected failure/);
     expect(natCni(n.host.name)).toEqual([]);
@@ -308,7 +300,7 @@ describe('bridge: port options', () => {
 
   it('hairpinMode with promiscMode is refused before anything is created', () => {
     const n = net();
-    const r = cni(ours, n.host.name, { command: 'ADD', containerId: 'x', netns: n.container.path }, n.conf({ hairpinMode: true, promiscMode: true }));
+    const r = cni(plugin.ours, n.host.name, { command: 'ADD', containerId: 'x', netns: n.container.path }, n.conf({ hairpinMode: true, promiscMode: true }));
     expect(r.json).toEqual({ code: 999, msg: 'cannot set hairpin mode and promiscuous mode at the same time' });
     expect(link(n.host.name, 'mybr0')).toBeUndefined();
   });
@@ -346,7 +338,7 @@ describe('bridge: port options', () => {
     expect(r.ips ?? []).toEqual([]);
     expect(link(n.container.name, 'eth0')?.flags).not.toContain('UP');
     del(n, n.container, l2);
-    const bad = cni(ours, n.host.name, { command: 'ADD', containerId: 'x', netns: n.container.path }, n.conf({ disableContainerInterface: true }));
+    const bad = cni(plugin.ours, n.host.name, { command: 'ADD', containerId: 'x', netns: n.container.path }, n.conf({ disableContainerInterface: true }));
     expect(bad.json).toEqual({ code: 999, msg: 'cannot use IPAM when DisableContainerInterface flag is set' });
   });
 
@@ -371,7 +363,7 @@ describe('bridge: port options', () => {
     expect(pick(n.conf(), 'IgnoreUnknown=1;MAC=02:00:00:00:00:01;K8S_POD_NAME=x')).toBe('02:00:00:00:00:01');
     expect(pick(n.conf({ args: { cni: { mac: '02:00:00:00:00:02' } } }), 'IgnoreUnknown=1;MAC=02:00:00:00:00:01')).toBe('02:00:00:00:00:02');
     expect(pick(n.conf({ args: { cni: { mac: '02:00:00:00:00:02' } }, runtimeConfig: { mac: '02:00:00:00:00:03' } }), 'IgnoreUnknown=1;MAC=02:00:00:00:00:01')).toBe('02:00:00:00:00:03');
-    const bad = cni(ours, n.host.name, { command: 'ADD', containerId: 'm', netns: n.container.path }, n.conf({ runtimeConfig: { mac: 'zz' } }));
+    const bad = cni(plugin.ours, n.host.name, { command: 'ADD', containerId: 'm', netns: n.container.path }, n.conf({ runtimeConfig: { mac: 'zz' } }));
     expect(bad.json).toEqual({ code: 999, msg: 'failed to make veth pair: address zz: invalid MAC address' });
   });
 });
@@ -382,26 +374,26 @@ describe('bridge: CHECK, STATUS, failures', () => {
     const conf = n.conf({ isDefaultGateway: true });
     const r = add(n, n.container, conf);
     const withPrev = { ...conf, prevResult: r };
-    const ok = cni(ours, n.host.name, { command: 'CHECK', containerId: n.container.name, netns: n.container.path }, withPrev);
+    const ok = cni(plugin.ours, n.host.name, { command: 'CHECK', containerId: n.container.name, netns: n.container.path }, withPrev);
     expect(ok.code, ok.stdout).toBe(0);
     must('ip', ['-n', n.container.name, 'addr', 'flush', 'dev', 'eth0']);
-    const bad = cni(ours, n.host.name, { command: 'CHECK', containerId: n.container.name, netns: n.container.path }, withPrev);
+    const bad = cni(plugin.ours, n.host.name, { command: 'CHECK', containerId: n.container.name, netns: n.container.path }, withPrev);
     expect(bad.json).toEqual({ code: 999, msg: 'Failed to match addr 10.21.0.2/24 on interface eth0' });
-    const noPrev = cni(ours, n.host.name, { command: 'CHECK', containerId: n.container.name, netns: n.container.path }, conf);
+    const noPrev = cni(plugin.ours, n.host.name, { command: 'CHECK', containerId: n.container.name, netns: n.container.path }, conf);
     expect(noPrev.json).toEqual({ code: 999, msg: 'Required prevResult missing' });
     del(n, n.container, conf);
   });
 
   it('STATUS asks IPAM', () => {
     const n = net();
-    const r = cni(ours, n.host.name, { command: 'STATUS' }, { ...n.conf(), cniVersion: '1.1.0' });
+    const r = cni(plugin.ours, n.host.name, { command: 'STATUS' }, { ...n.conf(), cniVersion: '1.1.0' });
     expect(r.code, r.stdout).toBe(0);
   });
 
   it('a failure after IPAM rolls back: no veth, no lease, no rule', () => {
     const n = net('failnet', '10.26.0.0/24');
     const conf = n.conf({ isGateway: true, ipMasq: true, ipMasqBackend: 'bogus' });
-    const r = cni(ours, n.host.name, { command: 'ADD', containerId: 'f1', netns: n.container.path }, conf);
+    const r = cni(plugin.ours, n.host.name, { command: 'ADD', containerId: 'f1', netns: n.container.path }, conf);
     expect(r.json).toEqual({ code: 999, msg: 'unknown ipmasq backend "bogus"' });
     expect(hostVeths(n.host.name)).toEqual([]);
     expect(link(n.container.name, 'eth0')).toBeUndefined();
@@ -414,7 +406,7 @@ describe('bridge: CHECK, STATUS, failures', () => {
     const pod2 = n.extra('pod2');
     const conf = n.conf();
     add(n, n.container, conf); // takes the only address
-    const r = cni(ours, n.host.name, { command: 'ADD', containerId: pod2.name, netns: pod2.path }, conf);
+    const r = cni(plugin.ours, n.host.name, { command: 'ADD', containerId: pod2.name, netns: pod2.path }, conf);
     expect(r.code).toBe(1);
     expect((r.json as { msg: string }).msg).toMatch(/no IP addresses available/);
     expect(link(pod2.name, 'eth0')).toBeUndefined();
@@ -427,7 +419,7 @@ describe('bridge: CHECK, STATUS, failures', () => {
     must('ip', ['-n', n.host.name, 'link', 'add', 'mybr0', 'type', 'bridge']);
     must('ip', ['-n', n.host.name, 'addr', 'add', '10.1.1.1/24', 'dev', 'mybr0']);
     const conf = n.conf({ isGateway: true });
-    const r = cni(ours, n.host.name, { command: 'ADD', containerId: 'a', netns: n.container.path }, conf);
+    const r = cni(plugin.ours, n.host.name, { command: 'ADD', containerId: 'a', netns: n.container.path }, conf);
     expect(r.json).toEqual({ code: 999, msg: 'failed to set bridge addr: "mybr0" already has an IP address different from 10.21.0.1/24' });
     // rolled back
     expect(link(n.container.name, 'eth0')).toBeUndefined();
@@ -439,7 +431,7 @@ describe('bridge: CHECK, STATUS, failures', () => {
 
   it('config errors name the field and keep upstream texts', () => {
     const n = net();
-    const call = (c: unknown) => cni(ours, n.host.name, { command: 'ADD', containerId: 'a', netns: n.container.path }, c).json;
+    const call = (c: unknown) => cni(plugin.ours, n.host.name, { command: 'ADD', containerId: 'a', netns: n.container.path }, c).json;
     expect(call(n.conf({ mtu: '1500' }))).toEqual({ code: 999, msg: 'failed to load netconf: json: cannot unmarshal string into Go struct field NetConf.mtu of type int', details: 'mtu' });
     expect(call(n.conf({ vlan: 5000 }))).toEqual({ code: 999, msg: 'invalid VLAN ID 5000 (must be between 0 and 4094)', details: 'vlan' });
     expect(call(n.conf({ vlanTrunk: [{ minID: 5 }] }))).toEqual({ code: 999, msg: 'minID and maxID should be configured simultaneously, maxID is missing', details: 'vlanTrunk[0]' });

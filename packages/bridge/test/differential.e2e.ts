@@ -4,22 +4,14 @@
 // must agree, before and after DEL. Random names (host veths) and MACs are normalised; the
 // documented differences of 1.1.1 from the newest upstream (plugins-main.md §3.8) are
 // normalised here and asserted on their own at the end.
-import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addrs, checkLeaks, iptablesSave, ipJson, links, routes, run, testEnv, type IpLink } from '@cni-ts/testkit';
-import { cni, dataDir, goPlugin, tsPlugin, type PluginImpl as Impl, type CniOut as Out } from '@cni-ts/testkit';
+import { describe, expect, it } from 'vitest';
+import { addrs, checkLeaks, iptablesSave, ipJson, links, routes, run, testEnv, type IpLink, underTest } from '@cni-ts/testkit';
+import { cni, type PluginImpl as Impl, type CniOut as Out } from '@cni-ts/testkit';
 
 checkLeaks();
 
-let ours: Impl;
-const go = goPlugin('bridge');
-const dirs: string[] = [];
-beforeAll(async () => {
-  ours = await tsPlugin('bridge');
-}, 120_000);
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const plugin = underTest('bridge', { timeout: 120_000 });
+const { go } = plugin;
 
 const CID = 'diffctr';
 
@@ -128,8 +120,7 @@ interface Scenario {
 function play(impl: Impl, sc: Scenario) {
   const env = testEnv();
   sc.setup?.(env);
-  const dir = dataDir(`bdiff-${impl.name}`);
-  dirs.push(dir);
+  const dir = plugin.dir(`bdiff-${impl.name}`);
   const conf = sc.conf(dir);
   const names = new Names();
   const outs: unknown[] = [];
@@ -147,7 +138,7 @@ function play(impl: Impl, sc: Scenario) {
 
 function same(sc: Scenario) {
   const g = play(go, sc);
-  const t = play(ours, sc);
+  const t = play(plugin.ours, sc);
   expect(t.outs).toEqual(g.outs);
   expect(t.states).toEqual(g.states);
   return { go: g, ts: t };
@@ -180,7 +171,7 @@ describe('bridge vs Go oracle (1.1.1)', () => {
   it('isGateway with a default route from IPAM keeps IPAM routes; CHECK of a gateway-less route (fixed after 1.1.1)', () => {
     const sc = { conf: base({ isDefaultGateway: true }, { subnet: '10.31.0.0/24', routes: [{ dst: '0.0.0.0/0', gw: '10.31.0.254' }, { dst: '10.40.0.0/16' }] }), steps: lifecycle };
     const g = play(go, sc);
-    const t = play(ours, sc);
+    const t = play(plugin.ours, sc);
     // 1.1.1 also matched the route's (absent) gateway, so a route IPAM gave without one never
     // passes its CHECK; newest matches on the destination only (plugins-main.md §7).
     expect(g.outs[1]).toEqual({ exit: 1, code: 999, msg: 'Expected Route {Dst:{IP:10.40.0.0 Mask:ffff0000} GW:<nil>} not found in routing table' });
@@ -217,7 +208,7 @@ describe('bridge vs Go oracle (1.1.1)', () => {
     // Upstream leaves the container veth behind after this failure (we roll it back), so
     // compare the outputs only, then the forced run in full.
     const g = play(go, { setup, conf: base({ isGateway: true }), steps: [{ command: 'ADD' }] });
-    const t = play(ours, { setup, conf: base({ isGateway: true }), steps: [{ command: 'ADD' }] });
+    const t = play(plugin.ours, { setup, conf: base({ isGateway: true }), steps: [{ command: 'ADD' }] });
     expect(t.outs).toEqual(g.outs);
     same({ setup, conf: base({ isGateway: true, forceAddress: true }), steps: lifecycle });
   });
@@ -229,8 +220,7 @@ describe('bridge vs Go oracle (1.1.1)', () => {
   it('macspoofchk rules match the oracle rule for rule', () => {
     const nft = (impl: Impl) => {
       const env = testEnv();
-      const dir = dataDir('bdiff-msc');
-      dirs.push(dir);
+      const dir = plugin.dir('bdiff-msc');
       const conf = base({ macspoofchk: true })(dir);
       const r = cni(impl, env.host.name, { command: 'ADD', containerId: CID, netns: env.container.path }, conf);
       expect(r.code, r.stdout).toBe(0);
@@ -241,7 +231,7 @@ describe('bridge vs Go oracle (1.1.1)', () => {
       return { text, after };
     };
     const g = nft(go);
-    const t = nft(ours);
+    const t = nft(plugin.ours);
     expect(t.text).toEqual(g.text);
     expect(t.text).toContain('ether saddr MAC return comment "macspoofchk-diffctr-eth0"');
     expect(t.after).toEqual(g.after);
@@ -271,14 +261,13 @@ describe('bridge vs Go oracle (1.1.1)', () => {
       const env = testEnv();
       return confs.map((c) => output(cni(impl, env.host.name, { command: 'ADD', containerId: CID, netns: env.container.path }, { cniVersion: '1.0.0', name: 'n', type: 'bridge', bridge: 'errbr0', ...c }), new Names()));
     };
-    expect(outs(ours)).toEqual(outs(go));
+    expect(outs(plugin.ours)).toEqual(outs(go));
   });
 
   it('a missing netns and CHECK failures: the same code and text', () => {
     const outs = (impl: Impl) => {
       const env = testEnv();
-      const dir = dataDir('bdiff-chk');
-      dirs.push(dir);
+      const dir = plugin.dir('bdiff-chk');
       const conf = base()(dir);
       const names = new Names();
       const call = (command: 'ADD' | 'CHECK' | 'DEL', c: unknown, netns = env.container.path) => output(cni(impl, env.host.name, { command, containerId: CID, netns }, c), names);
@@ -297,7 +286,7 @@ describe('bridge vs Go oracle (1.1.1)', () => {
       call('DEL', conf);
       return res;
     };
-    expect(outs(ours)).toEqual(outs(go));
+    expect(outs(plugin.ours)).toEqual(outs(go));
   });
 
   it('CNI_ARGS errors: the same code and text', () => {
@@ -307,7 +296,7 @@ describe('bridge vs Go oracle (1.1.1)', () => {
         output(cni(impl, env.host.name, { command: 'DEL', containerId: CID, netns: env.container.path, args: a }, { cniVersion: '1.0.0', name: 'n', type: 'bridge', bridge: 'errbr0' }), new Names()),
       );
     };
-    expect(outs(ours)).toEqual(outs(go));
+    expect(outs(plugin.ours)).toEqual(outs(go));
   });
 });
 
@@ -315,7 +304,7 @@ describe('documented differences from the oracle (docs/compat.md, bridge)', () =
   it('DEL with an empty CNI_NETNS: the oracle leaks the NAT chain and its POSTROUTING jump, we remove them', () => {
     const sc: Scenario = { conf: base({ isGateway: true, ipMasq: true }), steps: [{ command: 'ADD' }, { command: 'DEL', netns: 'none' }] };
     const g = play(go, sc);
-    const t = play(ours, sc);
+    const t = play(plugin.ours, sc);
     expect(t.outs).toEqual(g.outs);
     const nat = (x: { states: unknown[] }) => (x.states[1] as { nat: string[] }).nat;
     expect(nat(g)).toHaveLength(4); // chain, POSTROUTING jump, ACCEPT, MASQUERADE
@@ -329,7 +318,7 @@ describe('documented differences from the oracle (docs/compat.md, bridge)', () =
     };
     const sc: Scenario = { setup, conf: base({ isGateway: true }), steps: [{ command: 'ADD' }] };
     const g = play(go, sc);
-    const t = play(ours, sc);
+    const t = play(plugin.ours, sc);
     expect(t.outs).toEqual([{ exit: 1, code: 999, msg: 'failed to set bridge addr: "diffbr0" already has an IP address different from 10.31.0.1/24' }]);
     expect(t.outs).toEqual(g.outs);
     const container = (x: { states: unknown[] }) => (x.states[0] as { container: { name: string }[] }).container.map((l) => l.name);
@@ -348,7 +337,7 @@ describe('documented differences from the oracle (docs/compat.md, bridge)', () =
     };
     const sc: Scenario = { setup, conf: base({ isGateway: true }), steps: [{ command: 'ADD' }, { command: 'DEL' }] };
     const g = play(go, sc);
-    const t = play(ours, sc);
+    const t = play(plugin.ours, sc);
     expect(g.outs[0]).toEqual({ exit: 1, code: 999, msg: "failed to set bridge addr: could not set bridge's mac: invalid argument" });
     expect(t.outs[0]).toMatchObject({ exit: 0, ips: [{ interface: 2, address: '10.31.0.2/24', gateway: '10.31.0.1' }] });
   });

@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { checkLeaks, link, testEnv } from '@cni-ts/testkit';
+import { checkLeaks, tempPaths, link, testEnv } from '@cni-ts/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containerIdFor } from '../src/cli/env';
 import { cleanupPrepared, cniTs, netDir, oursDir, prepare } from './harness';
@@ -12,16 +12,13 @@ checkLeaks();
 beforeAll(() => prepare(), 180_000);
 afterAll(cleanupPrepared);
 
-const cleanup: string[] = [];
-afterAll(() => {
-  for (const d of cleanup) rmSync(d, { recursive: true, force: true });
-});
+const temp = tempPaths();
 
 function setup(tag: string) {
   const env = testEnv();
   const base = path.join(tmpdir(), `cnits-chain-cache-e2e-${process.pid}-${tag}`);
   rmSync(base, { recursive: true, force: true });
-  cleanup.push(base);
+  temp.add(base);
   const network = `cnits-cache-${tag}`;
   const conflist = {
     cniVersion: '0.4.0',
@@ -29,7 +26,7 @@ function setup(tag: string) {
     plugins: [{ type: 'bridge', bridge: 'cnitsbr9', isGateway: true, ipam: { type: 'host-local', dataDir: path.join(base, 'ipam'), ranges: [[{ subnet: '10.81.0.0/24', gateway: '10.81.0.1' }]] } }],
   };
   const dir = netDir({ [`10-${tag}.conflist`]: conflist });
-  cleanup.push(dir);
+  temp.add(dir);
   const vars = { NETCONFPATH: dir, CNI_PATH: oursDir(), CNI_TS_CACHE_DIR: path.join(base, 'cache'), CNI_ARGS: 'IgnoreUnknown=1;K8S_POD_NAME=web' };
   const cid = containerIdFor(env.container.path);
   const cacheFile = path.join(base, 'cache', 'results', `${network}-${cid}-eth0`);
@@ -82,7 +79,7 @@ describe('bad conflists', () => {
       '40-version.conflist': { cniVersion: '2.0.0', name: 'version', plugins: [{ type: 'bridge' }] },
     };
     const dir = netDir(bad);
-    cleanup.push(dir);
+    temp.add(dir);
     const f = (n: string) => path.join(dir, n);
     const vars = { NETCONFPATH: dir, CNI_PATH: oursDir(), CNI_TS_CACHE_DIR: path.join(dir, 'cache') };
     // Loading by name stops at the first malformed file, as libcni does, and names it.

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { checkLeaks, must, ping, testEnv } from '@cni-ts/testkit';
+import { checkLeaks, tempPaths, must, ping, testEnv } from '@cni-ts/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cniTs, IMPLS, netDir, normalize, nsState, prepare, cleanupPrepared, type Impl } from './harness';
 
@@ -13,10 +13,7 @@ checkLeaks();
 beforeAll(() => prepare(), 180_000);
 afterAll(cleanupPrepared);
 
-const cleanup: string[] = [];
-afterAll(() => {
-  for (const d of cleanup) rmSync(d, { recursive: true, force: true });
-});
+const temp = tempPaths();
 
 interface Scenario {
   name: string;
@@ -40,9 +37,10 @@ function runScenario(s: Scenario, impl: Impl) {
   const cacheDir = path.join(tmpdir(), `cnits-chain-e2e-${process.pid}-${s.network}-cache`);
   rmSync(dataDir, { recursive: true, force: true });
   rmSync(cacheDir, { recursive: true, force: true });
-  cleanup.push(dataDir, cacheDir);
+  temp.add(dataDir);
+  temp.add(cacheDir);
   const dir = netDir({ [`10-${s.network}.conflist`]: s.conflist(dataDir) });
-  cleanup.push(dir);
+  temp.add(dir);
   const vars = {
     NETCONFPATH: dir,
     CNI_PATH: impl.cniPath,
@@ -173,9 +171,9 @@ describe('traffic', () => {
     const env = testEnv();
     const pod2 = env.extra('pod2');
     const dataDir = path.join(tmpdir(), `cnits-chain-e2e-${process.pid}-ping`);
-    cleanup.push(dataDir);
+    temp.add(dataDir);
     const dir = netDir({ '10-ping.conflist': { cniVersion: '1.1.0', name: 'cnits-e2e-ping', plugins: [{ type: 'bridge', bridge: 'cnitsbr1', ipam: hostLocal(dataDir, '10.80.0.0/24') }] } });
-    cleanup.push(dir);
+    temp.add(dir);
     const vars = { NETCONFPATH: dir, CNI_PATH: IMPLS()[2]!.cniPath, CNI_TS_CACHE_DIR: path.join(dataDir, 'cache') };
     for (const ns of [env.container, pod2]) expect(cniTs(env.host.name, ['add', 'cnits-e2e-ping', ns.path], vars).status).toBe(0);
     expect(ping(env.container.name, '10.80.0.3')).toBe(true);

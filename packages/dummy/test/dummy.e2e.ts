@@ -1,20 +1,12 @@
 // dummy on this machine's kernel, which has no dummy driver: what must hold before and without
 // the link (config errors, a failed create leaving no IPAM reservation). The link itself is
 // tested in the user-mode-linux suite (dummy.kernel.ts).
-import { rmSync } from 'node:fs';
-import { checkLeaks, cni, dataDir, ipamFiles, links, testEnv, tsPlugin, type PluginImpl } from '@cni-ts/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkLeaks, cni, ipamFiles, links, testEnv, underTest } from '@cni-ts/testkit';
+import { describe, expect, it } from 'vitest';
 
 checkLeaks(['/var/lib/cni']);
 
-let ours: PluginImpl;
-const dirs: string[] = [];
-beforeAll(async () => {
-  ours = await tsPlugin('dummy');
-});
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const plugin = underTest('dummy');
 
 const conf = (extra: Record<string, unknown> = {}) => ({ cniVersion: '1.1.0', name: 'dnet', type: 'dummy', ...extra });
 
@@ -30,7 +22,7 @@ describe('dummy (host kernel)', () => {
   ])('bad config (%s): the error, and no link', (_n, extra, error) => {
     const env = testEnv();
     for (const command of ['ADD', 'CHECK']) {
-      const r = cni(ours, env.host.name, { command, netns: env.container.path }, conf(extra));
+      const r = cni(plugin.ours, env.host.name, { command, netns: env.container.path }, conf(extra));
       expect(r.code).toBe(1);
       expect(r.json).toEqual(error);
     }
@@ -39,15 +31,14 @@ describe('dummy (host kernel)', () => {
 
   it('a kernel without dummy: the create fails before IPAM runs, nothing is reserved', () => {
     const env = testEnv();
-    const dir = dataDir('dummy');
-    dirs.push(dir);
+    const dir = plugin.dir('dummy');
     const c = conf({ ipam: { type: 'host-local', subnet: '10.89.0.0/24', dataDir: dir } });
-    const r = cni(ours, env.host.name, { command: 'ADD', netns: env.container.path }, c);
+    const r = cni(plugin.ours, env.host.name, { command: 'ADD', netns: env.container.path }, c);
     expect(r.json).toMatchObject({ code: 999, msg: expect.stringMatching(/^failed to create dummy: /) });
     expect(links(env.container.name).map((l) => l.ifname)).toEqual(['lo']);
     expect(ipamFiles(dir, 'dnet')).toEqual([]);
     // DEL and STATUS go to IPAM only (STATUS: host-local has nothing to report).
-    expect(cni(ours, env.host.name, { command: 'DEL', netns: env.container.path }, c).code).toBe(0);
-    expect(cni(ours, env.host.name, { command: 'STATUS' }, c).code).toBe(0);
+    expect(cni(plugin.ours, env.host.name, { command: 'DEL', netns: env.container.path }, c).code).toBe(0);
+    expect(cni(plugin.ours, env.host.name, { command: 'STATUS' }, c).code).toBe(0);
   });
 });

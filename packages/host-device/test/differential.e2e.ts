@@ -3,22 +3,14 @@
 // every step must agree, modulo docs/compat.md: sandbox paths, the empty "dns" of CNI lib 1.1.2,
 // the alias 1.1.1 leaves on the device after DEL (newest clears it, as we do), and three error
 // texts that v1.6.0's temp-netns rewrite changed (newestText).
-import { rmSync } from 'node:fs';
-import { checkLeaks, must, testEnv, type TestEnv } from '@cni-ts/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cni, type CniCall as Call, dataDir, goPlugin, type PluginImpl as Impl, ipamFiles, nsState, tsPlugin } from '@cni-ts/testkit';
+import { checkLeaks, must, testEnv, type TestEnv, underTest } from '@cni-ts/testkit';
+import { describe, expect, it } from 'vitest';
+import { cni, type CniCall as Call, type CniOut, comparable, type DiffStep, type PluginImpl as Impl, ipamFiles, nsState, runDiffSteps } from '@cni-ts/testkit';
 
 checkLeaks();
 
-let ours: Impl;
-const go = goPlugin('host-device');
-const dirs: string[] = [];
-beforeAll(async () => {
-  ours = await tsPlugin('host-device');
-});
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const plugin = underTest('host-device');
+const { go } = plugin;
 
 const FAKE_SYS = [
   'unshare',
@@ -37,11 +29,9 @@ const FAKE_SYS = [
   'sh',
 ];
 
-type Conf = (dir: string) => Record<string, unknown>;
-interface Step {
-  call: Omit<Call, 'netns'> & { netns?: '' };
-  conf: Conf;
-  prev?: boolean;
+type Conf = DiffStep['conf'];
+interface Step extends DiffStep {
+  call: DiffStep['call'] & { netns?: '' };
 }
 
 /** 1.1.1 texts that v1.6.0's temp-netns rewrite changed, as newest words them. */
@@ -52,13 +42,7 @@ function newestText(msg: string): string {
     .replace(/^failed to move link failed to rename device "(.*)" to "(.*)": /, 'failed to move link failed to move "$2" (host: "$1") to container NS: ');
 }
 
-function normal(r: ReturnType<typeof cni>, env: TestEnv): unknown {
-  if (!r.json) return { exit: r.code };
-  if ('code' in r.json) return { exit: r.code, code: r.json.code, msg: newestText(String(r.json.msg)) };
-  const out = JSON.parse(JSON.stringify(r.json).replaceAll(env.container.path, '<netns>')) as Record<string, unknown>;
-  if (out.dns && Object.keys(out.dns).length === 0 && !String(out.cniVersion).startsWith('0.')) delete out.dns;
-  return { exit: r.code, ...out };
-}
+const normal = (r: CniOut, env: TestEnv) => comparable(r, { sandbox: env.container.path, msg: newestText, macs: false });
 
 function state(env: TestEnv) {
   const host = nsState(env.host.name, { macs: true });
@@ -72,25 +56,13 @@ function runSteps(impl: Impl, steps: Step[], prepare: (env: TestEnv) => void, wr
   must('ip', ['-n', env.host.name, 'link', 'set', 'dev0', 'mtu', '1400', 'address', '02:66:00:00:00:01']);
   must('ip', ['-n', env.host.name, 'link', 'set', 'dev0p', 'address', '02:66:00:00:00:02']);
   prepare(env);
-  const dir = dataDir(`hd-${impl.name}`);
-  dirs.push(dir);
-  const outputs: unknown[] = [];
-  const states: unknown[] = [];
-  let last: Record<string, unknown> | undefined;
-  for (const s of steps) {
-    const conf = s.conf(dir);
-    if (s.prev) conf.prevResult = last;
-    const r = cni(impl, env.host.name, { ...s.call, netns: s.call.netns ?? env.container.path }, conf, wrap);
-    if (s.call.command === 'ADD' && r.code === 0) last = r.json;
-    outputs.push(normal(r, env));
-    states.push(state(env));
-  }
-  return { outputs, states, ipam: ipamFiles(dir, 'hdnet'), env };
+  const dir = plugin.dir(`hd-${impl.name}`);
+  return { ...runDiffSteps(impl, env, dir, steps, { normal, state, wrap }), ipam: ipamFiles(dir, 'hdnet'), env };
 }
 
 function same(steps: Step[], { prepare = () => {}, wrap = [] }: { prepare?: (env: TestEnv) => void; wrap?: string[] } = {}) {
   const g = runSteps(go, steps, prepare, wrap);
-  const t = runSteps(ours, steps, prepare, wrap);
+  const t = runSteps(plugin.ours, steps, prepare, wrap);
   expect(t.outputs).toEqual(g.outputs);
   expect(t.states).toEqual(g.states);
   expect(t.ipam).toEqual(g.ipam);
@@ -146,15 +118,15 @@ describe('host-device vs Go oracle', () => {
   it('DEL blocked while the original name is taken on the host, then DEL again', () => {
     const c = base();
     const g = runSteps(go, [ADD(c)], () => {}, []);
-    const t = runSteps(ours, [ADD(c)], () => {}, []);
+    const t = runSteps(plugin.ours, [ADD(c)], () => {}, []);
     const del = (impl: Impl, env: TestEnv) => normal(cni(impl, env.host.name, { command: 'DEL', netns: env.container.path }, c('')), env);
     for (const r of [g, t]) {
       must('ip', ['-n', r.env.host.name, 'link', 'add', 'dev0', 'address', '02:66:00:00:00:aa', 'type', 'veth', 'peer', 'name', 'blk', 'address', '02:66:00:00:00:bb']);
     }
-    expect(del(ours, t.env)).toEqual(del(go, g.env));
+    expect(del(plugin.ours, t.env)).toEqual(del(go, g.env));
     expect(state(t.env)).toEqual(state(g.env));
     for (const r of [g, t]) must('ip', ['-n', r.env.host.name, 'link', 'del', 'dev0']);
-    expect(del(ours, t.env)).toEqual(del(go, g.env));
+    expect(del(plugin.ours, t.env)).toEqual(del(go, g.env));
     expect(state(t.env)).toEqual(state(g.env));
   });
 
@@ -176,7 +148,7 @@ describe('documented differences (docs/compat.md)', () => {
   it('name taken in the container: 1.1.1 strands the device in the container, newest and ours send it home', () => {
     const prepare = (env: TestEnv) => must('ip', ['-n', env.container.name, 'link', 'add', 'eth0', 'address', '02:66:00:00:00:cc', 'type', 'veth', 'peer', 'name', 'x0', 'address', '02:66:00:00:00:dd']);
     const g = runSteps(go, [ADD(base())], prepare, []);
-    const t = runSteps(ours, [ADD(base())], prepare, []);
+    const t = runSteps(plugin.ours, [ADD(base())], prepare, []);
     expect(t.outputs).toEqual(g.outputs);
     const names = (r: typeof g, side: 'container' | 'host') => (r.states[0] as Record<string, { links: { name: string }[] }>)[side]!.links.map((l) => l.name);
     expect(names(g, 'container')).toEqual(['dev0', 'eth0', 'x0']);
@@ -187,7 +159,7 @@ describe('documented differences (docs/compat.md)', () => {
   it('DPDK: the oracle (1.1.1) returns no interface, newest and ours return {name, sandbox}', () => {
     const c: Conf = () => ({ ...base({ device: undefined, pciBusID: '0000:00:97.0' })(''), ipam: { type: 'static', addresses: [{ address: '10.66.0.9/24' }] } });
     const g = runSteps(go, [ADD(c), DEL(c)], () => {}, FAKE_SYS);
-    const t = runSteps(ours, [ADD(c), DEL(c)], () => {}, FAKE_SYS);
+    const t = runSteps(plugin.ours, [ADD(c), DEL(c)], () => {}, FAKE_SYS);
     expect(g.outputs[0]).toEqual({ exit: 0, cniVersion: '1.0.0', ips: [{ interface: 0, address: '10.66.0.9/24' }] });
     expect(t.outputs[0]).toEqual({ exit: 0, cniVersion: '1.0.0', interfaces: [{ name: 'eth0', sandbox: '<netns>' }], ips: [{ interface: 0, address: '10.66.0.9/24' }] });
     expect(t.states).toEqual(g.states);
@@ -196,7 +168,7 @@ describe('documented differences (docs/compat.md)', () => {
   it('DEL twice, and DEL without the netns: the oracle fails or leaks the address; ours succeeds and releases it', () => {
     const c = withHl();
     const g = runSteps(go, [ADD(c), DEL(c, { netns: '' }), DEL(c), DEL(c)], () => {}, []);
-    const t = runSteps(ours, [ADD(c), DEL(c, { netns: '' }), DEL(c), DEL(c)], () => {}, []);
+    const t = runSteps(plugin.ours, [ADD(c), DEL(c, { netns: '' }), DEL(c), DEL(c)], () => {}, []);
     expect(g.outputs.slice(1)).toEqual([{ exit: 0 }, { exit: 0 }, { exit: 1, code: 999, msg: 'failed to find "eth0": Link not found' }]);
     expect(t.outputs.slice(1)).toEqual([{ exit: 0 }, { exit: 0 }, { exit: 0 }]);
     expect(t.states[3]).toEqual(g.states[3]);
@@ -209,7 +181,7 @@ describe('documented differences (docs/compat.md)', () => {
       ipam: { type: 'host-local', dataDir: dir, subnet: '10.66.0.0/24', routes: [{ dst: '10.98.0.0/16', gw: '10.66.0.254' }, { dst: '10.98.0.0/16', gw: '10.66.0.254' }] },
     });
     const g = runSteps(go, [ADD(dup)], () => {}, []);
-    const t = runSteps(ours, [ADD(dup)], () => {}, []);
+    const t = runSteps(plugin.ours, [ADD(dup)], () => {}, []);
     expect((g.states[0] as { container: { links: { name: string }[] } }).container.links.map((l) => l.name)).toEqual(['eth0']);
     expect((t.states[0] as { container: { links: unknown[] } }).container.links).toEqual([]);
     expect((t.states[0] as { host: { links: { name: string; up: boolean }[] } }).host.links.find((l) => l.name === 'dev0')?.up).toBe(true);

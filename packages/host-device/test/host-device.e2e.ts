@@ -1,24 +1,15 @@
 // host-device against the real kernel: every selector, IPAM, DPDK and auxiliary devices (through
 // a fake /sys/bus in a private mount namespace), moves in and out with their undo steps.
-import { rmSync } from 'node:fs';
-import { addrs, checkLeaks, link, links, must, ping, testEnv, type TestEnv } from '@cni-ts/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cni, dataDir, ipamFiles, type PluginImpl as Impl, tsPlugin } from '@cni-ts/testkit';
+import { addrs, checkLeaks, link, links, must, ping, testEnv, type TestEnv, underTest } from '@cni-ts/testkit';
+import { describe, expect, it } from 'vitest';
+import { cni, ipamFiles } from '@cni-ts/testkit';
 
 checkLeaks();
 
-let ours: Impl;
-const dirs: string[] = [];
-beforeAll(async () => {
-  ours = await tsPlugin('host-device');
-});
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const plugin = underTest('host-device');
 
 function hl(extra: Record<string, unknown> = {}) {
-  const d = dataDir();
-  dirs.push(d);
+  const d = plugin.dir();
   return { type: 'host-local', dataDir: d, subnet: '10.66.0.0/24', ...extra };
 }
 
@@ -59,11 +50,11 @@ const FAKE_SYS = [
 
 type Env = TestEnv & { peer: string };
 const add = (env: Env, c: unknown, more: Record<string, string> = {}, wrap: string[] = []) =>
-  cni(ours, env.host.name, { command: 'ADD', netns: env.container.path, ...more }, c, wrap);
+  cni(plugin.ours, env.host.name, { command: 'ADD', netns: env.container.path, ...more }, c, wrap);
 const del = (env: Env, c: unknown, more: Record<string, string> = {}, wrap: string[] = []) =>
-  cni(ours, env.host.name, { command: 'DEL', netns: env.container.path, ...more }, c, wrap);
+  cni(plugin.ours, env.host.name, { command: 'DEL', netns: env.container.path, ...more }, c, wrap);
 const check = (env: Env, c: unknown, more: Record<string, string> = {}, wrap: string[] = []) =>
-  cni(ours, env.host.name, { command: 'CHECK', netns: env.container.path, ...more }, c, wrap);
+  cni(plugin.ours, env.host.name, { command: 'CHECK', netns: env.container.path, ...more }, c, wrap);
 
 function ok(r: ReturnType<typeof cni>) {
   expect(r.code, r.stdout + r.stderr).toBe(0);

@@ -2,30 +2,21 @@
 // the shared flock on <dataDir>/<network>/lock must keep every address unique. And a process
 // killed with SIGKILL while it holds that lock must not leave the directory locked.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkLeaks, cniEnv, goImpl, type Impl, json, runAsync, runSync, testEnv, tsImpl } from '@cni-ts/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkLeaks, cniEnv, goImpl, type Impl, json, runAsync, runSync, tempPaths, testEnv, tsImpl } from '@cni-ts/testkit';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 checkLeaks();
 
 let ours: Impl;
 const go = goImpl('host-local');
-const dirs: string[] = [];
 beforeAll(async () => {
   ours = await tsImpl('host-local');
 });
 // The SIGKILL cases leave 80,000 junk files: removing them can take long on a loaded machine.
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-}, 300_000);
-
-function dataDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'cnits-hl-conc-'));
-  dirs.push(d);
-  return d;
-}
+const temp = tempPaths(300_000);
+const dataDir = () => temp.dir('hl-conc');
 
 const conf = (dir: string, subnet: string) => ({
   cniVersion: '1.0.0',

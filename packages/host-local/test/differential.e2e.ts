@@ -3,39 +3,20 @@
 // must agree. Known, documented differences are normalised away here and asserted separately:
 // file modes (Go 1.1.1: 0644, newest and ours: 0600), `details` on our errors, the empty `dns`
 // that cni v1.1.2 prints for 1.x results.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkLeaks, type CniEnv, goImpl, type Impl, json, type RunResult, runSync, testEnv, tsImpl } from '@cni-ts/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkLeaks, type CniEnv, comparable, goImpl, type Impl, runSync, tempPaths, testEnv, tsImpl } from '@cni-ts/testkit';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 checkLeaks();
 
 let ours: Impl;
 const go = goImpl('host-local');
-const dirs: string[] = [];
 beforeAll(async () => {
   ours = await tsImpl('host-local');
 });
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function tmp(tag: string): string {
-  const d = mkdtempSync(join(tmpdir(), `cnits-hl-${tag}-`));
-  dirs.push(d);
-  return d;
-}
-
-/** What a call printed, with the documented differences removed. */
-function normal(r: RunResult): unknown {
-  const out = json(r) as Record<string, unknown> | undefined;
-  if (!out) return { exit: r.code };
-  if ('code' in out) return { exit: r.code, code: out.code, msg: out.msg };
-  const copy = { ...out };
-  if (copy.dns && Object.keys(copy.dns as object).length === 0) delete copy.dns;
-  return { exit: r.code, ...copy };
-}
+const temp = tempPaths();
+const tmp = (tag: string) => temp.dir(`hl-${tag}`);
 
 /** name -> content of every file in the network directory. */
 function state(dataDir: string, net: string): Record<string, string> {
@@ -57,7 +38,7 @@ function both(net: string, steps: Step[]) {
   const out: Record<'go' | 'ts', { outputs: unknown[]; state: Record<string, string>; dataDir: string }> = {} as never;
   for (const impl of [go, ours]) {
     const dataDir = tmp(impl.name);
-    const outputs = steps.map((s) => normal(runSync(impl, { ...s.env, netns: env.container.path }, s.conf(dataDir))));
+    const outputs = steps.map((s) => comparable(runSync(impl, { ...s.env, netns: env.container.path }, s.conf(dataDir))));
     out[impl.name] = { outputs, state: state(dataDir, net), dataDir };
   }
   return out;
@@ -138,8 +119,8 @@ describe('host-local vs Go oracle', () => {
     const env = testEnv();
     for (const impl of [go, ours]) {
       const conf = dual(r[impl.name].dataDir);
-      expect(normal(runSync(impl, { command: 'CHECK', containerId: 'old', netns: env.container.path }, conf))).toEqual({ exit: 0 });
-      expect(normal(runSync(impl, { command: 'DEL', containerId: 'old', netns: env.container.path }, conf))).toEqual({ exit: 0 });
+      expect(comparable(runSync(impl, { command: 'CHECK', containerId: 'old', netns: env.container.path }, conf))).toEqual({ exit: 0 });
+      expect(comparable(runSync(impl, { command: 'DEL', containerId: 'old', netns: env.container.path }, conf))).toEqual({ exit: 0 });
     }
     expect(state(r.ts.dataDir, 'legacy')).toEqual(state(r.go.dataDir, 'legacy'));
   });

@@ -3,80 +3,34 @@
 // Results, errors and the kernel state after every step must agree, modulo what is documented
 // in docs/compat.md: random MACs, sandbox paths, the empty "dns" that CNI lib 1.1.2 prints,
 // qlen 0 links and missing ndisc_notify of 1.1.1, and error texts upstream fixed after 1.1.1.
-import { rmSync } from 'node:fs';
-import { checkLeaks, must, testEnv, type TestEnv } from '@cni-ts/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cni, type CniCall as Call, dataDir, goPlugin, type PluginImpl as Impl, ipamFiles, nsState, tsPlugin } from '@cni-ts/testkit';
+import { checkLeaks, must, testEnv, type TestEnv, underTest } from '@cni-ts/testkit';
+import { describe, expect, it } from 'vitest';
+import { type CniCall as Call, type CniOut, comparable, containerState, type DiffStep, type PluginImpl as Impl, ipamFiles, nsState, runDiffSteps } from '@cni-ts/testkit';
 
 checkLeaks();
 
-let ours: Impl;
-const go = goPlugin('macvlan');
-const dirs: string[] = [];
-beforeAll(async () => {
-  ours = await tsPlugin('macvlan');
-});
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const plugin = underTest('macvlan');
+const { go } = plugin;
 
-type Conf = (dir: string) => Record<string, unknown>;
-interface Step {
-  call: Omit<Call, 'netns'> & { netns?: 'container' | '' };
-  conf: Conf;
-  /** add the previous ADD's result as prevResult */
-  prev?: boolean;
-}
+type Conf = DiffStep['conf'];
+type Step = DiffStep;
 
-/** Output with the documented differences taken out. */
-function normal(r: ReturnType<typeof cni>, env: TestEnv): unknown {
-  if (!r.json) return { exit: r.code };
-  if ('code' in r.json) {
-    const msg = String(r.json.msg)
-      .replace('%!q(<nil>)', JSON.stringify(env.container.path))
-      // v1.3.0 lower-cased the first letter of macvlan's messages.
-      .replace(/^[A-Z]/, (c) => c.toLowerCase());
-    return { exit: r.code, code: r.json.code, msg };
-  }
-  const text = JSON.stringify(r.json).replaceAll(env.container.path, '<netns>').replace(/"mac":"[0-9a-f:]+"/g, '"mac":"<mac>"');
-  const out = JSON.parse(text) as Record<string, unknown>;
-  if (out.dns && Object.keys(out.dns).length === 0 && !String(out.cniVersion).startsWith('0.')) delete out.dns;
-  return { exit: r.code, ...out };
-}
+/** Output with the documented differences taken out: v1.3.0 lower-cased the first letter of macvlan's messages. */
+const normal = (r: CniOut, env: TestEnv) => comparable(r, { sandbox: env.container.path, msg: (m) => m.replace('%!q(<nil>)', JSON.stringify(env.container.path)).replace(/^[A-Z]/, (c) => c.toLowerCase()) });
 
-function state(env: TestEnv) {
-  const s = nsState(env.container.name, { sysctlIfs: ['eth0'] });
-  for (const l of s.links) delete l.txqlen;
-  // ndisc_notify (v1.4.0) and keep_addr_on_down (v1.7.0) are newer than the oracle.
-  delete s.sysctls['net/ipv6/conf/eth0/ndisc_notify'];
-  delete s.sysctls['net/ipv6/conf/eth0/keep_addr_on_down'];
-  return { container: s, host: nsState(env.host.name).links.map((l) => l.name) };
-}
+const state = (env: TestEnv) => ({ container: containerState(env), host: nsState(env.host.name).links.map((l) => l.name) });
 
 function runSteps(impl: Impl, steps: Step[], prepare: (env: TestEnv) => void) {
   const env = testEnv();
   env.hostLink('master0');
   prepare(env);
-  const dir = dataDir(`mv-${impl.name}`);
-  dirs.push(dir);
-  const outputs: unknown[] = [];
-  const states: unknown[] = [];
-  let last: Record<string, unknown> | undefined;
-  for (const s of steps) {
-    const conf = s.conf(dir);
-    if (s.prev) conf.prevResult = last;
-    const netns = s.call.netns === '' ? '' : env.container.path;
-    const r = cni(impl, env.host.name, { ...s.call, netns }, conf);
-    if (s.call.command === 'ADD' && r.code === 0) last = r.json;
-    outputs.push(normal(r, env));
-    states.push(state(env));
-  }
-  return { outputs, states, ipam: ipamFiles(dir, 'mvnet') };
+  const dir = plugin.dir(`mv-${impl.name}`);
+  return { ...runDiffSteps(impl, env, dir, steps, { normal, state }), ipam: ipamFiles(dir, 'mvnet') };
 }
 
 function same(steps: Step[], prepare: (env: TestEnv) => void = () => {}) {
   const g = runSteps(go, steps, prepare);
-  const t = runSteps(ours, steps, prepare);
+  const t = runSteps(plugin.ours, steps, prepare);
   expect(t.outputs).toEqual(g.outputs);
   expect(t.states).toEqual(g.states);
   expect(t.ipam).toEqual(g.ipam);
@@ -186,7 +140,7 @@ describe('documented differences (docs/compat.md)', () => {
     });
     const dup = (dir: string) => ({ ...c(dir), ipam: { type: 'host-local', dataDir: dir, subnet: '10.77.0.0/24', routes: [{ dst: '10.99.0.0/16', gw: '10.77.0.254' }, { dst: '10.99.0.0/16', gw: '10.77.0.254' }] } });
     const g = runSteps(go, [ADD(dup)], () => {});
-    const t = runSteps(ours, [ADD(dup)], () => {});
+    const t = runSteps(plugin.ours, [ADD(dup)], () => {});
     expect((t.outputs[0] as { msg: string }).msg).toBe("failed to add route '10.99.0.0/16 via 10.77.0.254 dev eth0 metric 0 (Scope: universe, Table: 0)': file exists");
     expect((g.outputs[0] as { msg: string }).msg).toBe("failed to add route '{10.99.0.0 ffff0000} via 10.77.0.254 dev eth0': file exists");
     expect((g.states[0] as { container: { links: unknown[] } }).container.links).toHaveLength(1);
@@ -199,7 +153,7 @@ describe('documented differences (docs/compat.md)', () => {
     const c = base();
     const steps = [ADD(c), DEL(base({ master: 'gone0' }))];
     const g = runSteps(go, steps, () => {});
-    const t = runSteps(ours, steps, () => {});
+    const t = runSteps(plugin.ours, steps, () => {});
     expect(g.outputs[1]).toEqual({ exit: 1, code: 999, msg: 'link not found' });
     expect(t.outputs[1]).toEqual({ exit: 0 });
     expect(t.ipam.filter((f) => f.startsWith('10.'))).toEqual([]);

@@ -1,25 +1,16 @@
 // macvlan against the real kernel: every option, in throwaway namespaces. The plugin runs as a
 // process whose own netns is the test "host" (where the master lives); IPAM is our host-local
 // and static through launchers in CNI_PATH.
-import { rmSync } from 'node:fs';
-import { addrs, checkLeaks, link, links, must, ping, routes, sysctl, testEnv, type TestEnv } from '@cni-ts/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cni, dataDir, ipamFiles, type PluginImpl as Impl, tsPlugin } from '@cni-ts/testkit';
+import { addrs, checkLeaks, link, links, must, ping, routes, sysctl, testEnv, type TestEnv, underTest } from '@cni-ts/testkit';
+import { describe, expect, it } from 'vitest';
+import { cni, ipamFiles } from '@cni-ts/testkit';
 
 checkLeaks();
 
-let ours: Impl;
-const dirs: string[] = [];
-beforeAll(async () => {
-  ours = await tsPlugin('macvlan');
-});
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const plugin = underTest('macvlan');
 
 function hl(extra: Record<string, unknown> = {}) {
-  const d = dataDir();
-  dirs.push(d);
+  const d = plugin.dir();
   return { type: 'host-local', dataDir: d, subnet: '10.77.0.0/24', ...extra };
 }
 
@@ -43,9 +34,9 @@ function setup(): TestEnv & { peer: string } {
   return { ...env, peer: peer.name };
 }
 
-const add = (env: TestEnv, c: unknown, more: Record<string, string> = {}) => cni(ours, env.host.name, { command: 'ADD', netns: env.container.path, ...more }, c);
-const del = (env: TestEnv, c: unknown, more: Record<string, string> = {}) => cni(ours, env.host.name, { command: 'DEL', netns: env.container.path, ...more }, c);
-const check = (env: TestEnv, c: unknown, more: Record<string, string> = {}) => cni(ours, env.host.name, { command: 'CHECK', netns: env.container.path, ...more }, c);
+const add = (env: TestEnv, c: unknown, more: Record<string, string> = {}) => cni(plugin.ours, env.host.name, { command: 'ADD', netns: env.container.path, ...more }, c);
+const del = (env: TestEnv, c: unknown, more: Record<string, string> = {}) => cni(plugin.ours, env.host.name, { command: 'DEL', netns: env.container.path, ...more }, c);
+const check = (env: TestEnv, c: unknown, more: Record<string, string> = {}) => cni(plugin.ours, env.host.name, { command: 'CHECK', netns: env.container.path, ...more }, c);
 
 function ok(r: ReturnType<typeof cni>) {
   expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -230,7 +221,7 @@ describe('traffic', () => {
     const pod2 = env.extra('pod2');
     const c = conf({ ipam: hl({ rangeStart: '10.77.0.10' }) });
     ok(add(env, c, { containerId: 'pod1' }));
-    ok(cni(ours, env.host.name, { command: 'ADD', netns: pod2.path, containerId: 'pod2' }, c));
+    ok(cni(plugin.ours, env.host.name, { command: 'ADD', netns: pod2.path, containerId: 'pod2' }, c));
     expect(addrs(pod2.name, 'eth0').map((a) => a.local)).toContain('10.77.0.11');
     expect(ping(env.container.name, '10.77.0.11')).toBe(true);
     expect(ping(pod2.name, '10.77.0.10')).toBe(true);
@@ -243,7 +234,7 @@ describe('traffic', () => {
     const pod2 = env.extra('pod2');
     const c = conf({ mode: 'private', ipam: hl({ rangeStart: '10.77.0.10' }) });
     ok(add(env, c, { containerId: 'pod1' }));
-    ok(cni(ours, env.host.name, { command: 'ADD', netns: pod2.path, containerId: 'pod2' }, c));
+    ok(cni(plugin.ours, env.host.name, { command: 'ADD', netns: pod2.path, containerId: 'pod2' }, c));
     expect(ping(env.container.name, '10.77.0.11', 1, 1)).toBe(false);
     expect(ping(env.container.name, '10.77.0.254')).toBe(true);
   });
@@ -350,7 +341,7 @@ describe('CHECK', () => {
 describe('STATUS', () => {
   it('asks IPAM (1.1.0 only) and does not need the master', () => {
     const env = setup();
-    ok(cni(ours, env.host.name, { command: 'STATUS', containerId: '', ifname: '' }, conf({ master: 'gone0' }, '1.1.0')));
-    expect(errorOf(cni(ours, env.host.name, { command: 'STATUS' }, conf({}, '1.0.0'))).msg).toBe('config version does not allow STATUS');
+    ok(cni(plugin.ours, env.host.name, { command: 'STATUS', containerId: '', ifname: '' }, conf({ master: 'gone0' }, '1.1.0')));
+    expect(errorOf(cni(plugin.ours, env.host.name, { command: 'STATUS' }, conf({}, '1.0.0'))).msg).toBe('config version does not allow STATUS');
   });
 });

@@ -2,38 +2,13 @@
 // with its own host-local): results, addresses, routes and masquerade rules after ADD, CHECK and
 // DEL agree (dual stack); bad configs fail alike and leave nothing behind; pods reach each other
 // through the host; the nftables backend and DEL without CNI_NETNS (newest upstream, fixes).
-import { existsSync, rmSync } from 'node:fs';
-import {
-  checkLeaks,
-  cni,
-  dataDir,
-  goPlugin,
-  GO_DIR,
-  iptablesSave,
-  ipamFiles,
-  nftRuleset,
-  nsState,
-  ping,
-  testEnv,
-  tsPlugin,
-  type PluginImpl,
-  type TestEnv,
-  type TestNetns,
-} from '@cni-ts/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkLeaks, cni, iptablesSave, ipamFiles, nftRuleset, nsState, ping, testEnv, type PluginImpl, type TestEnv, type TestNetns, underTest } from '@cni-ts/testkit';
+import { describe, expect, it } from 'vitest';
 
 checkLeaks();
 
-let ours: PluginImpl;
-const go = goPlugin('ptp');
-const dirs: string[] = [];
-beforeAll(async () => {
-  expect(existsSync(`${GO_DIR}/ptp`), `the Go oracle ${GO_DIR}/ptp is missing`).toBe(true);
-  ours = await tsPlugin('ptp');
-});
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const plugin = underTest('ptp', { oracle: true });
+const { go } = plugin;
 
 const ID = 'ctr1';
 
@@ -97,8 +72,7 @@ function normal(json: unknown, env: TestEnv): unknown {
 
 function steps(impl: PluginImpl, extra: Record<string, unknown> = {}) {
   const env = testEnv();
-  const dir = dataDir(`ptp-${impl.name}`);
-  dirs.push(dir);
+  const dir = plugin.dir(`ptp-${impl.name}`);
   const c = conf(dir, extra);
   const add = cni(impl, env.host.name, call(env, 'ADD'), c);
   expect(add.code, add.stdout + add.stderr).toBe(0);
@@ -114,7 +88,7 @@ describe('ptp against the Go oracle', () => {
   it('dual stack with ipMasq, mtu and dns: same result, addresses, routes and NAT rules; CHECK; DEL removes them', () => {
     const dns = { dns: { nameservers: ['10.67.1.53'], search: ['pods.example'] } };
     const g = steps(go, dns);
-    const t = steps(ours, dns);
+    const t = steps(plugin.ours, dns);
     expect(t).toEqual(g);
     // what the comparison covered
     expect(t.afterAdd.host).toMatchObject({ nat: expect.arrayContaining([expect.stringMatching(/^-A POSTROUTING -s 10\.67\.1\.\d+\/32 .*-j CNI-/)]) });
@@ -134,8 +108,7 @@ describe('ptp against the Go oracle', () => {
     ];
     const outs = (impl: PluginImpl) => {
       const env = testEnv();
-      const dir = dataDir(`ptp-${impl.name}`);
-      dirs.push(dir);
+      const dir = plugin.dir(`ptp-${impl.name}`);
       const before = hostState(env);
       const res = cases(dir).map((c) => {
         const r = cni(impl, env.host.name, call(env, 'ADD'), c);
@@ -146,7 +119,7 @@ describe('ptp against the Go oracle', () => {
       expect(reservations(dir), `${impl.name} leaked an IPAM reservation`).toEqual([]);
       return { res, left };
     };
-    const t = outs(ours);
+    const t = outs(plugin.ours);
     const g = outs(go);
     // The last fails in ConfigureIface, whose IPv6 steps changed after 1.1.1 (keep_addr_on_down first): codes only.
     expect(t.res.slice(0, -1)).toEqual(g.res.slice(0, -1));
@@ -161,36 +134,34 @@ describe('ptp', () => {
   it('two pods reach each other and the host through the host, over IPv4 and IPv6', () => {
     const env = testEnv();
     const pod2 = env.extra('pod2');
-    const dir = dataDir('ptp-ts');
-    dirs.push(dir);
+    const dir = plugin.dir('ptp-ts');
     const c = conf(dir, { ipMasq: false });
-    const a = cni(ours, env.host.name, call(env, 'ADD'), c);
-    const b = cni(ours, env.host.name, call(env, 'ADD', pod2, 'ctr2'), c);
+    const a = cni(plugin.ours, env.host.name, call(env, 'ADD'), c);
+    const b = cni(plugin.ours, env.host.name, call(env, 'ADD', pod2, 'ctr2'), c);
     expect([a.code, b.code], a.stdout + b.stdout).toEqual([0, 0]);
     const ipOf = (r: typeof a, fam: RegExp) => String((r.json!.ips as { address: string }[]).find((i) => fam.test(i.address))!.address.split('/')[0]);
     expect(ping(env.container.name, ipOf(b, /\./))).toBe(true);
     expect(ping(pod2.name, ipOf(a, /\./))).toBe(true);
     expect(ping(pod2.name, ipOf(a, /:/), 1, 3)).toBe(true);
     expect(ping(env.container.name, '10.67.1.1')).toBe(true);
-    for (const [ns, id] of [[env.container, ID], [pod2, 'ctr2']] as const) expect(cni(ours, env.host.name, call(env, 'DEL', ns, id), c).code).toBe(0);
+    for (const [ns, id] of [[env.container, ID], [pod2, 'ctr2']] as const) expect(cni(plugin.ours, env.host.name, call(env, 'DEL', ns, id), c).code).toBe(0);
     expect(reservations(dir)).toEqual([]);
   });
 
   it('the nftables backend, CHECK, and DEL without CNI_NETNS still removing the rules and the reservation; STATUS', () => {
     const env = testEnv();
-    const dir = dataDir('ptp-ts');
-    dirs.push(dir);
+    const dir = plugin.dir('ptp-ts');
     const c = conf(dir, { ipMasqBackend: 'nftables', cniVersion: '1.1.0' });
-    const add = cni(ours, env.host.name, call(env, 'ADD'), c);
+    const add = cni(plugin.ours, env.host.name, call(env, 'ADD'), c);
     expect(add.code, add.stdout).toBe(0);
     expect(nftRuleset(env.host.name)).toMatch(/ip saddr 10\.67\.1\.\d+ ip daddr != 10\.67\.1\.0\/24 masquerade/);
-    expect(cni(ours, env.host.name, call(env, 'CHECK'), { ...c, prevResult: add.json }).code).toBe(0);
-    expect(cni(ours, env.host.name, { command: 'STATUS' }, c).code).toBe(0);
-    const del = cni(ours, env.host.name, call(env, 'DEL', ''), c);
+    expect(cni(plugin.ours, env.host.name, call(env, 'CHECK'), { ...c, prevResult: add.json }).code).toBe(0);
+    expect(cni(plugin.ours, env.host.name, { command: 'STATUS' }, c).code).toBe(0);
+    const del = cni(plugin.ours, env.host.name, call(env, 'DEL', ''), c);
     expect(del.code, del.stdout).toBe(0);
     expect(nftRuleset(env.host.name)).not.toMatch(/saddr .* masquerade/);
     expect(reservations(dir)).toEqual([]);
-    const bad = cni(ours, env.host.name, call(env, 'ADD'), conf(dir, { ipMasqBackend: 'pf' }));
+    const bad = cni(plugin.ours, env.host.name, call(env, 'ADD'), conf(dir, { ipMasqBackend: 'pf' }));
     expect(bad.json).toEqual({ code: 999, msg: 'unknown ipmasq backend "pf"' });
     expect(reservations(dir)).toEqual([]);
   });

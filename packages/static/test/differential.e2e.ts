@@ -2,7 +2,7 @@
 // Normalised differences (documented in docs/compat.md): `details` on our errors, the empty `dns`
 // that cni v1.1.2 prints for 1.x results, and route fields beyond dst/gw, which the oracle's cni
 // library drops while newest upstream (and we) keep them.
-import { checkLeaks, type CniEnv, goImpl, type Impl, json, type RunResult, runSync, testEnv, tsImpl } from '@cni-ts/testkit';
+import { checkLeaks, type CniEnv, comparable, goImpl, type Impl, type RunResult, runSync, testEnv, tsImpl } from '@cni-ts/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 checkLeaks();
@@ -13,14 +13,11 @@ beforeAll(async () => {
   ours = await tsImpl('static');
 });
 
+/** `comparable`, with route fields beyond dst/gw (which the oracle's cni library drops) left out. */
 function normal(r: RunResult): unknown {
-  const out = json(r) as Record<string, unknown> | undefined;
-  if (!out) return { exit: r.code };
-  if ('code' in out) return { exit: r.code, code: out.code, msg: out.msg };
-  const copy = { ...out };
-  if (copy.dns && Object.keys(copy.dns as object).length === 0) delete copy.dns;
-  if (Array.isArray(copy.routes)) copy.routes = copy.routes.map(({ dst, gw }: { dst: string; gw?: string }) => (gw ? { dst, gw } : { dst }));
-  return { exit: r.code, ...copy };
+  const out = comparable(r) as Record<string, unknown>;
+  if (Array.isArray(out.routes)) out.routes = out.routes.map(({ dst, gw }: { dst: string; gw?: string }) => (gw ? { dst, gw } : { dst }));
+  return out;
 }
 
 function same(env: Omit<CniEnv, 'netns'>, conf: unknown) {

@@ -2,30 +2,21 @@
 // oracle exists (tap came in upstream v1.3.0, Debian's is 1.1.1): the expectations are upstream's
 // documented behaviour and its tests (plugins/main/tap/tap_test.go), and, for the device's flags,
 // what `ip tuntap add` makes (upstream's path when owner or group is missing).
-import { rmSync } from 'node:fs';
-import { addrs, checkLeaks, cni, dataDir, ipamFiles, link, links, must, routes, testEnv, tsPlugin, type PluginImpl, type TestEnv } from '@cni-ts/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addrs, checkLeaks, cni, ipamFiles, link, links, must, routes, testEnv, type TestEnv, underTest } from '@cni-ts/testkit';
+import { describe, expect, it } from 'vitest';
 
 checkLeaks(['/var/lib/cni']);
 
-let ours: PluginImpl;
-const dirs: string[] = [];
-beforeAll(async () => {
-  ours = await tsPlugin('tap');
-});
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const plugin = underTest('tap');
 
 const conf = (extra: Record<string, unknown> = {}) => ({ cniVersion: '1.1.0', name: 'tnet', type: 'tap', ...extra });
 function hostLocal(extra: Record<string, unknown> = {}) {
-  const dir = dataDir('tap');
-  dirs.push(dir);
+  const dir = plugin.dir('tap');
   return { type: 'host-local', dataDir: dir, subnet: '10.87.0.0/24', ...extra };
 }
 const reserved = (c: Record<string, unknown>) => ipamFiles((c.ipam as { dataDir: string }).dataDir, 'tnet').filter((f) => f.startsWith('10.'));
 const call = (env: TestEnv, command: string, c: unknown, args = '') =>
-  cni(ours, env.host.name, { command, netns: env.container.path, ...(args && { args }) }, c);
+  cni(plugin.ours, env.host.name, { command, netns: env.container.path, ...(args && { args }) }, c);
 const names = (env: TestEnv) => links(env.container.name).map((l) => l.ifname).toSorted();
 
 describe('tap', () => {

@@ -52,5 +52,7 @@ export {
   type TsPluginOptions,
 } from './plugin-harness';
 export { callEnv, runProc, spawnProc, type CniCall, type ProcOut, type ProcOut as CniOut, type ProcOptions } from './proc';
+export { comparable, containerState, runDiffSteps, type ComparableOptions, type DiffRun, type DiffStep } from './differential';
+export { tempPaths, underTest, type TempPaths, type UnderTest, type UnderTestOptions } from './under-test';
 export { transfer, expectRate, routedPeer } from './traffic';
 export { testCA, type TestCA, type IssueOptions } from './pki';

@@ -1,25 +1,16 @@
 // vlan on this machine's kernel, which has no 8021q: the config errors that need no VLAN link,
 // compared with the Go oracle (/usr/lib/cni/vlan, v1.1.1), and a failed create leaving no link
 // and no IPAM reservation. The link itself is tested in user-mode-linux (vlan.kernel.ts).
-import { rmSync } from 'node:fs';
-import { checkLeaks, cni, dataDir, goPlugin, ipamFiles, links, testEnv, tsPlugin, type PluginImpl, type TestEnv } from '@cni-ts/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkLeaks, cni, ipamFiles, links, testEnv, type PluginImpl, type TestEnv, underTest } from '@cni-ts/testkit';
+import { describe, expect, it } from 'vitest';
 
 checkLeaks(['/var/lib/cni']);
 
-let ours: PluginImpl;
-const go = goPlugin('vlan');
-const dirs: string[] = [];
-beforeAll(async () => {
-  ours = await tsPlugin('vlan');
-});
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const plugin = underTest('vlan');
+const { go } = plugin;
 
 function conf(extra: Record<string, unknown>) {
-  const dir = dataDir('vlan');
-  dirs.push(dir);
+  const dir = plugin.dir('vlan');
   return { cniVersion: '1.0.0', name: 'vnet', type: 'vlan', master: 'master0', vlanId: 10, ipam: { type: 'host-local', dataDir: dir, subnet: '10.86.0.0/24' }, ...extra };
 }
 function add(impl: PluginImpl, env: TestEnv, c: ReturnType<typeof conf>) {
@@ -41,7 +32,7 @@ describe('vlan bad input vs Go oracle (host kernel, no 8021q)', () => {
     const env = testEnv();
     env.hostLink('master0');
     const g = add(go, env, conf(extra));
-    const t = add(ours, env, conf(extra));
+    const t = add(plugin.ours, env, conf(extra));
     expect(t).toEqual(g);
     expect(t.code).toBe(1);
     expect(t.links).toEqual(['lo']);
@@ -52,7 +43,7 @@ describe('vlan bad input vs Go oracle (host kernel, no 8021q)', () => {
     const env = testEnv();
     const { master: _m, ...c } = conf({});
     const g = cni(go, env.host.name, { command: 'ADD', netns: env.container.path }, c).json as { msg: string };
-    const t = cni(ours, env.host.name, { command: 'ADD', netns: env.container.path }, c).json as { msg: string };
+    const t = cni(plugin.ours, env.host.name, { command: 'ADD', netns: env.container.path }, c).json as { msg: string };
     expect(t).toEqual({ code: 999, msg: '"master" field is required. It specifies the host interface name to create the VLAN for' });
     expect(g.msg).toBe(`${t.msg}.`);
   });
