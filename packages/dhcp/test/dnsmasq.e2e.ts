@@ -1,7 +1,6 @@
 // dhcp against dnsmasq over a bridge: ADD, option 121 routes, host-name, renewals watched in
 // the server's lease table, RELEASE on DEL, a daemon restart that keeps renewing.
 
-import { rmSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +17,7 @@ import {
   netConf,
   startDaemon,
   startDnsmasq,
-  stopDnsmasq,
+  teardown,
   until,
 } from './harness';
 
@@ -40,13 +39,7 @@ beforeAll(async () => {
   daemon = await startDaemon('ts', bin, socket(), ['-statedir', state, '-timeout', '2s', '-resendtimeout', '20s']);
 });
 
-afterAll(async () => {
-  await daemon?.stop();
-  if (server) await stopDnsmasq(server);
-  lan?.destroy();
-  rmSync(bin, { recursive: true, force: true });
-  rmSync(state, { recursive: true, force: true });
-});
+afterAll(() => teardown({ daemons: [daemon], server, lan, dirs: [bin, state] }));
 
 describe('dhcp with dnsmasq', () => {
   it('ADD: address, gateway, option 121 routes, host-name in the lease table; renewed; RELEASE on DEL', async () => {

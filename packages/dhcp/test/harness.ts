@@ -187,6 +187,14 @@ export async function stopDnsmasq(d: Dnsmasq): Promise<void> {
   rmSync(d.dir, { recursive: true, force: true });
 }
 
+/** Takes down what a file's beforeAll set up, whatever part of it got done: daemons, dnsmasq, the LAN, directories. */
+export async function teardown(parts: { daemons: (Daemon | undefined)[]; server?: Dnsmasq; lan?: Lan; dirs: (string | undefined)[] }): Promise<void> {
+  for (const d of parts.daemons) await d?.stop();
+  if (parts.server) await stopDnsmasq(parts.server);
+  parts.lan?.destroy();
+  for (const d of parts.dirs) if (d) rmSync(d, { recursive: true, force: true });
+}
+
 export interface Udhcpd {
   proc: Proc;
   leaseFile: string;

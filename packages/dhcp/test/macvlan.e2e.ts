@@ -3,12 +3,12 @@
 // the daemon gets the lease in the pod, macvlan puts the address on the link; the pod then
 // reaches the server, and DEL (IPAM first, as upstream) releases the lease.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addrs, checkLeaks, must, ping, requireRoot, run, tsImpl } from '@cni-ts/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Daemon, type Dnsmasq, dnsmasqLeases, Lan, makeBinDir, startDaemon, startDnsmasq, stopDnsmasq, until } from './harness';
+import { type Daemon, type Dnsmasq, dnsmasqLeases, Lan, makeBinDir, startDaemon, startDnsmasq, teardown, until } from './harness';
 
 requireRoot('dhcp macvlan e2e');
 checkLeaks();
@@ -31,13 +31,7 @@ beforeAll(async () => {
   daemon = await startDaemon('ts', bin, join(bin, 'dhcp.sock'), ['-statedir', state, '-timeout', '2s', '-resendtimeout', '20s']);
 });
 
-afterAll(async () => {
-  await daemon?.stop();
-  if (server) await stopDnsmasq(server);
-  lan?.destroy();
-  rmSync(bin, { recursive: true, force: true });
-  rmSync(state, { recursive: true, force: true });
-});
+afterAll(() => teardown({ daemons: [daemon], server, lan, dirs: [bin, state] }));
 
 describe('macvlan + dhcp', () => {
   it('ADD configures the leased address and routes in the pod; DEL releases it', async () => {

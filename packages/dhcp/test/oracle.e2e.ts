@@ -2,7 +2,7 @@
 // plugin and daemon (Go/ours) against one dnsmasq gives the same result, and bad input gives
 // the same errors; a server that never answers fails within -resendtimeout and leaves nothing.
 
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkLeaks, requireRoot } from '@cni-ts/testkit';
@@ -22,7 +22,7 @@ import {
   normalize,
   startDaemon,
   startDnsmasq,
-  stopDnsmasq,
+  teardown,
   until,
 } from './harness';
 
@@ -47,14 +47,7 @@ beforeAll(async () => {
   go = await startDaemon('go', bin, join(bin, 'go.sock'));
 });
 
-afterAll(async () => {
-  await ours?.stop();
-  await go?.stop();
-  if (server) await stopDnsmasq(server);
-  lan?.destroy();
-  rmSync(bin, { recursive: true, force: true });
-  rmSync(state, { recursive: true, force: true });
-});
+afterAll(() => teardown({ daemons: [ours, go], server, lan, dirs: [bin, state] }));
 
 const IPAM = { request: [{ option: '121' }], provide: [{ option: 'host-name', fromArg: 'K8S_POD_NAME' }] };
 
