@@ -38,7 +38,8 @@ export function listTestNetns(): string[] {
   return readdirSync(NETNS_DIR).filter((n) => n.startsWith(NETNS_PREFIX));
 }
 
-function alive(pid: number): boolean {
+/** Whether process `pid` exists (EPERM: it does, owned by someone else). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

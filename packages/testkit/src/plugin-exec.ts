@@ -8,7 +8,7 @@
 import { mkdtempSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { callEnv, type ProcOut, runProc, spawnProc } from './proc.ts';
+import { callEnv, type CniCall, type ProcOut, runProc, spawnProc } from './proc.ts';
 import { ROOT } from './source.ts';
 import { servedPlugin } from './served';
 
@@ -53,14 +53,8 @@ export async function tsImpl(pkg: string): Promise<Impl> {
   return { name: 'ts', argv: [NODE, await bundlePlugin(pkg)] };
 }
 
-export interface CniEnv {
-  command: string;
-  containerId?: string;
-  netns?: string;
-  ifname?: string;
-  args?: string;
-  path?: string;
-}
+/** The CNI_* variables of a call (CniCall without extra variables). */
+export type CniEnv = Omit<CniCall, 'env'>;
 
 export type RunResult = ProcOut;
 

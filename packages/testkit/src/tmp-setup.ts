@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { alive } from './netns';
 
 // vitest globalSetup of every project: each run gets its own temp dir, handed to the test
 // processes through TMPDIR (os.tmpdir() honours it), and removed at the end of the run. Test
@@ -8,15 +9,6 @@ import { join } from 'node:path';
 // normal exit, so their own cleanup cannot be relied on. Dirs of killed runs are reaped here.
 const PREFIX = 'cnits-run-';
 let dir: string | undefined;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export function setup(): void {
   const base = tmpdir();
