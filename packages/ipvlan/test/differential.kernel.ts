@@ -5,7 +5,7 @@
 import { rmSync } from 'node:fs';
 import { checkLeaks, must, testEnv, type TestEnv } from '@cni-ts/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cni, type CniCall as Call, dataDir, goPlugin, type PluginImpl as Impl, ipamFiles, nsState, tsPlugin } from '@cni-ts/testkit';
+import { containerState, dataDir, type DiffStep, goPlugin, type PluginImpl as Impl, ipamFiles, nsState, runDiffSteps, tsPlugin } from '@cni-ts/testkit';
 
 checkLeaks(['/var/lib/cni']);
 
@@ -21,26 +21,10 @@ afterAll(() => {
 });
 
 type Conf = (dir: string) => Record<string, unknown>;
-interface Step {
-  call: Omit<Call, 'netns'>;
-  conf: Conf;
-  prev?: boolean;
-}
-
-function normal(r: ReturnType<typeof cni>, env: TestEnv): unknown {
-  if (!r.json) return { exit: r.code };
-  if ('code' in r.json) return { exit: r.code, code: r.json.code, msg: r.json.msg };
-  const out = JSON.parse(JSON.stringify(r.json).replaceAll(env.container.path, '<netns>').replace(/"mac":"[0-9a-f:]+"/g, '"mac":"<mac>"')) as Record<string, unknown>;
-  if (out.dns && Object.keys(out.dns).length === 0 && !String(out.cniVersion).startsWith('0.')) delete out.dns;
-  return { exit: r.code, ...out };
-}
+type Step = DiffStep;
 
 function state(env: TestEnv) {
-  const s = nsState(env.container.name, { sysctlIfs: ['eth0'] });
-  for (const l of s.links) delete l.txqlen;
-  delete s.sysctls['net/ipv6/conf/eth0/ndisc_notify'];
-  delete s.sysctls['net/ipv6/conf/eth0/keep_addr_on_down'];
-  return { container: s, host: nsState(env.host.name).links.map((l) => l.name) };
+  return { container: containerState(env), host: nsState(env.host.name).links.map((l) => l.name) };
 }
 
 function runSteps(impl: Impl, steps: Step[], prepare: (env: TestEnv) => void) {
@@ -50,18 +34,7 @@ function runSteps(impl: Impl, steps: Step[], prepare: (env: TestEnv) => void) {
   prepare(env);
   const dir = dataDir(`ipv-${impl.name}`);
   dirs.push(dir);
-  const outputs: unknown[] = [];
-  const states: unknown[] = [];
-  let last: Record<string, unknown> | undefined;
-  for (const s of steps) {
-    const conf = s.conf(dir);
-    if (s.prev) conf.prevResult = last;
-    const r = cni(impl, env.host.name, { ...s.call, netns: env.container.path }, conf);
-    if (s.call.command === 'ADD' && r.code === 0) last = r.json;
-    outputs.push(normal(r, env));
-    states.push(state(env));
-  }
-  return { outputs, states, ipam: ipamFiles(dir, 'ipvnet') };
+  return { ...runDiffSteps(impl, env, dir, steps, { state }), ipam: ipamFiles(dir, 'ipvnet') };
 }
 
 function same(steps: Step[], prepare: (env: TestEnv) => void = () => {}) {
